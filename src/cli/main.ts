@@ -1,0 +1,39 @@
+// The k8ts multi-call entry: `k8ts <component> [--flags]`. Also dispatches on argv[0], so a
+// link named kube-apiserver (or any other component name) runs that component.
+import { basename } from 'node:path';
+
+type Command = (args: string[]) => Promise<void>;
+
+const commands: Record<string, { help: string; load: () => Promise<Command> }> = {
+  'kube-apiserver': { help: 'run the Kubernetes API server', load: async () => (await import('../apiserver/cmd.js')).run },
+  server: { help: 'run an all-in-one cluster (control plane) under --data-dir', load: async () => (await import('../server/cmd.js')).run },
+  version: { help: 'print the version', load: async () => async () => { const { versionInfo } = await import('../version.js'); process.stdout.write(`k8ts ${versionInfo().gitVersion}\n`); } },
+};
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([k, v]) => `  ${k.padEnd(24)} ${v.help}`);
+  return `k8ts: Kubernetes in TypeScript\n\nUsage: k8ts <command> [flags]\n\nCommands:\n${lines.join('\n')}\n`;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const self = basename(argv[1] ?? 'k8ts').replace(/\.js$/, '');
+  let name: string | undefined;
+  let args: string[];
+  if (self !== 'k8ts' && commands[self]) {
+    name = self;
+    args = argv.slice(2);
+  } else {
+    name = argv[2];
+    args = argv.slice(3);
+  }
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return;
+  }
+  const cmd = commands[name];
+  if (!cmd) {
+    process.stderr.write(`k8ts: unknown command "${name}"\n\n${usage()}`);
+    process.exit(2);
+  }
+  await (await cmd.load())(args);
+}
