@@ -4,7 +4,8 @@
 
 import { badRequest } from './errors.js';
 
-export type FieldOperator = '=' | '!=';
+/** Parsed terms only ever carry '=' or '!=' (`==` is normalised to '='), as upstream. */
+export type FieldOperator = '=' | '==' | '!=';
 
 /** One term. `==` parses to `=` as upstream. */
 export interface FieldRequirement {
