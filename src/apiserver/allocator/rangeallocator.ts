@@ -83,7 +83,10 @@ export class Bitmap {
     return true;
   }
   clone(): Bitmap {
-    return new Bitmap(this.size, this.bytes.slice());
+    const b = new Bitmap(this.size);
+    b.bytes.set(this.bytes);
+    b.count = this.count;
+    return b;
   }
   /** First free index in [from, to), scanning forward; -1 if none. */
   findFree(from: number, to: number): number {
@@ -119,15 +122,13 @@ export class Bitmap {
   encode(): Buffer {
     let hi = this.bytes.length - 1;
     while (hi >= 0 && this.bytes[hi] === 0) hi--;
-    const out = Buffer.allocUnsafe(hi + 1);
-    for (let i = 0; i <= hi; i++) out[i] = this.bytes[hi - i];
-    return out;
+    return Buffer.from(this.bytes.subarray(0, hi + 1)).reverse();
   }
   /** Inverse of encode(); bits at or beyond size are dropped. */
   static decode(size: number, data: Uint8Array): Bitmap {
     const bm = new Bitmap(size);
     const n = Math.min(data.length, bm.bytes.length);
-    for (let i = 0; i < n; i++) bm.bytes[i] = data[data.length - 1 - i];
+    bm.bytes.set(Uint8Array.prototype.slice.call(data, data.length - n).reverse());
     const extra = size & 7;
     if (extra && n === bm.bytes.length) bm.bytes[bm.bytes.length - 1] &= (1 << extra) - 1;
     for (let i = 0; i < bm.bytes.length; i++) bm.count += popcount8(bm.bytes[i]);
@@ -241,16 +242,15 @@ export class StoreRangeAllocator {
     return bm;
   }
 
+  /** JSON of the RangeAllocation (hand-assembled: base64 needs no escaping, and this is hot). */
   private encode(bm: Bitmap): Buffer {
-    const obj: RangeAllocation = {
-      kind: 'RangeAllocation',
-      apiVersion: 'v1',
-      metadata: { creationTimestamp: null },
-      range: this.spec.range,
-      data: bm.encode().toString('base64'),
-    };
-    return Buffer.from(JSON.stringify(obj));
+    if (this.jsonHead === undefined) {
+      const head: Omit<RangeAllocation, 'data'> = { kind: 'RangeAllocation', apiVersion: 'v1', metadata: { creationTimestamp: null }, range: this.spec.range };
+      this.jsonHead = JSON.stringify(head).slice(0, -1) + ',"data":"';
+    }
+    return Buffer.from(this.jsonHead + bm.encode().toString('base64') + '"}', 'latin1');
   }
+  private jsonHead: string | undefined;
 
   private enqueue(op: Op): void {
     this.queue.push(op);
