@@ -436,6 +436,15 @@ function splitAPIVersion(apiVersion: string): { group: string; version: string }
   return { group: '', version: '' }; // unparseable: upstream keeps only the kind
 }
 
+/** An owner reference with its fields in the Go struct's JSON order (for error values). */
+function ownerRefValue(ref: unknown): Record<string, unknown> {
+  const r = isObj(ref) ? ref : {};
+  const out: Record<string, unknown> = { apiVersion: r.apiVersion ?? '', kind: r.kind ?? '', name: r.name ?? '', uid: r.uid ?? '' };
+  if (r.controller !== undefined && r.controller !== null) out.controller = r.controller;
+  if (r.blockOwnerDeletion !== undefined && r.blockOwnerDeletion !== null) out.blockOwnerDeletion = r.blockOwnerDeletion;
+  return out;
+}
+
 export function validateOwnerReferences(refs: any[] | undefined | null, path: string): FieldError[] {
   const errs: FieldError[] = [];
   if (!Array.isArray(refs)) return errs;
@@ -452,12 +461,12 @@ export function validateOwnerReferences(refs: any[] | undefined | null, path: st
     if (!name) errs.push(fieldErr.invalid(`${path}.name`, name, 'name must not be empty'));
     if (!uid) errs.push(fieldErr.invalid(`${path}.uid`, uid, 'uid must not be empty'));
     if (bannedOwners.has(`${gv.group}/${gv.version}/${kind}`)) {
-      errs.push(fieldErr.invalid(path, ref, `${gv.group}/${gv.version}, Kind=${kind} is disallowed from being an owner`));
+      errs.push(fieldErr.invalid(path, ownerRefValue(ref), `${gv.group}/${gv.version}, Kind=${kind} is disallowed from being an owner`));
     }
     if (r.controller === true) {
       const cur = `${kind}/${name}`;
       if (firstController) {
-        errs.push(fieldErr.invalid(path, refs, `Only one reference can have Controller set to true. Found "true" in references for ${firstController} and ${cur}`));
+        errs.push(fieldErr.invalid(path, refs.map(ownerRefValue), `Only one reference can have Controller set to true. Found "true" in references for ${firstController} and ${cur}`));
       } else {
         firstController = cur;
       }
