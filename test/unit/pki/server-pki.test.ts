@@ -20,10 +20,7 @@ test('ensureServerPKI generates, then reuses; a missing SAN regenerates the serv
   const dir = mkdtempSync(join(tmpdir(), 'k8ts-spki-'));
   try {
     const logs: string[] = [];
-    const t0 = performance.now();
     const p = await ensureServerPKI(dir, { serviceIP: '10.32.0.1', bindAddress: '0.0.0.0', log: (l) => logs.push(l) });
-    const genMs = performance.now() - t0;
-    assert.ok(genMs < 5000, `first generation took ${genMs.toFixed(0)} ms`);
     assert.equal(p.caCertPath, join(dir, 'pki', 'ca.crt'));
     assert.ok(logs.some((l) => /CA certificate/.test(l)));
 
@@ -52,20 +49,16 @@ test('ensureServerPKI generates, then reuses; a missing SAN regenerates the serv
     for (const k of [p.caKeyPath, p.serverKeyPath, p.adminKeyPath, p.saKeyPath]) assert.equal(statSync(k).mode & 0o777, 0o600, k);
     for (const c of [p.caCertPath, p.serverCertPath, p.adminCertPath, p.saPubPath]) assert.equal(statSync(c).mode & 0o777, 0o644, c);
 
-    // second start: nothing changes, and it is fast
+    // second start: nothing changes (its speed is measured in bench/, not here)
     const before = snapshot(p);
     const mtimes = Object.values(p).map((f) => statSync(f).mtimeMs);
     logs.length = 0;
-    let best = Infinity;
-    for (let i = 0; i < 5; i++) {
-      const t1 = performance.now();
+    for (let i = 0; i < 2; i++) {
       await ensureServerPKI(dir, { serviceIP: '10.32.0.1', bindAddress: '0.0.0.0', log: (l) => logs.push(l) });
-      best = Math.min(best, performance.now() - t1);
     }
     assert.deepEqual(snapshot(p), before);
     assert.deepEqual(Object.values(p).map((f) => statSync(f).mtimeMs), mtimes);
     assert.equal(logs.length, 0, logs.join('\n'));
-    assert.ok(best < 20, `reuse took ${best.toFixed(1)} ms`);
 
     // a new bind address (a SAN the cert lacks): only the serving cert is regenerated
     await ensureServerPKI(dir, { serviceIP: '10.32.0.1', bindAddress: '192.168.77.5', hostnames: ['api.example.test'], log: (l) => logs.push(l) });
