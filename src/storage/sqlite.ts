@@ -3,27 +3,35 @@
 // in-process right after commit), reads at current and past revisions, the history log that
 // watches replay, compaction, TTL expiry and reopen/recovery.
 //
-// Schema:
-//   log(revision PK, key, deleted, create_revision, prev_revision, version, value, expires_at)
-//       one row per revision (every write, including deletes as tombstones); prev_revision is
-//       the modRevision of the key's previous live version (0 on create), which gives prevKv.
-//       Index (key, revision, deleted) serves get/list at a past revision.
-//   kv(key PK, revision, expires_at) WITHOUT ROWID
-//       current live keys pointing at their log row: current get/list/count are index lookups.
-//       Partial index on expires_at for TTL keys.
-//   meta(name PK, value): 'revision' and 'compact' (written at init and at compaction; the
-//       current revision on open is max(meta.revision, MAX(log.revision)), so compaction that
-//       removes the newest tombstones cannot move the counter backwards).
+// Schema (chosen so that a write touches only two B-tree pages: WAL volume, and with it the
+// checkpoint cost, is what bounds write throughput):
+//   log(revision PK, key, deleted, create_revision, version, value, expires_at, prev_revision)
+//       one row per revision (every write; deletes are tombstone rows), appended in revision
+//       order. prev_revision links to the same key's previous row (0: none), so each key's
+//       history is a chain walked backwards from its head; the previous row is also the
+//       event's prevKv unless it is a tombstone. Watch replay reads revision ranges.
+//   kv(key PK, revision, deleted, expires_at) WITHOUT ROWID
+//       one row per key holding the head of its chain (a tombstone head keeps a deleted key's
+//       history reachable until compaction). Current get/list/count are range scans of kv
+//       joined to log by rowid; a read at a past revision walks the chains of the keys changed
+//       since then. Partial index on expires_at for TTL keys.
+//   meta(name PK, value): 'revision' and 'compact', written at init and at compaction. On open
+//       the revision is max(meta.revision, MAX(log.revision)), so a compaction that removed the
+//       newest rows (tombstones) cannot move the counter backwards.
 //
 // Durability: WAL journal with synchronous=NORMAL. A commit appends the transaction's frames to
 // the WAL with write(2) before COMMIT returns, so once a write is acknowledged its bytes are in
 // the kernel's page cache and survive the process being killed (kill -9, OOM, crash) at any
-// moment; the next open replays the WAL. Only an OS crash or power loss can lose the last few
-// commits (never corrupting the file) - the fsync per commit that FULL would add costs ~10x in
-// throughput. Pass { fsync: true } to SqliteStore for power-loss durability.
+// moment; the next open replays the WAL. Only an OS crash or power loss can lose the last
+// commits (never corrupting the file, unlike synchronous=OFF); the fsync per commit that FULL
+// adds costs an order of magnitude in throughput. { fsync: true } selects FULL.
+// Checkpoints (which fsync) run every ~40 MB of WAL instead of SQLite's default 4 MB: they are
+// most of the write cost, and larger intervals coalesce rewrites of hot pages.
 //
-// Ownership: locking_mode=EXCLUSIVE - one process owns the file (no shared-memory WAL index; a
-// second process cannot write and open fails fast with 'Unavailable').
+// Ownership: locking_mode=EXCLUSIVE. One process owns the file (no shared-memory WAL index);
+// open takes the write lock at once, so a second owner fails fast with 'Unavailable'.
+//
+// Key order: TEXT with BINARY collation compares UTF-8 bytes (= code point order).
 
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -54,6 +62,8 @@ export interface SqliteStoreOptions {
 
 const SCHEMA_VERSION = 1;
 const EMPTY = Buffer.alloc(0);
+/** WAL pages between automatic checkpoints (4 KiB pages: ~40 MB). */
+const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 
 interface Row {
   key: string;
@@ -69,6 +79,11 @@ interface LogRow extends Row {
   prev_revision: number;
 }
 
+interface HeadRow extends LogRow {
+  head: number;
+  head_deleted: number;
+}
+
 interface HistoryRow extends LogRow {
   p_key: string | null;
   p_revision: number | null;
@@ -76,6 +91,7 @@ interface HistoryRow extends LogRow {
   p_version: number | null;
   p_value: Buffer | null;
   p_expires_at: number | null;
+  p_deleted: number | null;
 }
 
 function toKv(r: Row): KeyValue {
@@ -90,7 +106,7 @@ function toKv(r: Row): KeyValue {
   return kv;
 }
 
-const ROW_COLS = 'l.key, l.revision, l.create_revision, l.version, l.value, l.expires_at';
+const COLS = (t: string) => `${t}.key, ${t}.revision, ${t}.create_revision, ${t}.version, ${t}.value, ${t}.expires_at, ${t}.deleted, ${t}.prev_revision`;
 
 type Stmt = Database.Statement<unknown[], unknown>;
 
@@ -104,71 +120,75 @@ export class SqliteStore implements Store {
   private closed = false;
   private readonly s: Record<string, Stmt>;
   private readonly rangeStmts = new Map<string, Stmt>();
-  private readonly txCreate: (key: string, value: Buffer, expiresAt: number | null) => void;
+  private readonly txCreate: (key: string, value: Buffer, expiresAt: number | null, head: number) => void;
   private readonly txPut: (prev: KeyValue, value: Buffer, expiresAt: number | null) => void;
   private readonly txDelete: (prev: KeyValue) => void;
+  private readonly txCompact: (from: number, to: number) => void;
 
   /** Prefer openStore({ backend: 'sqlite', path }) or SqliteStore.open(). */
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
-    const db = new Database(opts.path, { timeout: 0 });
-    this.db = db;
+    let db: Database.Database | undefined;
     try {
+      db = new Database(opts.path, { timeout: 0 });
       db.pragma('locking_mode = EXCLUSIVE');
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${opts.fsync ? 'FULL' : 'NORMAL'}`);
+      db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+      db.pragma('journal_size_limit = 67108864');
       db.pragma('temp_store = MEMORY');
       db.pragma('cache_size = -32768'); // 32 MiB page cache
       // Take the write lock now: fail fast if another process owns the file.
       db.exec('BEGIN IMMEDIATE');
-      this.initSchema();
+      this.initSchema(db);
       db.exec('COMMIT');
     } catch (e) {
       try {
-        db.close();
+        db?.close();
       } catch {
         /* ignore */
       }
       const msg = (e as Error)?.message ?? String(e);
       throw new StorageError('Unavailable', `cannot open sqlite store at ${opts.path}: ${msg}`);
     }
+    this.db = db;
 
     const p = (sql: string) => db.prepare(sql);
     this.s = {
-      getCur: p(`SELECT ${ROW_COLS} FROM kv k JOIN log l ON l.revision = k.revision WHERE k.key = ?`),
-      getAt: p(`SELECT ${ROW_COLS}, l.deleted FROM log l WHERE l.key = ? AND l.revision <= ? ORDER BY l.revision DESC LIMIT 1`),
-      kvInsert: p('INSERT OR IGNORE INTO kv (key, revision, expires_at) VALUES (?, ?, ?)'),
-      kvUpdate: p('UPDATE kv SET revision = ?, expires_at = ? WHERE key = ?'),
-      kvDelete: p('DELETE FROM kv WHERE key = ?'),
+      head: p('SELECT revision, deleted FROM kv WHERE key = ?'),
+      getCur: p(`SELECT ${COLS('l')} FROM kv k JOIN log l ON l.revision = k.revision WHERE k.key = ? AND k.deleted = 0`),
+      logRow: p(`SELECT ${COLS('l')} FROM log l WHERE l.revision = ?`),
+      link: p('SELECT prev_revision AS prev, deleted FROM log WHERE revision = ?'),
+      kvInsert: p('INSERT INTO kv (key, revision, deleted, expires_at) VALUES (?, ?, 0, ?)'),
+      kvSet: p('UPDATE kv SET revision = ?, deleted = ?, expires_at = ? WHERE key = ?'),
+      kvRemove: p('DELETE FROM kv WHERE key = ? AND revision = ?'),
       logInsert: p(
-        'INSERT INTO log (revision, key, deleted, create_revision, prev_revision, version, value, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO log (revision, key, deleted, create_revision, version, value, expires_at, prev_revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
+      logDelete: p('DELETE FROM log WHERE revision = ?'),
       nextExpiry: p('SELECT MIN(expires_at) AS at FROM kv WHERE expires_at IS NOT NULL'),
       due: p('SELECT key FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT 1000'),
-      compactSuperseded: p(
-        'DELETE FROM log WHERE revision IN (SELECT o.revision FROM log n JOIN log o ON o.key = n.key AND o.revision < n.revision WHERE n.revision > ? AND n.revision <= ?)',
-      ),
-      compactTombstones: p('DELETE FROM log WHERE revision > ? AND revision <= ? AND deleted = 1'),
+      compactHeads: p('SELECT MAX(revision) AS r FROM log WHERE revision > ? AND revision <= ? GROUP BY key'),
       setMeta: p('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'),
     };
 
-    this.txCreate = db.transaction((key: string, value: Buffer, expiresAt: number | null) => {
+    this.txCreate = db.transaction((key: string, value: Buffer, expiresAt: number | null, head: number) => {
       const rev = this.rev + 1;
-      if (this.s.kvInsert.run(key, rev, expiresAt).changes === 0) {
-        throw new StorageError('KeyExists', `key already exists: ${key}`, key);
-      }
-      this.s.logInsert.run(rev, key, 0, rev, 0, 1, value, expiresAt);
+      if (head) this.s.kvSet.run(rev, 0, expiresAt, key);
+      else this.s.kvInsert.run(key, rev, expiresAt);
+      this.s.logInsert.run(rev, key, 0, rev, 1, value, expiresAt, head);
     });
     this.txPut = db.transaction((prev: KeyValue, value: Buffer, expiresAt: number | null) => {
       const rev = this.rev + 1;
-      this.s.kvUpdate.run(rev, expiresAt, prev.key);
-      this.s.logInsert.run(rev, prev.key, 0, prev.createRevision, prev.modRevision, prev.version + 1, value, expiresAt);
+      this.s.kvSet.run(rev, 0, expiresAt, prev.key);
+      this.s.logInsert.run(rev, prev.key, 0, prev.createRevision, prev.version + 1, value, expiresAt, prev.modRevision);
     });
     this.txDelete = db.transaction((prev: KeyValue) => {
       const rev = this.rev + 1;
-      this.s.kvDelete.run(prev.key);
-      this.s.logInsert.run(rev, prev.key, 1, 0, prev.modRevision, 0, EMPTY, null);
+      this.s.kvSet.run(rev, 1, null, prev.key);
+      this.s.logInsert.run(rev, prev.key, 1, 0, 0, EMPTY, null, prev.modRevision);
     });
+    this.txCompact = db.transaction((from: number, to: number) => this.compactRows(from, to));
 
     this.hub = new WatchHub({
       currentRevision: () => this.rev,
@@ -184,8 +204,7 @@ export class SqliteStore implements Store {
     return new SqliteStore(opts);
   }
 
-  private initSchema(): void {
-    const db = this.db;
+  private initSchema(db: Database.Database): void {
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > SCHEMA_VERSION) throw new Error(`database schema version ${version} is newer than supported ${SCHEMA_VERSION}`);
     if (version === 0) {
@@ -195,15 +214,15 @@ export class SqliteStore implements Store {
           key TEXT NOT NULL,
           deleted INTEGER NOT NULL,
           create_revision INTEGER NOT NULL,
-          prev_revision INTEGER NOT NULL,
           version INTEGER NOT NULL,
           value BLOB NOT NULL,
-          expires_at INTEGER
+          expires_at INTEGER,
+          prev_revision INTEGER NOT NULL
         );
-        CREATE INDEX IF NOT EXISTS log_key_revision ON log (key, revision, deleted);
         CREATE TABLE IF NOT EXISTS kv (
           key TEXT PRIMARY KEY,
           revision INTEGER NOT NULL,
+          deleted INTEGER NOT NULL,
           expires_at INTEGER
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS kv_expires_at ON kv (expires_at) WHERE expires_at IS NOT NULL;
@@ -232,8 +251,10 @@ export class SqliteStore implements Store {
     this.checkOpen();
     const rev = checkReadRevision(opts?.revision, this.rev, this.compactRev);
     if (rev === this.rev) return this.current(key);
-    const row = this.s.getAt.get(key, rev) as LogRow | undefined;
-    return row && !row.deleted ? toKv(row) : undefined;
+    const head = this.s.head.get(key) as { revision: number; deleted: number } | undefined;
+    if (!head) return undefined;
+    const found = this.walk(head.revision, head.deleted, rev);
+    return found ? toKv(this.s.logRow.get(found) as LogRow) : undefined;
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
@@ -241,16 +262,33 @@ export class SqliteStore implements Store {
     const rev = checkReadRevision(opts.revision, this.rev, this.compactRev);
     const from = opts.startKey !== undefined && opts.startKey > prefix ? opts.startKey : prefix;
     const end = prefixEnd(prefix);
-    const limit = opts.limit && opts.limit > 0 ? Math.floor(opts.limit) : -1;
-    const past = rev !== this.rev;
-    const args: unknown[] = [from];
-    if (end) args.push(end);
-    if (past) args.push(rev);
-    const rows = this.range(past ? 'listAt' : 'list', !!end).all(...args, limit) as Row[];
-    const items = rows.map(toKv);
+    const limit = opts.limit && opts.limit > 0 ? Math.floor(opts.limit) : Infinity;
+    const bounds: unknown[] = end ? [from, end] : [from];
+    if (rev === this.rev) {
+      const rows = this.range('list', !!end).all(...bounds, limit === Infinity ? -1 : limit) as Row[];
+      const items = rows.map(toKv);
+      let count = items.length;
+      if (items.length === limit) count = (this.range('count', !!end).get(...bounds) as { n: number }).n;
+      return { items, revision: rev, more: count > items.length, count };
+    }
+    // Past revision: keys whose head is <= rev are read as they are now; only the chains of
+    // keys changed after rev are walked back.
+    const items: KeyValue[] = [];
+    for (const r of this.range('heads', !!end).iterate(...bounds) as IterableIterator<HeadRow>) {
+      if (items.length >= limit) break;
+      if (r.head <= rev) {
+        if (!r.head_deleted) items.push(toKv(r));
+        continue;
+      }
+      const found = this.walk(r.head, r.head_deleted, rev);
+      if (found) items.push(toKv(this.s.logRow.get(found) as LogRow));
+    }
     let count = items.length;
-    if (limit > 0 && items.length === limit) {
-      count = (this.range(past ? 'countAt' : 'count', !!end).get(...args) as { n: number }).n;
+    if (items.length === limit) {
+      count = (this.range('countUnchanged', !!end).get(...bounds, rev) as { n: number }).n;
+      for (const c of this.range('changed', !!end).all(...bounds, rev) as Array<{ revision: number; deleted: number }>) {
+        if (this.walk(c.revision, c.deleted, rev)) count++;
+      }
     }
     return { items, revision: rev, more: count > items.length, count };
   }
@@ -258,16 +296,16 @@ export class SqliteStore implements Store {
   async count(prefix: string): Promise<number> {
     this.checkOpen();
     const end = prefixEnd(prefix);
-    const args: unknown[] = [prefix];
-    if (end) args.push(end);
-    return (this.range('count', !!end).get(...args) as { n: number }).n;
+    return (this.range('count', !!end).get(...(end ? [prefix, end] : [prefix])) as { n: number }).n;
   }
 
   async create(key: string, value: Buffer, opts?: WriteOptions): Promise<KeyValue> {
     this.checkOpen();
+    const head = this.s.head.get(key) as { revision: number; deleted: number } | undefined;
+    if (head && !head.deleted) throw new StorageError('KeyExists', `key already exists: ${key}`, key);
     const expiresAt = expiryFor(opts?.ttlSeconds);
     const v = Buffer.from(value);
-    this.write(() => this.txCreate(key, v, expiresAt ?? null));
+    this.write(() => this.txCreate(key, v, expiresAt ?? null, head?.revision ?? 0));
     const rev = ++this.rev;
     const kv: KeyValue = { key, value: v, createRevision: rev, modRevision: rev, version: 1 };
     if (expiresAt !== undefined) {
@@ -318,18 +356,7 @@ export class SqliteStore implements Store {
       throw new StorageError('Compacted', `revision ${revision} has already been compacted`, undefined, undefined, this.compactRev);
     }
     if (revision === this.compactRev) return;
-    const from = this.compactRev;
-    // After the previous compaction every key has at most one row <= it (a live one). Each row
-    // written since then, up to `revision`, supersedes its key's older rows; tombstones in that
-    // window go too (reads at >= revision see the key absent either way).
-    this.write(
-      this.db.transaction(() => {
-        this.s.compactSuperseded.run(from, revision);
-        this.s.compactTombstones.run(from, revision);
-        this.s.setMeta.run('compact', revision);
-        this.s.setMeta.run('revision', this.rev);
-      }),
-    );
+    this.write(() => this.txCompact(this.compactRev, revision));
     this.compactRev = revision;
   }
 
@@ -363,6 +390,24 @@ export class SqliteStore implements Store {
     return row ? toKv(row) : undefined;
   }
 
+  /**
+   * Walks a key's chain back from its head to the row visible at revision rev; returns that
+   * row's revision if it is a live version, 0 if the key did not exist then. A link to a row
+   * removed by compaction also means "absent" (compaction only drops rows hidden at every
+   * readable revision, or tombstones).
+   */
+  private walk(revision: number, deleted: number, rev: number): number {
+    if (revision <= rev) return deleted ? 0 : revision;
+    let r = revision;
+    while (r > rev) {
+      const link = this.s.link.get(r) as { prev: number; deleted: number } | undefined;
+      if (!link || !link.prev) return 0;
+      r = link.prev;
+    }
+    const found = this.s.link.get(r) as { prev: number; deleted: number } | undefined;
+    return found && !found.deleted ? r : 0;
+  }
+
   private deleteNow(prev: KeyValue): number {
     this.write(() => this.txDelete(prev));
     const rev = ++this.rev;
@@ -370,29 +415,56 @@ export class SqliteStore implements Store {
     return rev;
   }
 
+  /**
+   * Compaction from `from` (the previous compaction revision) to `to`. Invariant after a
+   * compaction at c: every key has at most one row <= c, a live one. For each key written in
+   * (from, to], its latest row <= to supersedes every older row of its chain (all of them are
+   * <= to); that latest row goes too when it is a tombstone (and with it the kv entry, when the
+   * tombstone is still the head).
+   */
+  private compactRows(from: number, to: number): void {
+    const heads = this.s.compactHeads.all(from, to) as Array<{ r: number }>;
+    for (const { r } of heads) {
+      const top = this.s.link.get(r) as { prev: number; deleted: number };
+      let prev = top.prev;
+      while (prev) {
+        const link = this.s.link.get(prev) as { prev: number; deleted: number } | undefined;
+        if (!link) break;
+        this.s.logDelete.run(prev);
+        prev = link.prev;
+      }
+      if (top.deleted) {
+        const row = this.s.logRow.get(r) as LogRow;
+        this.s.logDelete.run(r);
+        this.s.kvRemove.run(row.key, r);
+      }
+    }
+    this.s.setMeta.run('compact', to);
+    this.s.setMeta.run('revision', this.rev);
+  }
+
   /** Range statements, prepared once per (kind, bounded) pair. */
-  private range(kind: 'list' | 'count' | 'listAt' | 'countAt', bounded: boolean): Stmt {
+  private range(kind: 'list' | 'count' | 'heads' | 'countUnchanged' | 'changed', bounded: boolean): Stmt {
     const id = kind + (bounded ? '+' : '');
     let st = this.rangeStmts.get(id);
     if (st) return st;
-    const upper = (col: string) => (bounded ? ` AND ${col} < ?` : '');
-    // Latest version of each key at a past revision, in key order (streamed from the covering
-    // index), then its row; tombstones filtered out.
-    const latestAt = `SELECT key, MAX(revision) AS r, deleted FROM log WHERE key >= ?${upper('key')} AND revision <= ? GROUP BY key`;
+    const where = (t: string) => `${t}key >= ?${bounded ? ` AND ${t}key < ?` : ''}`;
     let sql: string;
     switch (kind) {
       case 'list':
-        sql = `SELECT ${ROW_COLS} FROM kv k JOIN log l ON l.revision = k.revision WHERE k.key >= ?${upper('k.key')} ORDER BY k.key LIMIT ?`;
+        sql = `SELECT ${COLS('l')} FROM kv k JOIN log l ON l.revision = k.revision WHERE ${where('k.')} AND k.deleted = 0 ORDER BY k.key LIMIT ?`;
         break;
       case 'count':
-        sql = `SELECT COUNT(*) AS n FROM kv WHERE key >= ?${upper('key')}`;
+        sql = `SELECT COUNT(*) AS n FROM kv WHERE ${where('')} AND deleted = 0`;
         break;
-      case 'listAt':
-        // (HAVING on the bare column `deleted` reads it from the MAX(revision) row.)
-        sql = `SELECT ${ROW_COLS} FROM (${latestAt} HAVING deleted = 0 ORDER BY key LIMIT ?) m JOIN log l ON l.revision = m.r ORDER BY m.key`;
+      case 'heads':
+        sql = `SELECT ${COLS('l')}, k.revision AS head, k.deleted AS head_deleted FROM kv k JOIN log l ON l.revision = k.revision WHERE ${where('k.')} ORDER BY k.key`;
         break;
-      case 'countAt':
-        sql = `SELECT COUNT(*) AS n FROM (${latestAt}) WHERE deleted = 0`;
+      case 'countUnchanged':
+        sql = `SELECT COUNT(*) AS n FROM kv WHERE ${where('')} AND revision <= ? AND deleted = 0`;
+        break;
+      case 'changed':
+        sql = `SELECT revision, deleted FROM kv WHERE ${where('')} AND revision > ?`;
         break;
     }
     st = this.db.prepare(sql);
@@ -406,9 +478,9 @@ export class SqliteStore implements Store {
     let st = this.rangeStmts.get(id);
     if (!st) {
       st = this.db.prepare(
-        `SELECT ${ROW_COLS}, l.deleted, l.prev_revision,
+        `SELECT ${COLS('l')},
                 p.key AS p_key, p.revision AS p_revision, p.create_revision AS p_create_revision,
-                p.version AS p_version, p.value AS p_value, p.expires_at AS p_expires_at
+                p.version AS p_version, p.value AS p_value, p.expires_at AS p_expires_at, p.deleted AS p_deleted
          FROM log l LEFT JOIN log p ON p.revision = l.prev_revision AND l.prev_revision > 0
          WHERE l.revision >= ? AND l.revision <= ? AND l.key >= ?${end ? ' AND l.key < ?' : ''}
          ORDER BY l.revision`,
@@ -421,7 +493,8 @@ export class SqliteStore implements Store {
       const ev: WatchEvent = r.deleted
         ? { type: 'DELETE', kv: { key: r.key, value: EMPTY, createRevision: 0, modRevision: r.revision, version: 0 } }
         : { type: 'PUT', kv: toKv(r) };
-      if (r.p_revision !== null) {
+      // The previous row is prevKv unless it is a tombstone (then this PUT re-created the key).
+      if (r.p_revision !== null && !r.p_deleted) {
         ev.prevKv = toKv({
           key: r.p_key!,
           revision: r.p_revision,
