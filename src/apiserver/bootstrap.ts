@@ -1,0 +1,92 @@
+// Objects the API server maintains itself at start, as upstream's bootstrap controllers do:
+// the namespaces default, kube-system, kube-public and kube-node-lease; the `kubernetes`
+// Service in default on the first service IP with its Endpoints and EndpointSlice pointing
+// at this server; the built-in PriorityClasses.
+
+import { StatusError } from '../apimachinery/errors.js';
+import { logger } from '../util/klog.js';
+import type { ApiContext, RequestScope } from './endpoints/context.js';
+import { createObject, updateObject } from './endpoints/write.js';
+import type { KObject } from './registry/types.js';
+import { builtinPriorityClasses } from './registry/scheduling/priorityclasses.js';
+
+const log = logger('controller.go');
+
+const SYSTEM_USER = { username: 'system:apiserver', groups: ['system:authenticated', 'system:masters'] };
+
+function scopeFor(ctx: ApiContext, group: string, version: string, plural: string, namespace: string, name: string): RequestScope {
+  const def = ctx.registry.lookup(group, version, plural);
+  if (!def) throw new Error(`bootstrap: resource ${group}/${version}/${plural} is not registered`);
+  return { def, namespace, name, subresource: '', query: new URLSearchParams(), user: SYSTEM_USER, dryRun: false };
+}
+
+async function ensure(ctx: ApiContext, group: string, version: string, plural: string, obj: KObject, update?: (cur: KObject) => boolean): Promise<void> {
+  const ns = obj.metadata.namespace ?? '';
+  const scope = scopeFor(ctx, group, version, plural, ns, obj.metadata.name);
+  try {
+    await createObject(ctx, scope, structuredClone(obj));
+    log.v(1).info('created bootstrap object', { resource: plural, name: obj.metadata.name, namespace: ns });
+  } catch (err) {
+    if (!(err instanceof StatusError) || err.code !== 409) throw err;
+    if (!update) return;
+    await updateObject(ctx, scope, (cur) => {
+      const next = structuredClone(cur!);
+      if (!update(next)) return cur!;
+      return next;
+    }, { mode: 'main' });
+  }
+}
+
+export async function bootstrapObjects(ctx: ApiContext, o: { advertiseAddress: string; securePort: number; serviceIP: string }): Promise<void> {
+  for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+    await ensure(ctx, '', 'v1', 'namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  }
+  for (const pc of builtinPriorityClasses()) {
+    await ensure(ctx, 'scheduling.k8s.io', 'v1', 'priorityclasses', pc as KObject);
+  }
+  await ensure(ctx, '', 'v1', 'services', {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
+    spec: {
+      type: 'ClusterIP',
+      clusterIP: o.serviceIP,
+      ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: o.securePort }],
+      sessionAffinity: 'None',
+    },
+  }, (cur) => {
+    const p = cur.spec?.ports?.[0];
+    if (p && p.targetPort !== o.securePort) {
+      p.targetPort = o.securePort;
+      return true;
+    }
+    return false;
+  });
+  const subsets = [{ addresses: [{ ip: o.advertiseAddress }], ports: [{ name: 'https', port: o.securePort, protocol: 'TCP' }] }];
+  await ensure(ctx, '', 'v1', 'endpoints', {
+    apiVersion: 'v1',
+    kind: 'Endpoints',
+    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
+    subsets,
+  }, (cur) => {
+    if (JSON.stringify(cur.subsets) === JSON.stringify(subsets)) return false;
+    cur.subsets = subsets;
+    return true;
+  });
+  const family = o.advertiseAddress.includes(':') ? 'IPv6' : 'IPv4';
+  const endpoints = [{ addresses: [o.advertiseAddress], conditions: { ready: true } }];
+  const ports = [{ name: 'https', port: o.securePort, protocol: 'TCP' }];
+  await ensure(ctx, 'discovery.k8s.io', 'v1', 'endpointslices', {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes' } },
+    addressType: family,
+    endpoints,
+    ports,
+  }, (cur) => {
+    if (JSON.stringify(cur.endpoints) === JSON.stringify(endpoints) && JSON.stringify(cur.ports) === JSON.stringify(ports)) return false;
+    cur.endpoints = endpoints;
+    cur.ports = ports;
+    return true;
+  });
+}

@@ -1,0 +1,368 @@
+// Routing of one resource request (after authentication/authorization) to the generic
+// verbs and the built-in subresources: status, scale, pods/binding, pods/eviction,
+// namespaces/finalize, certificatesigningrequests/approval.
+
+import { StatusError, badRequest, methodNotAllowed, notFound } from '../../apimachinery/errors.js';
+import type { KObject, ResourceDef } from '../registry/types.js';
+import type { RequestInfo } from '../requestinfo.js';
+import type { ApiContext, RequestScope, UserInfo } from './context.js';
+import { objectKey } from './context.js';
+import type { Req, Res } from '../http.js';
+import { mediaType, negotiate, parseJSONStrict, parseObjectBody, readBody, writeJSON } from '../http.js';
+import { handleGet, handleList, listObjects, toServed, writeObject, getObject } from './read.js';
+import { handleWatch } from './watch.js';
+import { createObject, deleteObject, deleteResponse, parseDeleteOptions, updateObject } from './write.js';
+import type { UpdateMode } from './write.js';
+import { applyPatch, patchTypeFromContentType } from '../../apimachinery/patch/index.js';
+import { builtinPatchMeta } from '../../apimachinery/patch/patch-meta.js';
+import { labelSelectorToString } from '../../apimachinery/labels.js';
+
+/** Resources for which PUT creates a missing object (upstream AllowCreateOnUpdate). */
+const ALLOW_CREATE_ON_UPDATE = new Set([
+  '/events', 'events.k8s.io/events', '/endpoints', 'coordination.k8s.io/leases',
+  'rbac.authorization.k8s.io/roles', 'rbac.authorization.k8s.io/rolebindings',
+  'rbac.authorization.k8s.io/clusterroles', 'rbac.authorization.k8s.io/clusterrolebindings',
+  'discovery.k8s.io/endpointslices',
+]);
+
+function parseDryRun(query: URLSearchParams): boolean {
+  const values = query.getAll('dryRun');
+  for (const v of values) {
+    if (v !== 'All') {
+      throw new StatusError(400, 'BadRequest', `Invalid dryRun value: "${v}": supported values: "All"`);
+    }
+  }
+  return values.length > 0;
+}
+
+const FIELD_VALIDATION = new Set(['', 'Ignore', 'Warn', 'Strict']);
+
+function checkFieldValidation(query: URLSearchParams): void {
+  const fv = query.get('fieldValidation') ?? '';
+  if (!FIELD_VALIDATION.has(fv)) {
+    throw badRequest(`fieldValidation parameter unsupported: ${fv}. Must be one of "Ignore", "Warn", "Strict"`);
+  }
+}
+
+export async function serveResource(ctx: ApiContext, info: RequestInfo, def: ResourceDef, query: URLSearchParams, user: UserInfo, req: Req, res: Res): Promise<void> {
+  const namespace = def.namespaced ? info.namespace : '';
+  if (def.namespaced && !namespace && info.name) {
+    throw notFound(def.group, def.plural, info.name);
+  }
+  const verbs = def.verbs;
+  const scope: RequestScope = { def, namespace, name: info.name, subresource: info.subresource, query, user, dryRun: false };
+  const sub = info.subresource;
+  const allowsVerb = (v: string) => !verbs || verbs.includes(v);
+
+  if (!sub) {
+    switch (info.verb) {
+      case 'get': {
+        if (!allowsVerb('get')) throw methodNotAllowed();
+        return handleGet(ctx, def, namespace, info.name, query, negotiate(req, { table: true, partial: true }), res);
+      }
+      case 'list': {
+        if (!allowsVerb('list')) throw methodNotAllowed();
+        return handleList(ctx, def, namespace, query, negotiate(req, { table: true, partial: true }), res);
+      }
+      case 'watch': {
+        if (!allowsVerb('watch')) throw methodNotAllowed();
+        return handleWatch(ctx, def, namespace, query, negotiate(req, { table: true, partial: true }), req, res);
+      }
+      case 'create': {
+        if (info.name) throw methodNotAllowed();
+        if (!allowsVerb('create')) throw methodNotAllowed();
+        if (def.namespaced && !namespace) throw notFound('', 'namespaces', '');
+        scope.dryRun = parseDryRun(query);
+        checkFieldValidation(query);
+        const neg = negotiate(req, { table: true, partial: true });
+        const body = parseObjectBody(await readBody(req), mediaType(req));
+        const obj = await createObject(ctx, scope, body);
+        return writeObject(def, obj, neg, query, res, 201);
+      }
+      case 'update': {
+        if (!allowsVerb('update')) throw methodNotAllowed();
+        scope.dryRun = parseDryRun(query);
+        checkFieldValidation(query);
+        const neg = negotiate(req, { table: true, partial: true });
+        const body = parseObjectBody(await readBody(req), mediaType(req));
+        const r = await updateObject(ctx, scope, () => structuredClone(body), { mode: 'main', allowCreate: ALLOW_CREATE_ON_UPDATE.has(`${def.group}/${def.plural}`) });
+        return writeObject(def, r.obj, neg, query, res, r.created ? 201 : 200);
+      }
+      case 'patch': {
+        if (!allowsVerb('patch')) throw methodNotAllowed();
+        return servePatch(ctx, scope, 'main', req, res);
+      }
+      case 'delete': {
+        if (!allowsVerb('delete')) throw methodNotAllowed();
+        scope.dryRun = parseDryRun(query);
+        const raw = await readBody(req);
+        const body = raw.length ? (parseJSONStrict(raw) as KObject) : undefined;
+        const opts = parseDeleteOptions(body, query);
+        const r = await deleteObject(ctx, scope, opts);
+        const out = deleteResponse(def, r.obj, r.deleted);
+        const code = !r.deleted && body?.orphanDependents === false ? 202 : 200;
+        return writeJSON(res, code, out);
+      }
+      case 'deletecollection': {
+        if (!allowsVerb('deletecollection')) throw methodNotAllowed();
+        scope.dryRun = parseDryRun(query);
+        const raw = await readBody(req);
+        const body = raw.length ? (parseJSONStrict(raw) as KObject) : undefined;
+        const opts = parseDeleteOptions(body, query);
+        const listQuery = new URLSearchParams();
+        for (const k of ['labelSelector', 'fieldSelector']) {
+          const v = query.get(k);
+          if (v) listQuery.set(k, v);
+        }
+        const list = await listObjects(ctx, def, namespace, listQuery);
+        const deleted: KObject[] = [];
+        for (const raw of list.raws ?? []) {
+          const o = JSON.parse(raw);
+          try {
+            const r = await deleteObject(ctx, { ...scope, namespace: o.metadata?.namespace ?? '', name: o.metadata.name }, opts);
+            deleted.push(toServed(def, r.obj));
+          } catch (err) {
+            if (err instanceof StatusError && err.code === 404) continue;
+            throw err;
+          }
+        }
+        return writeJSON(res, 200, { kind: `${def.kind}List`, apiVersion: def.group ? `${def.group}/${def.version}` : def.version, metadata: { resourceVersion: String(await ctx.store.currentRevision()) }, items: deleted });
+      }
+      default:
+        throw methodNotAllowed();
+    }
+  }
+
+  // ---- subresources ----
+  if (!info.name) throw notFound(def.group, def.plural, '');
+  const key = `${def.group}/${def.plural}/${sub}`;
+  if (sub === 'status' && def.subresources?.status) return serveMainLike(ctx, scope, info, 'status', req, res);
+  if (sub === 'scale' && def.subresources?.scale) return serveScale(ctx, scope, info, req, res);
+  if (key === 'certificates.k8s.io/certificatesigningrequests/approval') return serveMainLike(ctx, scope, info, 'other', req, res, approvalPrepare);
+  if (key === '/namespaces/finalize' && info.verb === 'update') return serveMainLike(ctx, scope, info, 'other', req, res, finalizePrepare);
+  if (key === '/pods/binding' && info.verb === 'create') return serveBinding(ctx, scope, req, res);
+  if (key === '/pods/eviction' && info.verb === 'create') return serveEviction(ctx, scope, req, res);
+  throw notFound(def.group, `${def.plural}/${sub}`, info.name);
+}
+
+/** get/update/patch on a subresource that returns the whole object (status, approval, finalize). */
+async function serveMainLike(ctx: ApiContext, scope: RequestScope, info: RequestInfo, mode: UpdateMode, req: Req, res: Res, prepare?: (obj: KObject, old: KObject) => void): Promise<void> {
+  const { def } = scope;
+  switch (info.verb) {
+    case 'get':
+      return writeObject(def, await getObject(ctx, def, scope.namespace, scope.name), negotiate(req, { table: true, partial: true }), scope.query, res);
+    case 'update': {
+      scope.dryRun = parseDryRun(scope.query);
+      const body = parseObjectBody(await readBody(req), mediaType(req));
+      const r = await updateObject(ctx, scope, () => structuredClone(body), { mode, prepare });
+      return writeObject(def, r.obj, negotiate(req, { table: true, partial: true }), scope.query, res);
+    }
+    case 'patch':
+      return servePatch(ctx, scope, mode, req, res, prepare);
+    default:
+      throw methodNotAllowed();
+  }
+}
+
+async function servePatch(ctx: ApiContext, scope: RequestScope, mode: UpdateMode, req: Req, res: Res, prepare?: (obj: KObject, old: KObject) => void): Promise<void> {
+  const { def } = scope;
+  scope.dryRun = parseDryRun(scope.query);
+  checkFieldValidation(scope.query);
+  const neg = negotiate(req, { table: true, partial: true });
+  const ct = mediaType(req);
+  const ptype = patchTypeFromContentType(ct);
+  if (!ptype || ptype === 'apply') {
+    throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`);
+  }
+  const body = await readBody(req);
+  const meta = ptype === 'strategic' ? builtinPatchMeta(def.group, def.kind) : undefined;
+  if (ptype === 'strategic' && !meta) {
+    throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
+  }
+  const r = await updateObject(
+    ctx,
+    scope,
+    (current) => {
+      if (!current) {
+        // validate the patch body even when the object is missing
+        applyPatch(ptype, {}, body, meta);
+        return {};
+      }
+      const patched = applyPatch(ptype, current, body, meta) as KObject;
+      if (patched === null || typeof patched !== 'object' || Array.isArray(patched)) throw badRequest('the patched document is not an object');
+      // a patch that does not mention resourceVersion updates whatever is current
+      const patchedRV = patched.metadata?.resourceVersion;
+      if (patchedRV === current.metadata?.resourceVersion && patched.metadata) delete patched.metadata.resourceVersion;
+      return patched;
+    },
+    { mode, prepare },
+  );
+  writeObject(def, r.obj, neg, scope.query, res);
+}
+
+// ---- scale ----
+
+function getPath(obj: KObject, path: string): unknown {
+  let cur: any = obj;
+  for (const p of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = cur[p];
+  }
+  return cur;
+}
+
+function setPath(obj: KObject, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let cur: any = obj;
+  for (const p of parts.slice(0, -1)) cur = cur[p] ??= {};
+  cur[parts[parts.length - 1]] = value;
+}
+
+function toScale(def: ResourceDef, obj: KObject): KObject {
+  const sc = def.subresources!.scale!;
+  let selector = '';
+  if (sc.selector) selector = sc.selector(obj);
+  else if (sc.labelSelectorPath) {
+    const v = getPath(obj, sc.labelSelectorPath);
+    selector = typeof v === 'string' ? v : v && typeof v === 'object' ? labelSelectorToString(v as any) : '';
+  } else if (obj.spec?.selector) {
+    selector = obj.spec.selector.matchLabels || obj.spec.selector.matchExpressions ? labelSelectorToString(obj.spec.selector) : labelSelectorToString({ matchLabels: obj.spec.selector });
+  }
+  const status: KObject = { replicas: Number(getPath(obj, sc.statusReplicasPath) ?? 0) };
+  if (selector) status.selector = selector;
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: {
+      name: obj.metadata.name,
+      namespace: obj.metadata.namespace,
+      uid: obj.metadata.uid,
+      resourceVersion: obj.metadata.resourceVersion,
+      creationTimestamp: obj.metadata.creationTimestamp,
+    },
+    spec: { replicas: Number(getPath(obj, sc.specReplicasPath) ?? 0) },
+    status,
+  };
+}
+
+async function serveScale(ctx: ApiContext, scope: RequestScope, info: RequestInfo, req: Req, res: Res): Promise<void> {
+  const { def } = scope;
+  const sc = def.subresources!.scale!;
+  if (info.verb === 'get') {
+    return writeJSON(res, 200, toScale(def, await getObject(ctx, def, scope.namespace, scope.name)));
+  }
+  if (info.verb !== 'update' && info.verb !== 'patch') throw methodNotAllowed();
+  scope.dryRun = parseDryRun(scope.query);
+  const raw = await readBody(req);
+  const ct = mediaType(req);
+  const ptype = info.verb === 'patch' ? patchTypeFromContentType(ct) : undefined;
+  if (info.verb === 'patch' && (!ptype || ptype === 'apply')) {
+    throw new StatusError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json');
+  }
+  const body = info.verb === 'update' ? parseObjectBody(raw, ct) : undefined;
+  const r = await updateObject(
+    ctx,
+    scope,
+    (current) => {
+      if (!current) return {};
+      const curScale = toScale(def, current);
+      let scale: KObject;
+      if (body) {
+        if (body.kind && body.kind !== 'Scale') throw badRequest(`the kind in the data (${body.kind}) does not match the expected kind (Scale)`);
+        scale = body;
+        const rv = scale.metadata?.resourceVersion;
+        if (rv && rv !== current.metadata.resourceVersion) {
+          throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${def.group ? `${def.plural}.${def.group}` : def.plural} "${scope.name}": the object has been modified; please apply your changes to the latest version and try again`, { name: scope.name, group: def.group || undefined, kind: def.plural });
+        }
+      } else {
+        scale = applyPatch(ptype as any, curScale, raw, ptype === 'strategic' ? builtinPatchMeta('autoscaling', 'Scale') ?? {} as any : undefined) as KObject;
+      }
+      const replicas = scale?.spec?.replicas;
+      if (replicas !== undefined && (!Number.isInteger(replicas) || replicas < 0)) {
+        throw new StatusError(422, 'Invalid', `Scale.autoscaling "${scope.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`, {
+          name: scope.name, group: 'autoscaling', kind: 'Scale', causes: [{ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`, field: 'spec.replicas' }],
+        });
+      }
+      const out = structuredClone(current);
+      delete out.metadata.resourceVersion;
+      setPath(out, sc.specReplicasPath, replicas ?? 0);
+      return out;
+    },
+    { mode: 'main' },
+  );
+  writeJSON(res, 200, toScale(def, r.obj));
+}
+
+// ---- pods/binding, pods/eviction ----
+
+async function serveBinding(ctx: ApiContext, scope: RequestScope, req: Req, res: Res): Promise<void> {
+  scope.dryRun = parseDryRun(scope.query);
+  const body = parseObjectBody(await readBody(req), mediaType(req));
+  if (body.kind && body.kind !== 'Binding') throw badRequest(`the kind in the data (${body.kind}) does not match the expected kind (Binding)`);
+  const target = body.target;
+  if (!target?.name) {
+    throw new StatusError(422, 'Invalid', `Binding "${scope.name}" is invalid: target.name: Required value`, { name: scope.name, kind: 'Binding', causes: [{ reason: 'FieldValueRequired', message: 'Required value', field: 'target.name' }] });
+  }
+  if (body.metadata?.name && body.metadata.name !== scope.name) throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${scope.name})`);
+  await updateObject(
+    ctx,
+    scope,
+    (pod) => {
+      if (!pod) return {};
+      if (pod.metadata.deletionTimestamp) throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on pods/binding "${scope.name}": pod ${scope.name} is being deleted, cannot be assigned to a host`, { name: scope.name, kind: 'pods/binding' });
+      if (pod.spec?.nodeName) throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on pods/binding "${scope.name}": pod ${scope.name} is already assigned to node "${pod.spec.nodeName}"`, { name: scope.name, kind: 'pods/binding' });
+      const uid = body.metadata?.uid;
+      if (uid && uid !== pod.metadata.uid) throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on pods/binding "${scope.name}": Precondition failed: UID in precondition: ${uid}, UID in object meta: ${pod.metadata.uid}`, { name: scope.name, kind: 'pods/binding' });
+      pod.spec.nodeName = target.name;
+      const conds: KObject[] = (pod.status ??= {}).conditions ??= [];
+      const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      const existing = conds.find((c) => c.type === 'PodScheduled');
+      if (existing) {
+        if (existing.status !== 'True') existing.lastTransitionTime = now;
+        existing.status = 'True';
+        delete existing.reason;
+        delete existing.message;
+      } else conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: now });
+      for (const [k, v] of Object.entries(body.metadata?.annotations ?? {})) (pod.metadata.annotations ??= {})[k] = v;
+      delete pod.metadata.resourceVersion;
+      return pod;
+    },
+    { mode: 'other' },
+  );
+  writeJSON(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+}
+
+async function serveEviction(ctx: ApiContext, scope: RequestScope, req: Req, res: Res): Promise<void> {
+  scope.dryRun = parseDryRun(scope.query);
+  const body = parseObjectBody(await readBody(req), mediaType(req));
+  if (body.kind && body.kind !== 'Eviction') throw badRequest(`the kind in the data (${body.kind}) does not match the expected kind (Eviction)`);
+  const podKey = objectKey(ctx, scope.def, scope.namespace, scope.name);
+  if (!(await ctx.store.get(podKey))) throw notFound('', 'pods', scope.name);
+  const opts = parseDeleteOptions(body.deleteOptions, new URLSearchParams());
+  await deleteObject(ctx, scope, opts);
+  writeJSON(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+}
+
+// ---- approval, finalize ----
+
+function approvalPrepare(obj: KObject, old: KObject): void {
+  const conditions = obj.status?.conditions;
+  const fresh = structuredClone(old);
+  fresh.status = { ...(fresh.status ?? {}) };
+  if (conditions !== undefined) fresh.status.conditions = conditions;
+  else delete fresh.status.conditions;
+  fresh.metadata = { ...fresh.metadata, resourceVersion: obj.metadata?.resourceVersion };
+  for (const k of Object.keys(obj)) delete obj[k];
+  Object.assign(obj, fresh);
+}
+
+function finalizePrepare(obj: KObject, old: KObject): void {
+  const finalizers = obj.spec?.finalizers;
+  const fresh = structuredClone(old);
+  fresh.spec = { ...(fresh.spec ?? {}) };
+  if (finalizers !== undefined) fresh.spec.finalizers = finalizers;
+  else delete fresh.spec.finalizers;
+  fresh.metadata = { ...fresh.metadata, resourceVersion: obj.metadata?.resourceVersion };
+  for (const k of Object.keys(obj)) delete obj[k];
+  Object.assign(obj, fresh);
+}

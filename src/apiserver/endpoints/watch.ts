@@ -1,0 +1,123 @@
+// Watch: a streaming response of {"type","object"} JSON lines served from the watch cache,
+// with upstream's resourceVersion semantics ("" / "0": current state first; N: changes after
+// N; too old: 410), bookmarks, sendInitialEvents, timeoutSeconds and Table output.
+
+import { badRequest } from '../../apimachinery/errors.js';
+import type { ResourceDef } from '../registry/types.js';
+import type { ApiContext } from './context.js';
+import { cacheFor, predicateFrom } from './context.js';
+import type { Negotiated, Req, Res } from '../http.js';
+import { gvString, parseRV, toServed } from './read.js';
+import { parseIncludeObject, partialObject, tableDef, tableRow } from '../table.js';
+import type { CacheEntry, WatchEventType } from '../storage/watchcache.js';
+
+/** Upstream's --min-request-timeout default: watches last 30–60 minutes unless asked. */
+const MIN_REQUEST_TIMEOUT_S = 1800;
+const BOOKMARK_INTERVAL_MS = 60_000;
+const MAX_BUFFERED = 32 * 1024 * 1024;
+
+export async function handleWatch(ctx: ApiContext, def: ResourceDef, namespace: string, query: URLSearchParams, neg: Negotiated, req: Req, res: Res): Promise<void> {
+  const pred = predicateFrom(def, query);
+  const rvParam = query.get('resourceVersion') ?? '';
+  const rv = parseRV(rvParam);
+  const bookmarks = query.get('allowWatchBookmarks') === 'true';
+  const sendInitialParam = query.get('sendInitialEvents');
+  const match = query.get('resourceVersionMatch') ?? '';
+  let timeoutS = MIN_REQUEST_TIMEOUT_S * (1 + Math.random());
+  const t = query.get('timeoutSeconds');
+  if (t !== null && t !== '') {
+    if (!/^\d+$/.test(t)) throw badRequest(`invalid timeoutSeconds: "${t}"`);
+    timeoutS = Number(t);
+  }
+  let sendInitial = false;
+  if (sendInitialParam !== null) {
+    sendInitial = sendInitialParam === 'true';
+    if (match !== 'NotOlderThan') {
+      throw badRequest('sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless resourceVersionMatch is set to NotOlderThan');
+    }
+    if (sendInitial && !bookmarks) throw badRequest('allowWatchBookmarks: Forbidden: allowWatchBookmarks must be set to true when sendInitialEvents is true');
+  }
+
+  const cache = await cacheFor(ctx, def);
+  let fromRev: number | undefined;
+  if (sendInitialParam !== null) {
+    if (rv) await ctx.caches.waitForRevision(rv);
+    else if (rvParam === '') await ctx.caches.sync();
+    fromRev = sendInitial ? undefined : rv ?? ctx.caches.progressRev;
+  } else if (rvParam === '') {
+    await ctx.caches.sync();
+    fromRev = undefined;
+  } else if (rv === 0) {
+    fromRev = undefined;
+  } else {
+    await ctx.caches.waitForRevision(rv!);
+    fromRev = rv;
+  }
+
+  const include = parseIncludeObject(query.get('includeObject'));
+  const converted = !!def.fromStorage || neg.kind !== 'object';
+  let firstTable = true;
+  const encode = (type: WatchEventType, e: CacheEntry): string => {
+    if (!converted) return `{"type":"${type}","object":${e.raw}}\n`;
+    const obj = toServed(def, JSON.parse(e.raw));
+    let out: unknown = obj;
+    if (neg.kind === 'table') {
+      out = {
+        kind: 'Table',
+        apiVersion: 'meta.k8s.io/v1',
+        metadata: { resourceVersion: obj.metadata?.resourceVersion },
+        columnDefinitions: firstTable ? tableDef(def).columns : [],
+        rows: [tableRow(def, obj, include, Date.now())],
+      };
+      firstTable = false;
+    } else if (neg.kind === 'partial') out = partialObject(obj);
+    return JSON.stringify({ type, object: out }) + '\n';
+  };
+  const bookmarkLine = (rev: number, initialEnd = false): string => {
+    const meta: Record<string, unknown> = { resourceVersion: String(rev) };
+    if (initialEnd) meta.annotations = { 'k8s.io/initial-events-end': 'true' };
+    const obj = neg.kind === 'table' || neg.kind === 'partial'
+      ? { kind: neg.kind === 'table' ? 'Table' : 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: meta }
+      : { kind: def.kind, apiVersion: gvString(def), metadata: meta };
+    return JSON.stringify({ type: 'BOOKMARK', object: obj }) + '\n';
+  };
+
+  res.writeHead(200, { 'content-type': neg.contentType === 'application/json' ? 'application/json' : neg.contentType, 'cache-control': 'no-cache, private' });
+  let closed = false;
+  let stop = () => {};
+  const timers: NodeJS.Timeout[] = [];
+  const finish = () => {
+    if (closed) return;
+    closed = true;
+    stop();
+    for (const x of timers) clearTimeout(x);
+    if (!res.writableEnded) res.end();
+  };
+  const write = (s: string): boolean => {
+    if (closed) return false;
+    res.write(s);
+    return res.writableLength < MAX_BUFFERED;
+  };
+  stop = cache.watch(
+    { namespace, name: pred.name, match: pred.empty ? () => true : pred.match },
+    { send: (type, e) => write(encode(type, e)), close: () => finish() },
+    fromRev,
+  );
+  if (sendInitialParam !== null && sendInitial) write(bookmarkLine(ctx.caches.progressRev, true));
+  req.on('close', finish);
+  res.on('close', finish);
+  res.on('error', finish);
+  const deadline = setTimeout(() => {
+    if (bookmarks) write(bookmarkLine(ctx.caches.progressRev));
+    finish();
+  }, timeoutS * 1000);
+  timers.push(deadline);
+  if (bookmarks) {
+    const tick = () => {
+      if (closed) return;
+      write(bookmarkLine(ctx.caches.progressRev));
+      timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS));
+    };
+    timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS));
+  }
+}

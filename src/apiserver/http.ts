@@ -1,0 +1,182 @@
+// HTTP plumbing shared by every handler: request bodies (JSON or YAML, 3 MiB limit),
+// content negotiation (JSON, Table, PartialObjectMetadata, aggregated discovery), and
+// writing objects and Status errors.
+
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import YAML from 'yaml';
+import { StatusError, badRequest } from '../apimachinery/errors.js';
+
+export type Req = Http2ServerRequest;
+export type Res = Http2ServerResponse;
+
+/** Upstream's limit on request bodies (3 MiB); larger ones get 413. */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export function readBody(req: Req, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      failed = true;
+      req.resume();
+      reject(tooLarge());
+      return;
+    }
+    req.on('data', (c: Buffer) => {
+      if (failed) return;
+      size += c.length;
+      if (size > limit) {
+        failed = true;
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => !failed && resolve(Buffer.concat(chunks)));
+    req.on('error', (e) => !failed && reject(e));
+  });
+}
+
+function tooLarge(): StatusError {
+  return new StatusError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
+}
+
+export function mediaType(req: Req): string {
+  return String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+}
+
+/** Parse a create/update body as JSON or YAML (per Content-Type), as an object. */
+export function parseObjectBody(body: Buffer, contentType: string): Record<string, any> {
+  const ct = contentType || 'application/json';
+  let obj: unknown;
+  if (ct === 'application/json' || ct === '*/*' || ct === '') {
+    obj = parseJSONStrict(body);
+  } else if (ct === 'application/yaml' || ct === 'text/yaml' || ct === 'application/x-yaml') {
+    try {
+      const docs = YAML.parseAllDocuments(body.toString('utf8'));
+      if (docs.length !== 1) throw new Error('expected a single YAML document');
+      if (docs[0].errors.length) throw docs[0].errors[0];
+      obj = docs[0].toJSON();
+    } catch (e) {
+      throw badRequest(`error converting YAML to JSON: ${(e as Error).message}`);
+    }
+  } else if (ct === 'application/vnd.kubernetes.protobuf') {
+    throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+  } else {
+    throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+  }
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
+    throw badRequest(`Object 'Kind' is missing in '${truncate(body.toString('utf8'))}'`);
+  }
+  return obj as Record<string, any>;
+}
+
+export function parseJSONStrict(body: Buffer | string): unknown {
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw badRequest(`couldn't get version/kind; json parse error: ${(e as Error).message}`);
+  }
+}
+
+function truncate(s: string): string {
+  return s.length > 200 ? s.slice(0, 200) + '...' : s;
+}
+
+// ---- content negotiation ----
+
+export type OutputKind = 'object' | 'table' | 'partial' | 'discovery-v2' | 'discovery-v2beta1';
+
+export interface Negotiated {
+  kind: OutputKind;
+  /** Content-Type to answer with. */
+  contentType: string;
+}
+
+interface MediaRange {
+  type: string;
+  params: Record<string, string>;
+}
+
+function parseAccept(accept: string): MediaRange[] {
+  return accept
+    .split(',')
+    .map((part) => {
+      const [type, ...ps] = part.trim().split(';');
+      const params: Record<string, string> = {};
+      for (const p of ps) {
+        const [k, v] = p.split('=');
+        if (k) params[k.trim()] = (v ?? '').trim();
+      }
+      return { type: type.trim().toLowerCase(), params };
+    })
+    .filter((m) => m.type);
+}
+
+const JSON_TYPES = new Set(['application/json', 'application/*', '*/*']);
+
+/**
+ * Choose the response form from Accept. `allowed` says which special forms the endpoint
+ * can produce. Throws 406 NotAcceptable when nothing fits.
+ */
+export function negotiate(req: Req, allowed: { table?: boolean; partial?: boolean; discovery?: boolean }): Negotiated {
+  const accept = String(req.headers.accept ?? '');
+  if (!accept) return { kind: 'object', contentType: 'application/json' };
+  const ranges = parseAccept(accept);
+  for (const r of ranges) {
+    const as = r.params.as;
+    if (as) {
+      if (!JSON_TYPES.has(r.type) && r.type !== 'application/yaml') continue;
+      const g = r.params.g;
+      const v = r.params.v;
+      if (allowed.table && as === 'Table' && g === 'meta.k8s.io' && (v === 'v1' || v === 'v1beta1')) {
+        return { kind: 'table', contentType: 'application/json;as=Table;v=v1;g=meta.k8s.io' };
+      }
+      if (allowed.partial && (as === 'PartialObjectMetadata' || as === 'PartialObjectMetadataList') && g === 'meta.k8s.io' && (v === 'v1' || v === 'v1beta1')) {
+        return { kind: 'partial', contentType: `application/json;as=${as};v=v1;g=meta.k8s.io` };
+      }
+      if (allowed.discovery && as === 'APIGroupDiscoveryList' && g === 'apidiscovery.k8s.io' && (v === 'v2' || v === 'v2beta1')) {
+        return { kind: v === 'v2' ? 'discovery-v2' : 'discovery-v2beta1', contentType: `application/json;g=apidiscovery.k8s.io;v=${v};as=APIGroupDiscoveryList` };
+      }
+      continue;
+    }
+    if (JSON_TYPES.has(r.type)) return { kind: 'object', contentType: 'application/json' };
+    if (r.type === 'application/yaml') return { kind: 'object', contentType: 'application/json' };
+  }
+  throw new StatusError(406, 'NotAcceptable', `only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
+}
+
+// ---- writing ----
+
+export function writeRaw(res: Res, code: number, body: string | Buffer, contentType = 'application/json', extraHeaders?: Record<string, string>): void {
+  if (res.headersSent || res.writableEnded) return;
+  const headers: Record<string, string | number> = {
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-cache, private',
+    ...extraHeaders,
+  };
+  const audit = (res as any).__auditID as string | undefined;
+  if (audit) headers['audit-id'] = audit;
+  res.writeHead(code, headers);
+  res.end(body);
+}
+
+export function writeJSON(res: Res, code: number, obj: unknown, contentType = 'application/json'): void {
+  writeRaw(res, code, JSON.stringify(obj), contentType);
+}
+
+export function writeStatusError(res: Res, err: StatusError): void {
+  writeJSON(res, err.code, err.toStatus());
+}
+
+/** Add a `Warning: 299 - "..."` header (as upstream's warning headers). */
+export function addWarning(res: Res, text: string): void {
+  const prev = res.getHeader('warning');
+  const v = `299 - ${JSON.stringify(text)}`;
+  if (!prev) res.setHeader('warning', v);
+  else res.setHeader('warning', Array.isArray(prev) ? [...prev, v] : [String(prev), v]);
+}

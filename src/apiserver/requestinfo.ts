@@ -1,0 +1,97 @@
+// RequestInfo: what an API request is about, parsed from method and path as upstream does
+// (verb, API prefix, group, version, namespace, resource, name, subresource). Used by
+// routing, authorization and audit.
+
+export interface RequestInfo {
+  isResourceRequest: boolean;
+  path: string;
+  /** get list watch create update patch delete deletecollection (resource requests), or the lower-case HTTP method */
+  verb: string;
+  apiPrefix: string; // 'api' | 'apis'
+  apiGroup: string;
+  apiVersion: string;
+  namespace: string;
+  resource: string;
+  subresource: string;
+  name: string;
+  /** path segments after the subresource (e.g. proxy paths) */
+  rest: string[];
+}
+
+const SPECIAL_VERBS = new Set(['proxy', 'watch']);
+
+export function parseRequestInfo(method: string, path: string, query: URLSearchParams): RequestInfo {
+  const info: RequestInfo = {
+    isResourceRequest: false,
+    path,
+    verb: method.toLowerCase(),
+    apiPrefix: '',
+    apiGroup: '',
+    apiVersion: '',
+    namespace: '',
+    resource: '',
+    subresource: '',
+    name: '',
+    rest: [],
+  };
+  let parts = path.replace(/^\/+/, '').replace(/\/+$/, '').split('/').filter((p) => p !== '');
+  if (parts.length < 1 || (parts[0] !== 'api' && parts[0] !== 'apis')) return info;
+  info.apiPrefix = parts[0];
+  parts = parts.slice(1);
+  if (info.apiPrefix === 'apis') {
+    if (parts.length < 1) return info;
+    info.apiGroup = parts[0];
+    parts = parts.slice(1);
+  }
+  if (parts.length < 1) return info;
+  info.apiVersion = parts[0];
+  parts = parts.slice(1);
+  if (parts.length < 1) return info;
+
+  info.isResourceRequest = true;
+  // legacy verb-in-path forms: /api/v1/watch/..., /api/v1/proxy/...
+  let pathVerb = '';
+  if (SPECIAL_VERBS.has(parts[0])) {
+    pathVerb = parts[0];
+    parts = parts.slice(1);
+    if (parts.length < 1) {
+      info.isResourceRequest = false;
+      return info;
+    }
+  }
+  switch (method) {
+    case 'POST': info.verb = 'create'; break;
+    case 'GET': case 'HEAD': info.verb = 'get'; break;
+    case 'PUT': info.verb = 'update'; break;
+    case 'PATCH': info.verb = 'patch'; break;
+    case 'DELETE': info.verb = 'delete'; break;
+    default: info.verb = '';
+  }
+  if (parts[0] === 'namespaces') {
+    if (parts.length > 1) {
+      info.namespace = parts[1];
+      // /namespaces/{ns}/{resource}/... ; /namespaces/{name} and /namespaces/{name}/{subresource} are the namespace itself
+      if (parts.length > 2 && !isNamespaceSubresource(parts[2])) {
+        parts = parts.slice(2);
+      }
+    }
+  }
+  info.resource = parts[0] ?? '';
+  if (parts.length >= 2) info.name = parts[1];
+  if (parts.length >= 3) info.subresource = parts[2];
+  if (parts.length > 3) info.rest = parts.slice(3);
+  // namespaces/{name}: the "namespace" is the object's name, not a scope
+  if (info.resource === 'namespaces') info.namespace = '';
+
+  if (pathVerb) info.verb = pathVerb;
+  if (info.name === '' && info.verb === 'get') {
+    const w = query.get('watch');
+    info.verb = w === 'true' || w === '1' ? 'watch' : 'list';
+  }
+  if (info.name === '' && info.verb === 'delete') info.verb = 'deletecollection';
+  return info;
+}
+
+function isNamespaceSubresource(seg: string): boolean {
+  return seg === 'status' || seg === 'finalize';
+}

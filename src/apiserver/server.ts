@@ -1,0 +1,333 @@
+// The kube-apiserver process: opens storage, builds the registry and watch caches,
+// bootstraps the built-in objects, and serves HTTPS (HTTP/2 and HTTP/1.1) with the request
+// chain authentication → authorization → routing (health, version, discovery, resources).
+
+import { createSecureServer } from 'node:http2';
+import type { Http2SecureServer } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { StatusError, forbidden, internalError, unauthorized } from '../apimachinery/errors.js';
+import { openStore } from '../storage/index.js';
+import type { Store } from '../storage/types.js';
+import { logger } from '../util/klog.js';
+import { versionInfo } from '../version.js';
+import { Registry } from './registry/index.js';
+import { coreResources } from './registry/core/index.js';
+import { groupResources } from './registry/groups.js';
+import type { ResourceDef } from './registry/types.js';
+import { Codec } from './storage/codec.js';
+import { CacheManager } from './storage/watchcache.js';
+import type { ApiContext, UserInfo } from './endpoints/context.js';
+import { serveResource } from './endpoints/resource.js';
+import { parseRequestInfo } from './requestinfo.js';
+import type { RequestInfo } from './requestinfo.js';
+import { Discovery } from './discovery.js';
+import type { Req, Res } from './http.js';
+import { negotiate, writeJSON, writeRaw, writeStatusError } from './http.js';
+import type { APIServerOptions } from './options.js';
+import { ServiceIPAllocator } from './allocator/ipallocator.js';
+import { NodePortAllocator } from './allocator/portallocator.js';
+import { serviceHooks } from './services.js';
+import { bootstrapObjects } from './bootstrap.js';
+import { Metrics } from './metrics.js';
+
+const log = logger('server.go');
+
+const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/', '/healthz/ping', '/livez/ping', '/readyz/ping']);
+
+export interface APIServerHandle {
+  url: string;
+  port: number;
+  ctx: ApiContext;
+  close(): Promise<void>;
+}
+
+export class APIServer implements APIServerHandle {
+  url = '';
+  port = 0;
+  ready = false;
+  private server?: Http2SecureServer;
+  private compactTimer?: NodeJS.Timeout;
+  private discovery: Discovery;
+  private identities = new WeakMap<object, UserInfo | null>();
+  private sockets = new Set<TLSSocket>();
+  readonly metrics = new Metrics();
+
+  private constructor(readonly opts: APIServerOptions, readonly ctx: ApiContext, private readonly ownsStore: boolean) {
+    this.discovery = new Discovery(ctx.registry);
+  }
+
+  static async start(opts: APIServerOptions, deps: { store?: Store } = {}): Promise<APIServer> {
+    const t0 = Date.now();
+    let store = deps.store;
+    if (!store) {
+      if (opts.storageBackend === 'memory') store = await openStore({ backend: 'memory' });
+      else if (opts.storageBackend === 'sqlite') {
+        const dir = opts.dataDir || '/var/lib/k8ts';
+        mkdirSync(join(dir, 'db'), { recursive: true });
+        store = await openStore({ backend: 'sqlite', path: join(dir, 'db', 'state.db') });
+      } else {
+        throw new Error('--etcd-servers: the etcd3 storage backend is not available in this build yet; use the embedded store (omit --etcd-servers)');
+      }
+    }
+    const registry = new Registry([...coreResources, ...groupResources] as ResourceDef[]);
+    const codec = new Codec();
+    const caches = new CacheManager(store, `${opts.etcdPrefix}/`, codec);
+    const ctx: ApiContext = {
+      store,
+      codec,
+      caches,
+      registry,
+      etcdPrefix: opts.etcdPrefix,
+      hooks: new Map(),
+      admission: [],
+      ttlFor: (def) => (def.storageResource ?? def.plural) === 'events' ? opts.eventTTLSeconds : def.ttlSeconds?.(),
+    };
+    const ips = new ServiceIPAllocator({ store, cidr: opts.serviceClusterIPRange, prefix: opts.etcdPrefix });
+    const ports = new NodePortAllocator({ store, range: opts.serviceNodePortRange, prefix: opts.etcdPrefix });
+    ctx.hooks.set('/services', serviceHooks(ips, ports));
+
+    const srv = new APIServer(opts, ctx, !deps.store);
+    await caches.start();
+    await srv.listen();
+    await bootstrapObjects(ctx, { advertiseAddress: srv.advertiseAddress(), securePort: srv.port, serviceIP: ips.firstIP() });
+    srv.startCompaction();
+    srv.ready = true;
+    log.info('kube-apiserver is ready', { address: srv.url, storage: store.backend, startupMs: Date.now() - t0 });
+    return srv;
+  }
+
+  advertiseAddress(): string {
+    if (this.opts.advertiseAddress) return this.opts.advertiseAddress;
+    const b = this.opts.bindAddress;
+    return b && b !== '0.0.0.0' && b !== '::' ? b : '127.0.0.1';
+  }
+
+  private listen(): Promise<void> {
+    const o = this.opts;
+    if (!o.tlsCertFile || !o.tlsPrivateKeyFile) throw new Error('--tls-cert-file and --tls-private-key-file are required: k8ts serves HTTPS only');
+    const server = createSecureServer({
+      cert: readFileSync(o.tlsCertFile),
+      key: readFileSync(o.tlsPrivateKeyFile),
+      ca: o.clientCAFile ? readFileSync(o.clientCAFile) : undefined,
+      requestCert: !!o.clientCAFile,
+      rejectUnauthorized: false,
+      allowHTTP1: true,
+      settings: { maxConcurrentStreams: 1000 },
+    });
+    server.on('request', (req: Req, res: Res) => {
+      this.handle(req, res).catch((err) => {
+        log.error('unhandled error serving request', { path: req.url, err: String(err?.stack ?? err) });
+        try {
+          writeStatusError(res, internalError(String(err?.message ?? err)));
+        } catch {
+          /* connection gone */
+        }
+      });
+    });
+    server.on('secureConnection', (sock: TLSSocket) => {
+      this.sockets.add(sock);
+      sock.on('close', () => this.sockets.delete(sock));
+    });
+    server.on('sessionError', () => {});
+    server.on('tlsClientError', () => {});
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(o.securePort, o.bindAddress, () => {
+        server.off('error', reject);
+        const addr = server.address();
+        this.port = typeof addr === 'object' && addr ? addr.port : o.securePort;
+        const host = this.advertiseAddress();
+        this.url = `https://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
+        log.info('Serving securely', { address: `${o.bindAddress}:${this.port}` });
+        resolve();
+      });
+    });
+  }
+
+  private startCompaction(): void {
+    const interval = this.opts.etcdCompactionIntervalMs;
+    if (!interval) return;
+    let lastRev = 0;
+    const tick = async () => {
+      try {
+        const rev = await this.ctx.store.currentRevision();
+        if (lastRev) {
+          await this.ctx.store.compact(lastRev);
+          log.v(2).info('compacted storage', { revision: lastRev });
+        }
+        lastRev = rev;
+      } catch (err) {
+        log.warning('compaction failed', { err: String(err) });
+      }
+      this.compactTimer = setTimeout(tick, interval);
+      this.compactTimer.unref();
+    };
+    this.compactTimer = setTimeout(tick, interval);
+    this.compactTimer.unref();
+  }
+
+  /** Identity from the TLS client certificate (CN = user, O = groups), cached per connection. */
+  private authenticate(req: Req): UserInfo | null {
+    const socket = req.socket as unknown as TLSSocket;
+    const sess = (req as any).stream?.session ?? socket;
+    if (this.identities.has(sess)) return this.identities.get(sess)!;
+    let user: UserInfo | null = null;
+    const cert = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
+    if (cert && Object.keys(cert).length) {
+      if (!socket.authorized) {
+        user = null;
+        this.identities.set(sess, user);
+        throw unauthorized();
+      }
+      const o = cert.subject?.O;
+      const groups = Array.isArray(o) ? o : o ? [o] : [];
+      const cn = Array.isArray(cert.subject?.CN) ? cert.subject.CN[0] : cert.subject?.CN ?? '';
+      user = { username: cn, groups: [...groups, 'system:authenticated'] };
+    } else if (this.opts.anonymousAuth) {
+      user = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
+    } else {
+      throw unauthorized();
+    }
+    this.identities.set(sess, user);
+    return user;
+  }
+
+  private authorize(user: UserInfo, info: RequestInfo, path: string): void {
+    if (user.username !== 'system:anonymous') return;
+    if (PUBLIC_PATHS.has(path) || path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) return;
+    if (info.isResourceRequest) {
+      const res = info.subresource ? `${info.resource}/${info.subresource}` : info.resource;
+      const nsPart = info.namespace ? ` in the namespace "${info.namespace}"` : '';
+      throw forbidden(`${info.resource}${info.name ? ` "${info.name}"` : ''} is forbidden: User "system:anonymous" cannot ${info.verb} resource "${res}" in API group "${info.apiGroup}"${nsPart}`);
+    }
+    throw forbidden(`forbidden: User "system:anonymous" cannot ${info.verb} path "${path}"`);
+  }
+
+  private async handle(req: Req, res: Res): Promise<void> {
+    const start = process.hrtime.bigint();
+    const rawUrl = req.url ?? '/';
+    const qi = rawUrl.indexOf('?');
+    let path = qi >= 0 ? rawUrl.slice(0, qi) : rawUrl;
+    try {
+      path = decodeURIComponent(path);
+    } catch {
+      /* keep raw */
+    }
+    const query = new URLSearchParams(qi >= 0 ? rawUrl.slice(qi + 1) : '');
+    let info: RequestInfo | undefined;
+    let code = 200;
+    res.once('finish', () => {
+      code = res.statusCode;
+      this.metrics.observe(info, req.method ?? '', code, Number(process.hrtime.bigint() - start) / 1e9);
+      log.v(5).info('HTTP', { verb: req.method, URI: rawUrl, latency: `${Number(process.hrtime.bigint() - start) / 1e6}ms`, resp: code, userAgent: req.headers['user-agent'] });
+    });
+    try {
+      const user = this.authenticate(req)!;
+      info = parseRequestInfo(req.method ?? 'GET', path, query);
+      this.authorize(user, info, path);
+      if (info.isResourceRequest) {
+        const def = this.ctx.registry.lookup(info.apiGroup, info.apiVersion, info.resource);
+        if (!def) throw notFoundResource();
+        await serveResource(this.ctx, info, def, query, user, req, res);
+        return;
+      }
+      await this.serveNonResource(path, query, info, req, res);
+    } catch (err) {
+      if (err instanceof StatusError) {
+        writeStatusError(res, err);
+        return;
+      }
+      log.error('internal error', { path: rawUrl, err: String((err as Error)?.stack ?? err) });
+      writeStatusError(res, internalError(String((err as Error)?.message ?? err)));
+    }
+  }
+
+  private async serveNonResource(path: string, query: URLSearchParams, info: RequestInfo, req: Req, res: Res): Promise<void> {
+    const p = path.length > 1 ? path.replace(/\/+$/, '') : path;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      if (p === '/api' || p === '/apis' || p.startsWith('/api/') || p.startsWith('/apis/')) throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+      throw notFoundResource();
+    }
+    switch (p) {
+      case '/healthz':
+      case '/livez':
+      case '/readyz':
+        return this.serveHealth(p, query, res);
+      case '/version':
+        return writeJSON(res, 200, versionInfo());
+      case '/metrics':
+        return writeRaw(res, 200, await this.metrics.render(this.ctx), this.metrics.contentType);
+      case '/':
+        return writeJSON(res, 200, { paths: this.rootPaths() });
+      case '/api': {
+        const neg = negotiate(req, { discovery: true });
+        if (neg.kind === 'discovery-v2' || neg.kind === 'discovery-v2beta1') {
+          return writeRaw(res, 200, this.discovery.aggregated(true, neg.kind === 'discovery-v2' ? 'v2' : 'v2beta1'), neg.contentType);
+        }
+        return writeRaw(res, 200, this.discovery.apiVersions(`${this.advertiseAddress()}:${this.port}`));
+      }
+      case '/apis': {
+        const neg = negotiate(req, { discovery: true });
+        if (neg.kind === 'discovery-v2' || neg.kind === 'discovery-v2beta1') {
+          return writeRaw(res, 200, this.discovery.aggregated(false, neg.kind === 'discovery-v2' ? 'v2' : 'v2beta1'), neg.contentType);
+        }
+        return writeRaw(res, 200, this.discovery.apiGroupList());
+      }
+    }
+    if (p.startsWith('/healthz/') || p.startsWith('/livez/') || p.startsWith('/readyz/')) {
+      return writeRaw(res, 200, 'ok', 'text/plain; charset=utf-8');
+    }
+    if (info.apiPrefix === 'api' && info.apiVersion) {
+      const body = this.discovery.apiResourceList('', info.apiVersion);
+      if (body) return writeRaw(res, 200, body);
+    } else if (info.apiPrefix === 'apis' && info.apiGroup && info.apiVersion) {
+      const body = this.discovery.apiResourceList(info.apiGroup, info.apiVersion);
+      if (body) return writeRaw(res, 200, body);
+    } else if (info.apiPrefix === 'apis' && info.apiGroup) {
+      const body = this.discovery.apiGroup(info.apiGroup);
+      if (body) return writeRaw(res, 200, body);
+    }
+    throw notFoundResource();
+  }
+
+  private serveHealth(p: string, query: URLSearchParams, res: Res): void {
+    const checks = ['ping', 'log', 'etcd', 'poststarthook/start-apiserver-admission-initializer', 'poststarthook/generic-apiserver-start-informers', 'poststarthook/bootstrap-controller'];
+    if (p === '/readyz' && !this.ready) {
+      const lines = checks.map((c) => (c === 'poststarthook/bootstrap-controller' ? `[-]${c} failed: not finished` : `[+]${c} ok`));
+      return writeRaw(res, 500, `${lines.join('\n')}\nreadyz check failed\n`, 'text/plain; charset=utf-8');
+    }
+    if (query.has('verbose')) {
+      const name = p.slice(1);
+      return writeRaw(res, 200, `${checks.map((c) => `[+]${c} ok`).join('\n')}\n${name} check passed\n`, 'text/plain; charset=utf-8');
+    }
+    writeRaw(res, 200, 'ok', 'text/plain; charset=utf-8');
+  }
+
+  private rootPaths(): string[] {
+    const paths = ['/api', '/api/v1', '/apis', '/healthz', '/livez', '/readyz', '/metrics', '/version'];
+    for (const g of this.ctx.registry.groups()) {
+      paths.push(`/apis/${g.name}`);
+      for (const v of g.versions) paths.push(`/apis/${g.name}/${v}`);
+    }
+    return paths.sort();
+  }
+
+  async close(): Promise<void> {
+    if (this.compactTimer) clearTimeout(this.compactTimer);
+    this.ctx.caches.stop();
+    await new Promise<void>((resolve) => {
+      if (!this.server) return resolve();
+      this.server.close(() => resolve());
+      // end open connections (watches) so close() does not wait for their timeouts
+      for (const s of this.sockets) s.destroy();
+    });
+    if (this.ownsStore) await this.ctx.store.close();
+  }
+}
+
+function notFoundResource(): StatusError {
+  return new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
+}

@@ -1,0 +1,100 @@
+// `k8ts server`: the all-in-one cluster. Keeps all state under --data-dir (PKI, store,
+// logs), generates certificates on first start, writes DIR/admin.kubeconfig, and runs the
+// control plane (for now: the API server) in this process.
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { FlagError, parseFlags } from '../util/flags.js';
+import type { FlagDef } from '../util/flags.js';
+import { logger, setSink, setVerbosity } from '../util/klog.js';
+import { APIServer } from '../apiserver/server.js';
+import { firstServiceIP } from '../apiserver/allocator/ipallocator.js';
+import { ensureServerPKI } from '../pki/server-pki.js';
+import { buildKubeconfig, writeKubeconfig } from '../pki/kubeconfig.js';
+
+const log = logger('server.go');
+
+const serverFlags: FlagDef[] = [
+  { name: 'data-dir', type: 'string', default: '/var/lib/k8ts', help: 'Directory holding all cluster state (certificates, store, logs)' },
+  { name: 'bind-address', type: 'string', default: '0.0.0.0', help: 'The IP address on which the API server listens' },
+  { name: 'secure-port', type: 'int', default: 6443, help: 'The port on which the API server serves HTTPS' },
+  { name: 'advertise-address', type: 'string', default: '', help: 'The address written to kubeconfigs and the kubernetes Endpoints (default: the bind address, or 127.0.0.1)' },
+  { name: 'service-cluster-ip-range', type: 'string', default: '10.32.0.0/24', help: 'CIDR from which Service ClusterIPs are allocated' },
+  { name: 'service-node-port-range', type: 'string', default: '30000-32767', help: 'Port range for NodePort Services' },
+  { name: 'storage-backend', type: 'string', default: 'sqlite', help: 'sqlite (embedded, on disk) or memory' },
+  { name: 'tls-san', type: 'stringSlice', default: [], help: 'Extra DNS names or IPs for the API server certificate' },
+  { name: 'event-ttl', type: 'duration', default: 3600000, help: 'Amount of time to retain events' },
+  { name: 'v', type: 'int', default: 0, help: 'log level verbosity' },
+];
+
+export async function run(args: string[]): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseFlags(serverFlags, args);
+  } catch (e) {
+    if (e instanceof FlagError) {
+      process.stderr.write(`Error: ${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  const v = parsed.values;
+  setVerbosity(v.v as number);
+  const dataDir = resolve(v['data-dir'] as string);
+  mkdirSync(join(dataDir, 'logs'), { recursive: true, mode: 0o700 });
+  const logFile = createWriteStream(join(dataDir, 'logs', 'k8ts.log'), { flags: 'a' });
+  setSink((line) => {
+    process.stderr.write(line);
+    logFile.write(line);
+  });
+
+  const bindAddress = v['bind-address'] as string;
+  const port = v['secure-port'] as number;
+  const serviceCIDR = v['service-cluster-ip-range'] as string;
+  const advertise = (v['advertise-address'] as string) || (bindAddress && bindAddress !== '0.0.0.0' && bindAddress !== '::' ? bindAddress : '127.0.0.1');
+  const pki = await ensureServerPKI(dataDir, {
+    serviceIP: firstServiceIP(serviceCIDR),
+    bindAddress,
+    hostnames: [...(v['tls-san'] as string[]), ...(advertise !== bindAddress ? [advertise] : [])],
+    log: (line) => log.info(line),
+  });
+  const server = await APIServer.start({
+    bindAddress,
+    securePort: port,
+    advertiseAddress: advertise,
+    tlsCertFile: pki.serverCertPath,
+    tlsPrivateKeyFile: pki.serverKeyPath,
+    clientCAFile: pki.caCertPath,
+    etcdServers: [],
+    etcdPrefix: '/registry',
+    etcdCompactionIntervalMs: 5 * 60 * 1000,
+    storageBackend: (v['storage-backend'] as string) === 'memory' ? 'memory' : 'sqlite',
+    dataDir,
+    serviceClusterIPRange: serviceCIDR,
+    serviceNodePortRange: v['service-node-port-range'] as string,
+    eventTTLSeconds: Math.round((v['event-ttl'] as number) / 1000),
+    anonymousAuth: true,
+    authorizationModes: ['AlwaysAllow'],
+    serviceAccountKeyFiles: [pki.saPubPath],
+    serviceAccountSigningKeyFile: pki.saKeyPath,
+    serviceAccountIssuers: ['https://kubernetes.default.svc.cluster.local'],
+  });
+  const kubeconfigPath = join(dataDir, 'admin.kubeconfig');
+  const [caCertPem, clientCertPem, clientKeyPem] = await Promise.all([
+    readFile(pki.caCertPath, 'utf8'),
+    readFile(pki.adminCertPath, 'utf8'),
+    readFile(pki.adminKeyPath, 'utf8'),
+  ]);
+  await writeKubeconfig(kubeconfigPath, buildKubeconfig({ server: server.url, caCertPem, clientCertPem, clientKeyPem }));
+  log.info('wrote admin kubeconfig', { path: kubeconfigPath });
+  process.stdout.write(`k8ts is running at ${server.url}\nTo use kubectl:\n  export KUBECONFIG=${kubeconfigPath}\n  kubectl get namespaces\n`);
+
+  const stop = async (sig: string) => {
+    log.info('received signal, shutting down', { signal: sig });
+    await server.close();
+    logFile.end();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
