@@ -1,0 +1,28 @@
+// Child process for sqlite-crash.test.ts: opens the sqlite store at argv[2] and creates keys
+// `/crash/<tag>/<i>` in an endless loop, printing "ack <i> <modRevision>" after each create
+// resolved (stdout to a pipe is synchronous on Linux, so a printed ack is never lost). The
+// parent SIGKILLs it mid-stream. Values are deterministic (crashValue) so the parent can check.
+import { SqliteStore } from '../../../src/storage/sqlite.js';
+
+export function crashValue(tag: string, i: number, big: boolean): Buffer {
+  const len = big ? 8192 + ((i * 7919) % 16384) : 100 + ((i * 31) % 1000) * 5;
+  const head = `${tag}:${i}|`;
+  return Buffer.concat([Buffer.from(head), Buffer.alloc(len, String.fromCharCode(97 + (i % 26)))]);
+}
+
+async function main(): Promise<void> {
+  const [path, tag, big] = process.argv.slice(2);
+  const store = new SqliteStore({ path });
+  process.stdout.write(`open ${await store.currentRevision()}\n`);
+  for (let i = 0; ; i++) {
+    const kv = await store.create(`/crash/${tag}/${i}`, crashValue(tag, i, big === 'big'));
+    process.stdout.write(`ack ${i} ${kv.modRevision}\n`);
+  }
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
+  main().catch((e) => {
+    process.stderr.write(`crash-writer: ${e?.stack ?? e}\n`);
+    process.exit(1);
+  });
+}
