@@ -228,3 +228,13 @@ export function describeDiff(oldV: unknown, newV: unknown, path = ''): string {
 export function meta(o: KObject): Record<string, any> {
   return obj(o.metadata);
 }
+
+/** ValidateNonSpecialIP: no unspecified, loopback, link-local or link-local multicast IPs. */
+export function validateNonSpecialIP(ip: string, path: string): FieldError[] {
+  const v = ip.toLowerCase();
+  if (v === '0.0.0.0' || v === '::') return [fieldErr.invalid(path, ip, 'may not be unspecified (0.0.0.0)')];
+  if (/^127\./.test(v) || v === '::1') return [fieldErr.invalid(path, ip, 'may not be in the loopback range (127.0.0.0/8, ::1/128)')];
+  if (/^169\.254\./.test(v) || /^fe[89ab][0-9a-f]:/.test(v)) return [fieldErr.invalid(path, ip, 'may not be in the link-local range (169.254.0.0/16, fe80::/10)')];
+  if (/^224\.0\.0\./.test(v) || /^ff02:/.test(v)) return [fieldErr.invalid(path, ip, 'may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)')];
+  return [];
+}
