@@ -41,6 +41,12 @@ function hasOwn(o: object, k: string): boolean {
   return Object.prototype.hasOwnProperty.call(o, k);
 }
 
+/** Assign o[k] as an own data property (a "__proto__" key must not replace the prototype). */
+function setKey(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
 function clone<T>(v: T): T {
   return v === undefined ? v : (structuredClone(v) as T);
 }
@@ -98,7 +104,7 @@ function cGet(c: Container, key: string): unknown {
 
 function cSet(c: Container, key: string, val: unknown): void {
   if (!Array.isArray(c)) {
-    c[key] = val;
+    setKey(c, key, val);
     return;
   }
   let idx = atoi(key);
@@ -112,7 +118,7 @@ function cSet(c: Container, key: string, val: unknown): void {
 
 function cAdd(c: Container, key: string, val: unknown): void {
   if (!Array.isArray(c)) {
-    c[key] = val;
+    setKey(c, key, val);
     return;
   }
   if (key === '-') {

@@ -15,6 +15,12 @@ function hasOwn(o: object, k: string): boolean {
   return Object.prototype.hasOwnProperty.call(o, k);
 }
 
+/** Assign o[k] as an own data property (a "__proto__" key must not replace the prototype). */
+function setKey(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
 function clone<T>(v: T): T {
   return v === undefined ? v : (structuredClone(v) as T);
 }
@@ -58,7 +64,7 @@ function mergeObjects(doc: JsonObject, patch: JsonObject): void {
       continue;
     }
     const cur = hasOwn(doc, k) ? doc[k] : undefined;
-    doc[k] = cur === undefined || cur === null ? pruneNulls(v) : mergeValue(cur, v);
+    setKey(doc, k, cur === undefined || cur === null ? pruneNulls(v) : mergeValue(cur, v));
   }
 }
 
@@ -104,22 +110,22 @@ function diff(a: JsonObject, b: JsonObject): JsonObject {
   const out: JsonObject = {};
   for (const [k, bv] of Object.entries(b)) {
     if (!hasOwn(a, k)) {
-      out[k] = clone(bv);
+      setKey(out, k, clone(bv));
       continue;
     }
     const av = a[k];
     if (goType(av) !== goType(bv)) {
-      out[k] = clone(bv);
+      setKey(out, k, clone(bv));
       continue;
     }
     if (isObject(av)) {
       const d = diff(av, bv as JsonObject);
-      if (Object.keys(d).length > 0) out[k] = d;
+      if (Object.keys(d).length > 0) setKey(out, k, d);
     } else if (!jsonDeepEqual(av, bv)) {
-      out[k] = clone(bv);
+      setKey(out, k, clone(bv));
     }
   }
-  for (const k of Object.keys(a)) if (!hasOwn(b, k)) out[k] = null;
+  for (const k of Object.keys(a)) if (!hasOwn(b, k)) setKey(out, k, null);
   return out;
 }
 

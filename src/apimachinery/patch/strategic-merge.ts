@@ -68,6 +68,12 @@ function hasOwn(o: object, k: string): boolean {
   return Object.prototype.hasOwnProperty.call(o, k);
 }
 
+/** Assign o[k] as an own data property (a "__proto__" key must not replace the prototype). */
+function setKey(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
 function clone<T>(v: T): T {
   return v === undefined ? v : (structuredClone(v) as T);
 }
@@ -396,7 +402,7 @@ function mergePatchIntoOriginal(original: JsonObject, patch: JsonObject, meta: P
     else continue;
     const [patchItems, serverOnly] = mergeKey ? partitionMaps(merged, order, mergeKey) : partitionPrimitives(merged, order);
     const kind = sliceElementType(originalList, patchList);
-    original[listKey] = normalizeElementOrder(patchItems, serverOnly, order, originalList, mergeKey, kind);
+    setKey(original, listKey, normalizeElementOrder(patchItems, serverOnly, order, originalList, mergeKey, kind));
     delete patch[listKey];
   }
 }
@@ -472,7 +478,7 @@ function mergeMap(original: JsonObject | null | undefined, patch: JsonObject, me
     let isDeleteList = false;
     if (k.startsWith(DELETE_FROM_PRIMITIVE_LIST)) {
       if (!opts.mergeParallelList) {
-        orig[k] = patchV;
+        setKey(orig, k, patchV);
         continue;
       }
       key = extractKey(k, DELETE_FROM_PRIMITIVE_LIST);
@@ -483,22 +489,22 @@ function mergeMap(original: JsonObject | null | undefined, patch: JsonObject, me
       if (opts.ignoreUnmatchedNulls) continue;
     }
     if (!hasOwn(orig, key)) {
-      orig[key] = patchV;
+      setKey(orig, key, patchV);
       continue;
     }
     const kind = goKind(orig[key]);
     if (kind !== goKind(patchV)) {
-      orig[key] = patchV;
+      setKey(orig, key, patchV);
       continue;
     }
     const fm = lookupPatchMeta(meta, key);
     const { strategy } = splitPatchStrategy(fm);
     if (kind === 'map') {
-      orig[key] = strategy === REPLACE ? patchV : mergeMap(orig[key] as JsonObject, patchV as JsonObject, fm, opts);
+      setKey(orig, key, strategy === REPLACE ? patchV : mergeMap(orig[key] as JsonObject, patchV as JsonObject, fm, opts));
     } else if (kind === 'slice') {
-      orig[key] = strategy === MERGE ? mergeSlice(orig[key] as unknown[], patchV as unknown[], fm?.elem, fm?.mergeKey ?? '', opts, isDeleteList) : patchV;
+      setKey(orig, key, strategy === MERGE ? mergeSlice(orig[key] as unknown[], patchV as unknown[], fm?.elem, fm?.mergeKey ?? '', opts, isDeleteList) : patchV);
     } else {
-      orig[key] = patchV;
+      setKey(orig, key, patchV);
     }
   }
   return orig;
@@ -530,7 +536,7 @@ interface DiffOptions {
 
 function replacePatchFieldIfNotEqual(key: string, original: unknown, modified: unknown, patch: JsonObject, o: DiffOptions): void {
   if (o.ignoreChangesAndAdditions || deepEqual(original, modified)) return;
-  patch[key] = modified;
+  setKey(patch, key, modified);
 }
 
 function diffListsOfScalars(original: unknown[], modified: unknown[], o: DiffOptions): [unknown[], unknown[]] {
@@ -644,7 +650,7 @@ function diffMaps(original: JsonObject, modified: JsonObject, meta: PatchMeta | 
   for (const [key, mv] of Object.entries(modified)) {
     if (o.buildRetainKeysDirective && mv !== null) retainKeys.push(key);
     if (!hasOwn(original, key)) {
-      if (!o.ignoreChangesAndAdditions) patch[key] = mv;
+      if (!o.ignoreChangesAndAdditions) setKey(patch, key, mv);
       continue;
     }
     const ov = original[key];
@@ -654,22 +660,22 @@ function diffMaps(original: JsonObject, modified: JsonObject, meta: PatchMeta | 
       continue;
     }
     if (goKind(ov) !== goKind(mv)) {
-      if (!o.ignoreChangesAndAdditions) patch[key] = mv;
+      if (!o.ignoreChangesAndAdditions) setKey(patch, key, mv);
       continue;
     }
     const fm = lookupPatchMeta(meta, key);
     const { retainKeys: rk, strategy } = splitPatchStrategy(fm);
     if (isObject(ov)) {
       if (strategy === REPLACE) {
-        if (!o.ignoreChangesAndAdditions) patch[key] = mv;
+        if (!o.ignoreChangesAndAdditions) setKey(patch, key, mv);
       } else {
         const d = diffMaps(ov, mv as JsonObject, fm, { ...o, buildRetainKeysDirective: rk });
-        if (Object.keys(d).length > 0) patch[key] = d;
+        if (Object.keys(d).length > 0) setKey(patch, key, d);
       }
     } else if (Array.isArray(ov)) {
       if (strategy === MERGE) {
         const [add, del, order] = diffLists(ov, mv as unknown[], fm?.elem, fm?.mergeKey ?? '', { ...o, buildRetainKeysDirective: rk });
-        if (add.length > 0) patch[key] = add;
+        if (add.length > 0) setKey(patch, key, add);
         if (del.length > 0) patch[`${DELETE_FROM_PRIMITIVE_LIST}/${key}`] = del;
         if (order.length > 0) patch[`${SET_ELEMENT_ORDER}/${key}`] = order;
       } else {
@@ -680,7 +686,7 @@ function diffMaps(original: JsonObject, modified: JsonObject, meta: PatchMeta | 
     }
   }
   if (!o.ignoreDeletions) {
-    for (const key of Object.keys(original)) if (!hasOwn(modified, key)) patch[key] = null;
+    for (const key of Object.keys(original)) if (!hasOwn(modified, key)) setKey(patch, key, null);
   }
   const hasAdditionalNewField = Object.entries(original).some(([k, v]) => v !== null && !hasOwn(modified, k));
   if (retainKeys.length > 0 && (Object.keys(patch).length > 0 || hasAdditionalNewField)) {
@@ -694,7 +700,7 @@ function sortKeysDeep<T>(v: T): T {
   if (Array.isArray(v)) return v.map(sortKeysDeep) as T;
   if (!isObject(v)) return v;
   const out: JsonObject = {};
-  for (const k of Object.keys(v).sort()) out[k] = sortKeysDeep(v[k]);
+  for (const k of Object.keys(v).sort()) setKey(out, k, sortKeysDeep(v[k]));
   return out as T;
 }
 

@@ -174,3 +174,16 @@ test('strategic merge without metadata (e.g. the scale subresource) merges maps 
   const scale = { kind: 'Scale', spec: { replicas: 1 }, status: { replicas: 1, selector: 'app=web' } };
   assert.deepEqual(applyPatch('strategic', scale, '{"spec":{"replicas":4}}'), { kind: 'Scale', spec: { replicas: 4 }, status: { replicas: 1, selector: 'app=web' } });
 });
+
+test('a "__proto__" member in a patch is data, never the prototype', () => {
+  for (const [type, body] of [
+    ['merge', '{"__proto__":{"spec":{"evil":true}}}'],
+    ['strategic', '{"__proto__":{"spec":{"evil":true}}}'],
+    ['json', '[{"op":"add","path":"/__proto__","value":{"spec":{"evil":true}}}]'],
+  ] as const) {
+    const out = applyPatch(type, { a: 1 }, body, DEP);
+    assert.equal(Object.getPrototypeOf(out), Object.prototype, type);
+    assert.equal(out.spec, undefined, type);
+    assert.deepEqual(Object.keys(out), ['a', '__proto__'], type);
+  }
+});
