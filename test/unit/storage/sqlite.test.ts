@@ -73,19 +73,26 @@ describe('sqlite reopen', () => {
     let s: Store = await openStore({ backend: 'sqlite', path });
     await s.create('/ev/short', b('x'), { ttlSeconds: 0.2 }); // 2
     await s.create('/ev/long', b('y'), { ttlSeconds: 60 }); // 3
+    for (let i = 0; i < 2500; i++) await s.create(`/many/${i}`, b(String(i)), { ttlSeconds: 0.2 }); // 4..2503
     await s.close();
     await sleep(300);
     s = await openStore({ backend: 'sqlite', path });
     try {
-      assert.equal(await s.currentRevision(), 4);
+      assert.equal(await s.currentRevision(), 2503 + 2501);
       assert.equal(await s.get('/ev/short'), undefined);
       assert.ok(await s.get('/ev/long'));
+      assert.equal(await s.count('/many/'), 0);
       const w = collect(s, '/ev/', 4);
       await w.waitFor(1);
       assert.equal(w.events[0].type, 'DELETE');
       assert.equal(w.events[0].kv.key, '/ev/short');
       assert.equal(w.events[0].prevKv?.value.toString(), 'x');
       w.cancel();
+      const all = collect(s, '', 2504);
+      await all.waitFor(2501);
+      assert.deepEqual(all.events.map((e) => e.kv.modRevision), Array.from({ length: 2501 }, (_, i) => 2504 + i));
+      assert.ok(all.events.every((e) => e.type === 'DELETE' && e.prevKv));
+      all.cancel();
     } finally {
       await s.close();
     }
