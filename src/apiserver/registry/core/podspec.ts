@@ -867,9 +867,13 @@ export function validatePodTemplateSpec(template: unknown, path: string): FieldE
   const errs: FieldError[] = [];
   const t = obj(template);
   const m = obj(t.metadata);
-  errs.push(...validateLabels(m.labels, `${path}.metadata.labels`));
-  errs.push(...validateAnnotations(m.annotations, `${path}.metadata.annotations`));
+  // Upstream reports template metadata errors at <path>.labels / <path>.annotations.
+  errs.push(...validateLabels(m.labels, `${path}.labels`));
+  errs.push(...validateAnnotations(m.annotations, `${path}.annotations`));
   errs.push(...validatePodSpec(t.spec, `${path}.spec`));
+  if (arr(obj(t.spec).ephemeralContainers).length > 0) {
+    errs.push(fieldErr.forbidden(`${path}.spec.ephemeralContainers`, 'ephemeral containers not allowed in pod template'));
+  }
   return errs;
 }
 
