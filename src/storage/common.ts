@@ -93,6 +93,8 @@ const CATCHUP_CHUNK = 2000;
  */
 export class WatchHub {
   private readonly watchers = new Set<WatchState>();
+  /** Watchers grouped by prefix: a write tests each distinct prefix once. */
+  private readonly byPrefix = new Map<string, Set<WatchState>>();
   private readonly dirty = new Set<WatchState>();
   private flushScheduled = false;
   private closed = false;
@@ -118,6 +120,9 @@ export class WatchHub {
       return watcher;
     }
     this.watchers.add(w);
+    let group = this.byPrefix.get(prefix);
+    if (!group) this.byPrefix.set(prefix, (group = new Set()));
+    group.add(w);
     if (start > current) {
       w.minRev = start;
     } else if (start > 0) {
@@ -131,16 +136,15 @@ export class WatchHub {
   /** Called synchronously right after a write committed, with that write's events. */
   notify(events: WatchEvent[]): void {
     if (this.watchers.size === 0) return;
-    for (const w of this.watchers) {
-      if (!w.live) continue; // it reads these from history
-      let any = false;
+    for (const [prefix, group] of this.byPrefix) {
       for (const ev of events) {
-        if (ev.kv.modRevision >= w.minRev && ev.kv.key.startsWith(w.prefix)) {
+        if (!ev.kv.key.startsWith(prefix)) continue;
+        for (const w of group) {
+          if (!w.live || ev.kv.modRevision < w.minRev) continue; // catching up: reads it from history
           w.queue.push(ev);
-          any = true;
+          this.dirty.add(w);
         }
       }
-      if (any) this.dirty.add(w);
     }
     if (this.dirty.size && !this.flushScheduled) {
       this.flushScheduled = true;
@@ -153,6 +157,7 @@ export class WatchHub {
     this.closed = true;
     const all = [...this.watchers];
     this.watchers.clear();
+    this.byPrefix.clear();
     this.dirty.clear();
     for (const w of all) this.fail(w, err);
   }
@@ -162,6 +167,8 @@ export class WatchHub {
     w.queue = [];
     this.watchers.delete(w);
     this.dirty.delete(w);
+    const group = this.byPrefix.get(w.prefix);
+    if (group?.delete(w) && group.size === 0) this.byPrefix.delete(w.prefix);
   }
 
   private flush(): void {
