@@ -210,11 +210,19 @@ export function keepOldSpec(obj: KObject, old: KObject): void {
   else obj.spec = clone(old.spec);
 }
 
-/** Status updates of the apps workloads also keep the old labels. */
-export function keepOldLabels(obj: KObject, old: KObject): void {
+/**
+ * Status subresource updates: the spec stays what it was, and so do the metadata fields a
+ * status writer may not change (upstream's ResetObjectMetaForStatus: labels, annotations,
+ * finalizers, owner references, deletion timestamp).
+ */
+export function statusOnlyUpdate(obj: KObject, old: KObject): void {
+  keepOldSpec(obj, old);
   const meta = ensureObj(obj, 'metadata');
-  if (old.metadata?.labels === undefined) delete meta.labels;
-  else meta.labels = clone(old.metadata.labels);
+  const om = isObj(old.metadata) ? old.metadata : {};
+  for (const k of ['labels', 'annotations', 'finalizers', 'ownerReferences', 'deletionTimestamp']) {
+    if (om[k] === undefined) delete meta[k];
+    else meta[k] = clone(om[k]);
+  }
 }
 
 /** True when the object carries a condition of the given type with status "True". */

@@ -9,7 +9,28 @@ import { replicaSetDef } from './apps/replicasets.js';
 import { statefulSetDef } from './apps/statefulsets.js';
 import { cronJobDef } from './batch/cronjobs.js';
 import { jobDef } from './batch/jobs.js';
+import { certificateSigningRequestDef } from './certificates/certificatesigningrequests.js';
+import { leaseDef } from './coordination/leases.js';
+import { endpointSliceDef } from './discovery/endpointslices.js';
+import { eventsV1Def } from './events/events.js';
+import { ingressClassDef } from './networking/ingressclasses.js';
+import { ingressDef } from './networking/ingresses.js';
+import { networkPolicyDef } from './networking/networkpolicies.js';
+import { runtimeClassDef } from './node/runtimeclasses.js';
+import { podDisruptionBudgetDef } from './policy/poddisruptionbudgets.js';
+import { clusterRoleBindingDef } from './rbac/clusterrolebindings.js';
+import { clusterRoleDef } from './rbac/clusterroles.js';
+import { roleBindingDef } from './rbac/rolebindings.js';
+import { roleDef } from './rbac/roles.js';
+import { priorityClassDef } from './scheduling/priorityclasses.js';
+import { csiDriverDef } from './storage/csidrivers.js';
+import { csiNodeDef } from './storage/csinodes.js';
+import { storageClassDef } from './storage/storageclasses.js';
+import { volumeAttachmentDef } from './storage/volumeattachments.js';
 import type { ResourceDef } from './types.js';
+
+export { builtinPriorityClasses } from './scheduling/priorityclasses.js';
+export { prepareForApprovalUpdate } from './certificates/certificatesigningrequests.js';
 
 export const groupResources: ResourceDef[] = [
   // apps/v1
@@ -21,4 +42,32 @@ export const groupResources: ResourceDef[] = [
   // batch/v1
   cronJobDef,
   jobDef,
+  // certificates.k8s.io/v1
+  certificateSigningRequestDef,
+  // coordination.k8s.io/v1
+  leaseDef,
+  // discovery.k8s.io/v1
+  endpointSliceDef,
+  // events.k8s.io/v1
+  eventsV1Def,
+  // networking.k8s.io/v1
+  ingressClassDef,
+  ingressDef,
+  networkPolicyDef,
+  // node.k8s.io/v1
+  runtimeClassDef,
+  // policy/v1
+  podDisruptionBudgetDef,
+  // rbac.authorization.k8s.io/v1
+  clusterRoleBindingDef,
+  clusterRoleDef,
+  roleBindingDef,
+  roleDef,
+  // scheduling.k8s.io/v1
+  priorityClassDef,
+  // storage.k8s.io/v1
+  csiDriverDef,
+  csiNodeDef,
+  storageClassDef,
+  volumeAttachmentDef,
 ];

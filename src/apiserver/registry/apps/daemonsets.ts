@@ -6,7 +6,7 @@ import { fieldErr, type FieldError } from '../../../apimachinery/errors.js';
 import { validateImmutableField, validateLabelSelector, validateNonnegativeField } from '../../../apimachinery/validation.js';
 import {
   ageCol, ageOf, col, containersCol, defaultPodTemplate, ensureObj, formatLabels, formatSelector, imagesCol, intOrPercentValue,
-  isNotMoreThan100Percent, isObj, keepOldSpec, keepOldStatus, nameCol, num, resetStatus, selectorIsEmpty, templateCells,
+  isNotMoreThan100Percent, isObj, keepOldStatus, statusOnlyUpdate, nameCol, num, resetStatus, selectorIsEmpty, templateCells,
   validatePositiveIntOrPercent, validateReplicatedTemplate,
 } from '../groups-common.js';
 import type { KObject, ResourceDef } from '../types.js';
@@ -105,9 +105,7 @@ export const daemonSetDef: ResourceDef = {
   prepareForUpdate(obj, old) {
     keepOldStatus(obj, old);
   },
-  prepareForStatusUpdate(obj, old) {
-    keepOldSpec(obj, old);
-  },
+  prepareForStatusUpdate: statusOnlyUpdate,
   validate(obj, ctx) {
     if (ctx.subresource === 'status') return validateStatus(obj.status);
     return validateSpec(isObj(obj.spec) ? obj.spec : {});

@@ -7,7 +7,7 @@ import { validateImmutableField, validateLabelSelector, validateNonnegativeField
 import { labelSelectorToString } from '../../../apimachinery/labels.js';
 import {
   ageCol, ageOf, clone, col, containersCol, defaultPodTemplate, ensureObj, imagesCol, intOrPercentValue, isNotMoreThan100Percent, isObj,
-  keepOldLabels, keepOldSpec, keepOldStatus, nameCol, num, resetStatus, selectorIsEmpty, selectorString, semanticEqual, templateCells,
+  keepOldStatus, statusOnlyUpdate, nameCol, num, resetStatus, selectorIsEmpty, selectorString, semanticEqual, templateCells,
   validatePositiveIntOrPercent, validateReplicatedTemplate,
 } from '../groups-common.js';
 import type { KObject, ResourceDef, ValidationContext } from '../types.js';
@@ -139,10 +139,7 @@ export const deploymentDef: ResourceDef = {
       ensureObj(obj, 'metadata').generation = num(old.metadata?.generation) + 1;
     }
   },
-  prepareForStatusUpdate(obj, old) {
-    keepOldSpec(obj, old);
-    keepOldLabels(obj, old);
-  },
+  prepareForStatusUpdate: statusOnlyUpdate,
   validate(obj: KObject, ctx: ValidationContext) {
     if (ctx.subresource === 'status') return validateStatus(obj.status);
     return validateDeploymentSpec(isObj(obj.spec) ? obj.spec : {});

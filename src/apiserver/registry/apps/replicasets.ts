@@ -5,7 +5,7 @@
 import { fieldErr, type FieldError } from '../../../apimachinery/errors.js';
 import { validateImmutableField, validateLabelSelector, validateNonnegativeField } from '../../../apimachinery/validation.js';
 import {
-  ageCol, ageOf, col, containersCol, defaultPodTemplate, ensureObj, formatSelector, imagesCol, isObj, keepOldSpec, keepOldStatus,
+  ageCol, ageOf, col, containersCol, defaultPodTemplate, ensureObj, formatSelector, imagesCol, isObj, keepOldStatus, statusOnlyUpdate,
   nameCol, num, resetStatus, selectorIsEmpty, selectorString, templateCells, validateReplicatedTemplate,
 } from '../groups-common.js';
 import type { KObject, ResourceDef } from '../types.js';
@@ -74,9 +74,7 @@ export const replicaSetDef: ResourceDef = {
   prepareForUpdate(obj, old) {
     keepOldStatus(obj, old);
   },
-  prepareForStatusUpdate(obj, old) {
-    keepOldSpec(obj, old);
-  },
+  prepareForStatusUpdate: statusOnlyUpdate,
   validate(obj, ctx) {
     if (ctx.subresource === 'status') return validateStatus(obj.status);
     return validateSpec(isObj(obj.spec) ? obj.spec : {});

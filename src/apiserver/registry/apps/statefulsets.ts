@@ -7,7 +7,7 @@ import { fieldErr, type FieldError } from '../../../apimachinery/errors.js';
 import { validateLabelSelector, validateNonnegativeField } from '../../../apimachinery/validation.js';
 import {
   ageCol, ageOf, arr, clone, col, containersCol, defaultPodTemplate, ensureObj, imagesCol, intOrPercentValue, isNotMoreThan100Percent,
-  isObj, keepOldSpec, keepOldStatus, nameCol, num, resetStatus, selectorIsEmpty, selectorMatches, selectorString, semanticEqual,
+  isObj, keepOldStatus, statusOnlyUpdate, nameCol, num, resetStatus, selectorIsEmpty, selectorMatches, selectorString, semanticEqual,
   templateCells, validatePodTemplate, validatePositiveIntOrPercent,
 } from '../groups-common.js';
 import type { KObject, ResourceDef } from '../types.js';
@@ -165,9 +165,7 @@ export const statefulSetDef: ResourceDef = {
   prepareForUpdate(obj, old) {
     keepOldStatus(obj, old);
   },
-  prepareForStatusUpdate(obj, old) {
-    keepOldSpec(obj, old);
-  },
+  prepareForStatusUpdate: statusOnlyUpdate,
   validate(obj, ctx) {
     if (ctx.subresource === 'status') return validateStatus(obj.status);
     return validateSpec(isObj(obj.spec) ? obj.spec : {});

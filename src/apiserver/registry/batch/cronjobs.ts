@@ -5,8 +5,8 @@
 import { fieldErr, type FieldError } from '../../../apimachinery/errors.js';
 import { validateAnnotations, validateLabels, validateNonnegativeField } from '../../../apimachinery/validation.js';
 import {
-  ageCol, ageOf, arr, col, containersCol, defaultPodTemplate, ensureObj, formatSelector, imagesCol, isObj, keepOldSpec,
-  keepOldStatus, nameCol, resetStatus, templateCells,
+  ageCol, ageOf, arr, col, containersCol, defaultPodTemplate, ensureObj, formatSelector, imagesCol, isObj, 
+  keepOldStatus, statusOnlyUpdate, nameCol, resetStatus, templateCells,
 } from '../groups-common.js';
 import { validateJobSpecCommon } from './jobs.js';
 import type { KObject, ResourceDef } from '../types.js';
@@ -233,9 +233,7 @@ export const cronJobDef: ResourceDef = {
   prepareForUpdate(obj, old) {
     keepOldStatus(obj, old);
   },
-  prepareForStatusUpdate(obj, old) {
-    keepOldSpec(obj, old);
-  },
+  prepareForStatusUpdate: statusOnlyUpdate,
   validate(obj, ctx) {
     if (ctx.subresource === 'status') return validateStatus(obj.status);
     if (ctx.operation === 'create') return validateSpec(obj);

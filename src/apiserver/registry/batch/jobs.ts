@@ -9,7 +9,7 @@ import { humanDuration } from '../../../apimachinery/duration.js';
 import { isDNS1123Label, validateImmutableField, validateLabelSelector, validateNonnegativeField } from '../../../apimachinery/validation.js';
 import {
   ageCol, ageOf, clone, col, containersCol, defaultPodTemplate, ensureObj, formatSelector, hasTrueCondition, imagesCol, isObj,
-  keepOldSpec, keepOldStatus, nameCol, num, resetStatus, selectorMatches, semanticEqual, templateCells, validatePodTemplate,
+  keepOldStatus, statusOnlyUpdate, nameCol, num, resetStatus, selectorMatches, semanticEqual, templateCells, validatePodTemplate,
 } from '../groups-common.js';
 import type { KObject, ResourceDef } from '../types.js';
 
@@ -264,9 +264,7 @@ export const jobDef: ResourceDef = {
   prepareForUpdate(obj, old) {
     keepOldStatus(obj, old);
   },
-  prepareForStatusUpdate(obj, old) {
-    keepOldSpec(obj, old);
-  },
+  prepareForStatusUpdate: statusOnlyUpdate,
   validate(obj, ctx) {
     if (ctx.subresource === 'status') return validateStatus(obj.status);
     if (ctx.operation === 'create') {
