@@ -3,9 +3,11 @@
 // Service in default on the first service IP with its Endpoints and EndpointSlice pointing
 // at this server; the built-in PriorityClasses.
 
+import { networkInterfaces } from 'node:os';
 import { StatusError } from '../apimachinery/errors.js';
 import { logger } from '../util/klog.js';
 import type { ApiContext, RequestScope } from './endpoints/context.js';
+import { objectKey } from './endpoints/context.js';
 import { createObject, updateObject } from './endpoints/write.js';
 import type { KObject } from './registry/types.js';
 import { builtinPriorityClasses } from './registry/scheduling/priorityclasses.js';
@@ -22,8 +24,14 @@ function scopeFor(ctx: ApiContext, group: string, version: string, plural: strin
 
 async function ensure(ctx: ApiContext, group: string, version: string, plural: string, obj: KObject, update?: (cur: KObject) => boolean): Promise<void> {
   const ns = obj.metadata.namespace ?? '';
+  if (!ctx.registry.lookup(group, version, plural)) {
+    log.warning('bootstrap object skipped: its resource is not served', { resource: `${plural}.${group}`, name: obj.metadata.name });
+    return;
+  }
   const scope = scopeFor(ctx, group, version, plural, ns, obj.metadata.name);
+  const exists = !!(await ctx.store.get(objectKey(ctx, scope.def, ns, obj.metadata.name)));
   try {
+    if (exists) throw new StatusError(409, 'AlreadyExists', 'exists');
     await createObject(ctx, scope, structuredClone(obj));
     log.v(1).info('created bootstrap object', { resource: plural, name: obj.metadata.name, namespace: ns });
   } catch (err) {
@@ -33,7 +41,7 @@ async function ensure(ctx: ApiContext, group: string, version: string, plural: s
       const next = structuredClone(cur!);
       if (!update(next)) return cur!;
       return next;
-    }, { mode: 'main' });
+    }, { mode: 'main', isPatch: true });
   }
 }
 
@@ -62,7 +70,12 @@ export async function bootstrapObjects(ctx: ApiContext, o: { advertiseAddress: s
     }
     return false;
   });
-  const subsets = [{ addresses: [{ ip: o.advertiseAddress }], ports: [{ name: 'https', port: o.securePort, protocol: 'TCP' }] }];
+  const epIP = endpointAddress(o.advertiseAddress);
+  if (!epIP) {
+    log.warning('no non-loopback address to publish in the kubernetes Endpoints; skipping them', { advertiseAddress: o.advertiseAddress });
+    return;
+  }
+  const subsets = [{ addresses: [{ ip: epIP }], ports: [{ name: 'https', port: o.securePort, protocol: 'TCP' }] }];
   await ensure(ctx, '', 'v1', 'endpoints', {
     apiVersion: 'v1',
     kind: 'Endpoints',
@@ -73,8 +86,8 @@ export async function bootstrapObjects(ctx: ApiContext, o: { advertiseAddress: s
     cur.subsets = subsets;
     return true;
   });
-  const family = o.advertiseAddress.includes(':') ? 'IPv6' : 'IPv4';
-  const endpoints = [{ addresses: [o.advertiseAddress], conditions: { ready: true } }];
+  const family = epIP.includes(':') ? 'IPv6' : 'IPv4';
+  const endpoints = [{ addresses: [epIP], conditions: { ready: true } }];
   const ports = [{ name: 'https', port: o.securePort, protocol: 'TCP' }];
   await ensure(ctx, 'discovery.k8s.io', 'v1', 'endpointslices', {
     apiVersion: 'discovery.k8s.io/v1',
@@ -89,4 +102,19 @@ export async function bootstrapObjects(ctx: ApiContext, o: { advertiseAddress: s
     cur.ports = ports;
     return true;
   });
+}
+
+/**
+ * The address published in the kubernetes Endpoints: the advertise address, or — when that is
+ * loopback, which Endpoints may not hold — the host's first non-loopback IPv4 address, as
+ * upstream picks the default interface's address.
+ */
+function endpointAddress(advertise: string): string | undefined {
+  if (!/^127\./.test(advertise) && advertise !== '::1') return advertise;
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) {
+      if (!a.internal && a.family === 'IPv4' && !a.address.startsWith('169.254.')) return a.address;
+    }
+  }
+  return undefined;
 }

@@ -31,6 +31,7 @@ import { NodePortAllocator } from './allocator/portallocator.js';
 import { serviceHooks } from './services.js';
 import { bootstrapObjects } from './bootstrap.js';
 import { Metrics } from './metrics.js';
+import { OpenAPI } from './openapi.js';
 
 const log = logger('server.go');
 
@@ -50,12 +51,14 @@ export class APIServer implements APIServerHandle {
   private server?: Http2SecureServer;
   private compactTimer?: NodeJS.Timeout;
   private discovery: Discovery;
+  private openapi: OpenAPI;
   private identities = new WeakMap<object, UserInfo | null>();
   private sockets = new Set<TLSSocket>();
   readonly metrics = new Metrics();
 
   private constructor(readonly opts: APIServerOptions, readonly ctx: ApiContext, private readonly ownsStore: boolean) {
     this.discovery = new Discovery(ctx.registry);
+    this.openapi = new OpenAPI(ctx.registry);
   }
 
   static async start(opts: APIServerOptions, deps: { store?: Store } = {}): Promise<APIServer> {
@@ -276,6 +279,12 @@ export class APIServer implements APIServerHandle {
         }
         return writeRaw(res, 200, this.discovery.apiGroupList());
       }
+    }
+    if (p === '/openapi/v3') return writeRaw(res, 200, this.openapi.index());
+    if (p.startsWith('/openapi/v3/')) {
+      const doc = this.openapi.document(p.slice('/openapi/v3/'.length));
+      if (doc) return writeRaw(res, 200, doc, 'application/json', { etag: `"${doc.length}"`, 'cache-control': 'public, immutable' });
+      throw notFoundResource();
     }
     if (p.startsWith('/healthz/') || p.startsWith('/livez/') || p.startsWith('/readyz/')) {
       return writeRaw(res, 200, 'ok', 'text/plain; charset=utf-8');

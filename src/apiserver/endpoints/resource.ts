@@ -183,19 +183,12 @@ async function servePatch(ctx: ApiContext, scope: RequestScope, mode: UpdateMode
     ctx,
     scope,
     (current) => {
-      if (!current) {
-        // validate the patch body even when the object is missing
-        applyPatch(ptype, {}, body, meta);
-        return {};
-      }
+      if (!current) return {}; // upstream answers 404 before looking at the patch
       const patched = applyPatch(ptype, current, body, meta) as KObject;
       if (patched === null || typeof patched !== 'object' || Array.isArray(patched)) throw badRequest('the patched document is not an object');
-      // a patch that does not mention resourceVersion updates whatever is current
-      const patchedRV = patched.metadata?.resourceVersion;
-      if (patchedRV === current.metadata?.resourceVersion && patched.metadata) delete patched.metadata.resourceVersion;
       return patched;
     },
-    { mode, prepare },
+    { mode, prepare, isPatch: true },
   );
   writeObject(def, r.obj, neg, scope.query, res);
 }
@@ -284,11 +277,10 @@ async function serveScale(ctx: ApiContext, scope: RequestScope, info: RequestInf
         });
       }
       const out = structuredClone(current);
-      delete out.metadata.resourceVersion;
       setPath(out, sc.specReplicasPath, replicas ?? 0);
       return out;
     },
-    { mode: 'main' },
+    { mode: 'main', isPatch: true },
   );
   writeJSON(res, 200, toScale(def, r.obj));
 }
@@ -324,10 +316,9 @@ async function serveBinding(ctx: ApiContext, scope: RequestScope, req: Req, res:
         delete existing.message;
       } else conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: now });
       for (const [k, v] of Object.entries(body.metadata?.annotations ?? {})) (pod.metadata.annotations ??= {})[k] = v;
-      delete pod.metadata.resourceVersion;
       return pod;
     },
-    { mode: 'other' },
+    { mode: 'other', isPatch: true },
   );
   writeJSON(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
 }

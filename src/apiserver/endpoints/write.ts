@@ -153,6 +153,8 @@ export interface UpdateOptions {
   mode: UpdateMode;
   /** For subresources with their own rules (scale, approval): adjust obj from old. */
   prepare?: (obj: KObject, old: KObject) => void;
+  /** The desired object comes from patching the current one: its resourceVersion is the one read unless the patch set another. */
+  isPatch?: boolean;
 }
 
 /**
@@ -193,7 +195,8 @@ export async function updateObject(
       return { obj: created, created: true };
     }
 
-    const preconditionRV = meta.resourceVersion;
+    const givenRV = meta.resourceVersion;
+    const preconditionRV = opts.isPatch && givenRV === current.metadata.resourceVersion ? undefined : givenRV;
     if (preconditionRV !== undefined && preconditionRV !== '' && preconditionRV !== current.metadata.resourceVersion) {
       throw conflict(def.group, def.plural, scope.name, 'the object has been modified; please apply your changes to the latest version and try again');
     }
@@ -201,6 +204,7 @@ export async function updateObject(
       throw conflict(def.group, def.plural, scope.name, `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${current.metadata.uid}`);
     }
     // system fields come from the stored object
+    meta.resourceVersion = current.metadata.resourceVersion;
     meta.uid = current.metadata.uid;
     meta.creationTimestamp = current.metadata.creationTimestamp;
     if (current.metadata.deletionTimestamp) meta.deletionTimestamp = current.metadata.deletionTimestamp;
