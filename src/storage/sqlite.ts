@@ -280,16 +280,25 @@ export class SqliteStore implements Store {
     }
     // Past revision: keys whose head is <= rev are read as they are now; only the chains of
     // keys changed after rev are walked back.
+    // Heads are read in chunks (all() is about twice as fast per row as iterate()).
     const items: KeyValue[] = [];
-    for (const r of this.range('heads', !!end).iterate(...bounds) as IterableIterator<RawHeadRow>) {
-      if (items.length >= limit) break;
-      const [head, headDeleted] = [r[6], r[7]];
-      if (head <= rev) {
-        if (!headDeleted) items.push(fromRaw(r));
-        continue;
+    const chunk = Math.min(limit + 16, 2000);
+    const heads = this.range('heads', !!end);
+    let start = from;
+    scan: for (;;) {
+      const rows = heads.all(...(end ? [start, end] : [start]), chunk) as RawHeadRow[];
+      for (const r of rows) {
+        if (items.length >= limit) break scan;
+        const [head, headDeleted] = [r[6], r[7]];
+        if (head <= rev) {
+          if (!headDeleted) items.push(fromRaw(r));
+          continue;
+        }
+        const found = this.walk(head, headDeleted, rev);
+        if (found) items.push(fromRaw(this.s.logRow.get(found) as RawRow));
       }
-      const found = this.walk(head, headDeleted, rev);
-      if (found) items.push(fromRaw(this.s.logRow.get(found) as RawRow));
+      if (rows.length < chunk) break;
+      start = rows[rows.length - 1][0] + '\0'; // the smallest key after the last one
     }
     let count = items.length;
     if (items.length === limit) {
@@ -471,7 +480,7 @@ export class SqliteStore implements Store {
         sql = `SELECT COUNT(*) AS n FROM kv WHERE ${where('')} AND deleted = 0`;
         break;
       case 'heads':
-        sql = `SELECT ${RAW_COLS}, k.revision, k.deleted FROM kv k JOIN log l ON l.revision = k.revision WHERE ${where('k.')} ORDER BY k.key`;
+        sql = `SELECT ${RAW_COLS}, k.revision, k.deleted FROM kv k JOIN log l ON l.revision = k.revision WHERE ${where('k.')} ORDER BY k.key LIMIT ?`;
         break;
       case 'countUnchanged':
         sql = `SELECT COUNT(*) AS n FROM kv WHERE ${where('')} AND revision <= ? AND deleted = 0`;

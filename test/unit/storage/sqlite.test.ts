@@ -109,6 +109,27 @@ describe('sqlite reopen', () => {
       assert.equal(await s.count('/big/'), 20_000);
       const page = await s.list('/big/', { limit: 500, startKey: '/big/010000' });
       assert.deepEqual([page.items.length, page.count, page.more, page.items[0].key], [500, 10_000, true, '/big/010000']);
+      // Reads at a past revision over many chunks of heads, with changed and deleted keys.
+      const rev0 = await s.currentRevision();
+      for (let i = 0; i < 6000; i += 3) await s.delete(`/big/${String(i).padStart(6, '0')}`);
+      for (let i = 1; i < 6000; i += 5) if (i % 3) await s.update(`/big/${String(i).padStart(6, '0')}`, b('new'));
+      const past = await s.list('/big/', { revision: rev0 });
+      assert.equal(past.items.length, 20_000);
+      assert.ok(past.items.every((kv) => kv.value.toString() === 'v'.repeat(50) && kv.version === 1));
+      const keysNow = (await s.list('/big/')).items.map((kv) => kv.key);
+      assert.equal(keysNow.length, 18_000);
+      const pages: string[] = [];
+      for (let start: string | undefined; ; ) {
+        const l = await s.list('/big/', { revision: rev0, limit: 7000, startKey: start });
+        pages.push(...l.items.map((kv) => kv.key));
+        assert.equal(l.count, 20_000 - pages.length + l.items.length);
+        if (!l.more) break;
+        start = l.items[l.items.length - 1].key + '\0';
+      }
+      assert.deepEqual(pages, past.items.map((kv) => kv.key));
+      const nowPaged = await s.list('/big/', { limit: 2999 });
+      assert.deepEqual([nowPaged.count, nowPaged.more], [18_000, true]);
+      assert.deepEqual(nowPaged.items.map((kv) => kv.key), keysNow.slice(0, 2999));
     } finally {
       await s.close();
     }
