@@ -124,6 +124,23 @@ test('validation: containers, image, names, ports, env, policies', () => {
   ]);
 });
 
+test('validation: env valueFrom and downward API field paths', () => {
+  const errs = (env: any) => create(pods, { metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'x', env }] } }).errors;
+  assert.deepEqual(errs([{ name: 'A', valueFrom: { fieldRef: { fieldPath: 'metadata.labels' } } }]), [
+    'spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: Unsupported value: "metadata.labels": supported values: "metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName", "spec.serviceAccountName", "status.hostIP", "status.hostIPs", "status.podIP", "status.podIPs"',
+  ]);
+  assert.deepEqual(errs([{ name: 'A', valueFrom: { fieldRef: { fieldPath: "metadata.labels['app']" } } }]), []);
+  assert.deepEqual(errs([{ name: 'A', valueFrom: { fieldRef: { fieldPath: 'spec.foo' } } }]), [
+    'spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: Invalid value: "spec.foo": error converting fieldPath: field label not supported: spec.foo',
+  ]);
+  assert.deepEqual(errs([{ name: 'A', value: 'x', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }]), [
+    'spec.containers[0].env[0].valueFrom: Invalid value: "": may not be specified when `value` is not empty',
+  ]);
+  assert.deepEqual(errs([{ name: 'A', valueFrom: {} }]), [
+    'spec.containers[0].env[0].valueFrom: Invalid value: "": must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`',
+  ]);
+});
+
 test('validation: volumes and mounts', () => {
   const errs = (spec: any) => create(pods, { metadata: { name: 'p', namespace: 'default' }, spec }).errors;
   assert.deepEqual(errs({

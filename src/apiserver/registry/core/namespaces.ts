@@ -24,6 +24,10 @@ function defaults(ns: KObject): void {
 }
 
 function prepareForCreate(ns: KObject): void {
+  // Upstream re-applies the name label after name generation (Canonicalize); doing it
+  // here covers generateName when the server has filled in the name by now.
+  const name = str(obj(ns.metadata).name);
+  if (name && isObj(ns.metadata)) ns.metadata.labels = { ...obj(ns.metadata.labels), [namespaceNameLabel]: name };
   if (!isObj(ns.spec)) ns.spec = {};
   const finalizers = arr<string>(ns.spec.finalizers);
   if (!finalizers.includes('kubernetes')) ns.spec.finalizers = [...finalizers, 'kubernetes'];

@@ -185,8 +185,7 @@ export interface PodSpecValidationOptions {
 }
 
 const supportedPortProtocols = ['SCTP', 'TCP', 'UDP'];
-const envFieldPaths = ['metadata.annotations', 'metadata.labels', 'metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName', 'spec.serviceAccountName', 'status.hostIP', 'status.hostIPs', 'status.podIP', 'status.podIPs'];
-const envFieldPathsPlain = new Set(['metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName', 'spec.serviceAccountName', 'status.hostIP', 'status.hostIPs', 'status.podIP', 'status.podIPs']);
+const envFieldPaths = ['metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName', 'spec.serviceAccountName', 'status.hostIP', 'status.hostIPs', 'status.podIP', 'status.podIPs'];
 const volumeFieldPaths = ['metadata.annotations', 'metadata.labels', 'metadata.name', 'metadata.namespace', 'metadata.uid'];
 const resourceFieldRefs = ['limits.cpu', 'limits.ephemeral-storage', 'limits.memory', 'requests.cpu', 'requests.ephemeral-storage', 'requests.memory'];
 
@@ -197,28 +196,32 @@ function validatePortNumOrName(port: unknown, path: string): FieldError[] {
   return [fieldErr.invalid(path, port ?? null, 'must be an int or string')];
 }
 
+/** Field labels the downward API can convert at all (others fail conversion). */
+const convertibleFieldPaths = new Set([
+  'metadata.annotations', 'metadata.labels', 'metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName',
+  'spec.restartPolicy', 'spec.serviceAccountName', 'spec.schedulerName', 'status.phase', 'status.hostIP',
+  'status.hostIPs', 'status.podIP', 'status.podIPs',
+]);
+
 /** validateObjectFieldSelector for env vars and downward API volume items. */
 function validateFieldRef(ref: Record<string, any>, path: string, forVolume: boolean): FieldError[] {
-  const errs: FieldError[] = [];
   const apiVersion = str(ref.apiVersion);
   const fieldPath = str(ref.fieldPath);
-  if (!apiVersion) errs.push(fieldErr.required(`${path}.apiVersion`, ''));
-  else if (apiVersion !== 'v1') errs.push(fieldErr.invalid(`${path}.apiVersion`, apiVersion, 'must be "v1"'));
-  if (!fieldPath) {
-    errs.push(fieldErr.required(`${path}.fieldPath`, ''));
-    return errs;
+  if (!apiVersion) return [fieldErr.required(`${path}.apiVersion`, '')];
+  if (!fieldPath) return [fieldErr.required(`${path}.fieldPath`, '')];
+  if (apiVersion !== 'v1') return [fieldErr.invalid(`${path}.fieldPath`, fieldPath, `error converting fieldPath: unsupported pod version: ${apiVersion}`)];
+  const m = /^([^[]+)\['(.*)'\]$/.exec(fieldPath);
+  const base = m ? m[1] : fieldPath;
+  if (!convertibleFieldPaths.has(base)) {
+    return [fieldErr.invalid(`${path}.fieldPath`, fieldPath, `error converting fieldPath: field label not supported: ${base}`)];
   }
-  const m = /^(metadata\.(?:labels|annotations))\['(.*)'\]$/.exec(fieldPath);
   if (m) {
-    const key = m[2];
-    const msgs = m[1] === 'metadata.labels' ? isQualifiedName(key) : isQualifiedName(key.toLowerCase());
-    errs.push(...check(msgs, `${path}.fieldPath`, fieldPath));
-    return errs;
+    if (base === 'metadata.annotations') return check(isQualifiedName(m[2].toLowerCase()), path, m[2].toLowerCase());
+    if (base === 'metadata.labels') return check(isQualifiedName(m[2]), path, m[2]);
+    return [fieldErr.invalid(path, base, 'does not support subscript')];
   }
   const allowed = forVolume ? volumeFieldPaths : envFieldPaths;
-  const ok = forVolume ? volumeFieldPaths.includes(fieldPath) : envFieldPathsPlain.has(fieldPath);
-  if (!ok) errs.push(fieldErr.notSupported(`${path}.fieldPath`, fieldPath, allowed));
-  return errs;
+  return allowed.includes(base) ? [] : [fieldErr.notSupported(`${path}.fieldPath`, base, allowed)];
 }
 
 function validateResourceFieldRef(ref: Record<string, any>, path: string, forVolume: boolean): FieldError[] {
