@@ -99,6 +99,14 @@ test('QoS class: limits-only is Guaranteed (requests default to limits), partial
   assert.equal(podQOSClass(create(pods, mixed).obj), 'Burstable');
 });
 
+test('QoS is right whatever order the server runs prepareForCreate and defaults in', () => {
+  const p: any = basePod();
+  p.spec.containers[0].resources = { limits: { cpu: '1', memory: '1Gi' } };
+  pods.prepareForCreate!(p);
+  pods.defaults!(p);
+  assert.equal(p.status.qosClass, 'Guaranteed');
+});
+
 test('validation: containers, image, names, ports, env, policies', () => {
   const errs = (spec: any) => create(pods, { metadata: { name: 'p', namespace: 'default' }, spec }).errors;
   assert.deepEqual(errs({ containers: [] }), ['spec.containers: Required value']);

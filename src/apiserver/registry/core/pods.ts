@@ -90,6 +90,9 @@ export function podQOSClass(pod: KObject): 'Guaranteed' | 'Burstable' | 'BestEff
 }
 
 function prepareForCreate(pod: KObject): void {
+  // Upstream defaults on decode, before this hook; the QoS class needs the defaulted
+  // requests, so apply the (idempotent) defaults here whatever order the server uses.
+  defaultPod(pod);
   const status: Record<string, any> = { phase: 'Pending', qosClass: podQOSClass(pod) };
   if (arr(obj(pod.spec).schedulingGates).length > 0) {
     status.conditions = [{

@@ -96,6 +96,9 @@ function prepareForCreate(svc: KObject): void {
 
 /** Keeps allocated values the client omitted and drops those the new type does not use. */
 function prepareForUpdate(svc: KObject, old: KObject): void {
+  // Upstream defaults on decode, before this hook: the comparisons below expect defaulted
+  // values, so apply the (idempotent) defaults first whatever order the server uses.
+  defaultService(svc);
   svc.status = clone(old.status);
   if (!isObj(svc.spec)) svc.spec = {};
   const spec = svc.spec;
