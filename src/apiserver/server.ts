@@ -32,6 +32,8 @@ import { serviceHooks } from './services.js';
 import { bootstrapObjects } from './bootstrap.js';
 import { Metrics } from './metrics.js';
 import { OpenAPI } from './openapi.js';
+import { priorityPlugin } from './admission/priority.js';
+import { defaultTolerationSecondsPlugin } from './admission/defaulttolerationseconds.js';
 
 const log = logger('server.go');
 
@@ -90,6 +92,7 @@ export class APIServer implements APIServerHandle {
     const ips = new ServiceIPAllocator({ store, cidr: opts.serviceClusterIPRange, prefix: opts.etcdPrefix });
     const ports = new NodePortAllocator({ store, range: opts.serviceNodePortRange, prefix: opts.etcdPrefix });
     ctx.hooks.set('/services', serviceHooks(ips, ports));
+    ctx.admission.push(priorityPlugin(ctx), defaultTolerationSecondsPlugin());
 
     const srv = new APIServer(opts, ctx, !deps.store);
     await caches.start();

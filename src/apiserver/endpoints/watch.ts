@@ -2,7 +2,7 @@
 // with upstream's resourceVersion semantics ("" / "0": current state first; N: changes after
 // N; too old: 410), bookmarks, sendInitialEvents, timeoutSeconds and Table output.
 
-import { badRequest } from '../../apimachinery/errors.js';
+import { StatusError, badRequest } from '../../apimachinery/errors.js';
 import type { ResourceDef } from '../registry/types.js';
 import type { ApiContext } from './context.js';
 import { cacheFor, predicateFrom } from './context.js';
@@ -98,11 +98,21 @@ export async function handleWatch(ctx: ApiContext, def: ResourceDef, namespace: 
     res.write(s);
     return res.writableLength < MAX_BUFFERED;
   };
-  stop = cache.watch(
-    { namespace, name: pred.name, match: pred.empty ? () => true : pred.match },
-    { send: (type, e) => write(encode(type, e)), close: () => finish() },
-    fromRev,
-  );
+  try {
+    stop = cache.watch(
+      { namespace, name: pred.name, match: pred.empty ? () => true : pred.match },
+      { send: (type, e) => write(encode(type, e)), close: () => finish() },
+      fromRev,
+    );
+  } catch (err) {
+    // as upstream's cacher: once the request is accepted, errors arrive as an ERROR event
+    if (err instanceof StatusError) {
+      write(JSON.stringify({ type: 'ERROR', object: err.toStatus() }) + '\n');
+      finish();
+      return;
+    }
+    throw err;
+  }
   if (sendInitialParam !== null && sendInitial) write(bookmarkLine(ctx.caches.progressRev, true));
   req.on('close', finish);
   res.on('close', finish);

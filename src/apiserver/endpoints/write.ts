@@ -119,11 +119,12 @@ export async function createObject(ctx: ApiContext, scope: RequestScope, obj: KO
   delete meta.deletionGracePeriodSeconds;
   if (def.generation) meta.generation = 1;
   else delete meta.generation;
-  if (def.prepareForCreate) def.prepareForCreate(obj);
+  // upstream order: defaulting (at decode), mutating admission, strategy, validation
   if (def.defaults) def.defaults(obj);
-  runValidation(def, obj, undefined, scope);
   if (def.namespaced) await checkNamespace(ctx, def, meta.namespace);
   for (const a of ctx.admission) await a.admit?.('CREATE', obj, undefined, scope);
+  if (def.prepareForCreate) def.prepareForCreate(obj);
+  runValidation(def, obj, undefined, scope);
   const hooks = hooksFor(ctx, def);
   if (!scope.dryRun) await hooks?.beforeCreate?.(obj, scope);
   if (scope.dryRun) {
