@@ -36,6 +36,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { logger } from '../util/klog.js';
 import { checkReadRevision, closedError, expiryFor, ExpiryTimer, prefixEnd, WatchHub } from './common.js';
 import {
   StorageError,
@@ -60,6 +61,7 @@ export interface SqliteStoreOptions {
   fsync?: boolean;
 }
 
+const log = logger('storage/sqlite');
 const SCHEMA_VERSION = 1;
 const EMPTY = Buffer.alloc(0);
 /** WAL pages between automatic checkpoints (4 KiB pages: ~40 MB). */
@@ -138,12 +140,13 @@ export class SqliteStore implements Store {
 
   /** Prefer openStore({ backend: 'sqlite', path }) or SqliteStore.open(). */
   constructor(opts: SqliteStoreOptions) {
-    if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
     let db: Database.Database | undefined;
     try {
+      if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
       db = new Database(opts.path, { timeout: 0 });
       db.pragma('locking_mode = EXCLUSIVE');
-      db.pragma('journal_mode = WAL');
+      const mode = db.pragma('journal_mode = WAL', { simple: true });
+      if (mode !== 'wal' && opts.path !== ':memory:') log.warning('sqlite did not enter WAL mode', { path: opts.path, mode });
       db.pragma(`synchronous = ${opts.fsync ? 'FULL' : 'NORMAL'}`);
       db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
       db.pragma('journal_size_limit = 67108864');
@@ -204,7 +207,13 @@ export class SqliteStore implements Store {
     });
     this.expiry = new ExpiryTimer(() => this.expireDue());
     // Keys whose TTL passed while the store was closed are deleted now, at new revisions.
-    this.expiry.schedule(this.expireDue());
+    try {
+      this.expiry.schedule(this.expireDue());
+    } catch (e) {
+      this.expiry.stop();
+      db.close();
+      throw new StorageError('Unavailable', `cannot open sqlite store at ${opts.path}: expiring keys failed: ${(e as Error)?.message ?? e}`);
+    }
   }
 
   static async open(opts: SqliteStoreOptions): Promise<SqliteStore> {
