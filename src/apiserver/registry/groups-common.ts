@@ -170,7 +170,12 @@ export function validatePodTemplate(template: KObject | undefined, path: string)
  * ValidatePodTemplateSpecForReplicaSet (deployments, replica sets, stateful sets, daemon
  * sets): labels must match the selector, restartPolicy Always, no activeDeadlineSeconds.
  */
-export function validateReplicatedTemplate(template: KObject | undefined, selector: KObject | undefined | null, path: string): FieldError[] {
+export function validateReplicatedTemplate(
+  template: KObject | undefined,
+  selector: KObject | undefined | null,
+  path: string,
+  owner = 'ReplicaSet',
+): FieldError[] {
   const errs: FieldError[] = [];
   if (!isObj(template)) return [fieldErr.required(path, '')];
   const labels = template.metadata?.labels;
@@ -184,7 +189,7 @@ export function validateReplicatedTemplate(template: KObject | undefined, select
     errs.push(fieldErr.notSupported(`${path}.spec.restartPolicy`, spec.restartPolicy ?? '', ['Always']));
   }
   if (spec.activeDeadlineSeconds !== undefined && spec.activeDeadlineSeconds !== null) {
-    errs.push(fieldErr.invalid(`${path}.spec.activeDeadlineSeconds`, spec.activeDeadlineSeconds, 'activeDeadlineSeconds in ReplicaSet is not Supported'));
+    errs.push(fieldErr.forbidden(`${path}.spec.activeDeadlineSeconds`, `activeDeadlineSeconds in ${owner} is not Supported`));
   }
   return errs;
 }
@@ -231,4 +236,13 @@ export function hasTrueCondition(obj: KObject, type: string): boolean {
     if (c?.type === type) return c.status === 'True';
   }
   return false;
+}
+
+/** Status updates may not decrement status.collisionCount. */
+export function validateCollisionCountUpdate(obj: KObject, old: KObject): FieldError[] {
+  const n = obj.status?.collisionCount;
+  const o = old.status?.collisionCount;
+  if (typeof o !== 'number') return [];
+  if (typeof n === 'number' && n >= o) return [];
+  return [fieldErr.invalid('status.collisionCount', typeof n === 'number' ? n : 0, 'cannot be decremented')];
 }

@@ -169,7 +169,7 @@ test('StatefulSet: defaults and forbidden updates', () => {
   next.spec.serviceName = 'other';
   next.spec.replicas = 3;
   assert.deepEqual(updated(statefulSetDef, next, obj).errs, [
-    "spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+    "spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
   ]);
   obj.status = { replicas: 3, readyReplicas: 2 };
   obj.spec.replicas = 3;
@@ -205,4 +205,27 @@ test('ControllerRevision: CONTROLLER cell and data required', () => {
   assert.deepEqual(errs, []);
   assert.deepEqual(controllerRevisionDef.table!.cells(obj, Date.parse('2024-01-01T00:00:01Z')), ['agent-5d8f', 'daemonset.apps/agent', 2, '1s']);
   assert.deepEqual(created(controllerRevisionDef, { metadata: { name: 'x' } }).errs, ['data: Required value: data is mandatory']);
+});
+
+test('StatefulSet: DNS-label names, template labels only (no pod spec validation), collisionCount', () => {
+  assert.equal(statefulSetDef.nameRule, 'label');
+  const { obj, errs } = created(statefulSetDef, {
+    metadata: { name: 'db', namespace: 'default' },
+    spec: { selector: { matchLabels: { app: 'db' } }, template: { metadata: { labels: { app: 'db', 'bad key!': 'x' } }, spec: {} } },
+  });
+  assert.equal(errs.length, 1);
+  assert.match(errs[0], /^spec\.template\.labels: Invalid value: "bad key!": name part must consist of/);
+  obj.status = { replicas: 1, collisionCount: 2 };
+  const next = structuredClone(obj);
+  next.status = { replicas: 1, collisionCount: 1 };
+  assert.deepEqual(updated(statefulSetDef, next, obj, 'status').errs, ['status.collisionCount: Invalid value: 1: cannot be decremented']);
+});
+
+test('Deployment: unknown strategy type', () => {
+  const d = minimalDeployment() as any;
+  d.spec.strategy = { type: 'BlueGreen' };
+  assert.deepEqual(created(deploymentDef, d).errs, ['spec.strategy: Unsupported value: {"type":"BlueGreen"}: supported values: "Recreate", "RollingUpdate"']);
+  const a = minimalDeployment() as any;
+  a.spec.template.spec.activeDeadlineSeconds = 5;
+  assert.deepEqual(created(deploymentDef, a).errs, ['spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in ReplicaSet is not Supported']);
 });

@@ -333,3 +333,11 @@ test('groupResources: one entry per group/version/resource, upstream short names
   const all = groupResources.filter((d) => d.categories?.includes('all')).map((d) => d.plural).sort();
   assert.deepEqual(all, ['cronjobs', 'daemonsets', 'deployments', 'jobs', 'replicasets', 'statefulsets']);
 });
+
+test('EndpointSlice: a label change alone bumps the generation', () => {
+  const { obj } = created(endpointSliceDef, { metadata: { name: 'e', namespace: 'default' }, addressType: 'IPv4', endpoints: [] });
+  const next = structuredClone(obj);
+  next.metadata.labels = { 'kubernetes.io/service-name': 'web' };
+  assert.equal(updated(endpointSliceDef, next, obj).obj.metadata.generation, 2);
+  assert.equal(updated(endpointSliceDef, structuredClone(obj), obj).obj.metadata.generation, 1);
+});

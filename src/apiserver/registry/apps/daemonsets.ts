@@ -7,7 +7,7 @@ import { validateImmutableField, validateLabelSelector, validateNonnegativeField
 import {
   ageCol, ageOf, col, containersCol, defaultPodTemplate, ensureObj, formatLabels, formatSelector, imagesCol, intOrPercentValue,
   isNotMoreThan100Percent, isObj, keepOldStatus, statusOnlyUpdate, nameCol, num, resetStatus, selectorIsEmpty, templateCells,
-  validatePositiveIntOrPercent, validateReplicatedTemplate,
+  validateCollisionCountUpdate, validatePositiveIntOrPercent, validateReplicatedTemplate,
 } from '../groups-common.js';
 import type { KObject, ResourceDef } from '../types.js';
 
@@ -58,9 +58,7 @@ function validateSpec(spec: KObject, path = 'spec'): FieldError[] {
   errs.push(...validateLabelSelector(isObj(spec.selector) ? (spec.selector as any) : null, `${path}.selector`));
   const template = isObj(spec.template) ? spec.template : {};
   // validateReplicatedTemplate covers labels vs selector, the pod spec, restartPolicy.
-  const tErrs = validateReplicatedTemplate(template, spec.selector, `${path}.template`).map((e) =>
-    e.field === `${path}.template.spec.activeDeadlineSeconds` ? fieldErr.invalid(e.field, e.value, 'activeDeadlineSeconds in DaemonSet is not Supported') : e,
-  );
+  const tErrs = validateReplicatedTemplate(template, spec.selector, `${path}.template`, 'DaemonSet');
   const labelErr = tErrs.findIndex((e) => e.field === `${path}.template.metadata.labels` && e.detail?.startsWith('`selector`'));
   if (labelErr >= 0) errs.push(tErrs.splice(labelErr, 1)[0]);
   if (isObj(spec.selector) && selectorIsEmpty(spec.selector)) {
@@ -111,7 +109,7 @@ export const daemonSetDef: ResourceDef = {
     return validateSpec(isObj(obj.spec) ? obj.spec : {});
   },
   validateUpdate(obj, old, ctx) {
-    if (ctx.subresource === 'status') return [];
+    if (ctx.subresource === 'status') return validateCollisionCountUpdate(obj, old);
     return validateImmutableField(obj.spec?.selector, old.spec?.selector, 'spec.selector');
   },
   table: {

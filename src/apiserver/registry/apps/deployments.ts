@@ -8,7 +8,7 @@ import { labelSelectorToString } from '../../../apimachinery/labels.js';
 import {
   ageCol, ageOf, clone, col, containersCol, defaultPodTemplate, ensureObj, imagesCol, intOrPercentValue, isNotMoreThan100Percent, isObj,
   keepOldStatus, statusOnlyUpdate, nameCol, num, resetStatus, selectorIsEmpty, selectorString, semanticEqual, templateCells,
-  validatePositiveIntOrPercent, validateReplicatedTemplate,
+  validateCollisionCountUpdate, validatePositiveIntOrPercent, validateReplicatedTemplate,
 } from '../groups-common.js';
 import type { KObject, ResourceDef, ValidationContext } from '../types.js';
 
@@ -51,7 +51,7 @@ function validateStrategy(strategy: KObject | undefined, path: string): FieldErr
       break;
     }
     default:
-      errs.push(fieldErr.notSupported(`${path}.type`, s.type ?? '', ['Recreate', 'RollingUpdate']));
+      errs.push(fieldErr.notSupported(path, s, ['Recreate', 'RollingUpdate']));
   }
   return errs;
 }
@@ -145,7 +145,7 @@ export const deploymentDef: ResourceDef = {
     return validateDeploymentSpec(isObj(obj.spec) ? obj.spec : {});
   },
   validateUpdate(obj, old, ctx) {
-    if (ctx.subresource === 'status') return [];
+    if (ctx.subresource === 'status') return validateCollisionCountUpdate(obj, old);
     return validateImmutableField(clone(obj.spec?.selector), clone(old.spec?.selector), 'spec.selector');
   },
   table: {

@@ -4,11 +4,11 @@
 // subresources and Table columns.
 
 import { fieldErr, type FieldError } from '../../../apimachinery/errors.js';
-import { validateLabelSelector, validateNonnegativeField } from '../../../apimachinery/validation.js';
+import { validateAnnotations, validateLabels, validateLabelSelector, validateNonnegativeField } from '../../../apimachinery/validation.js';
 import {
   ageCol, ageOf, arr, clone, col, containersCol, defaultPodTemplate, ensureObj, imagesCol, intOrPercentValue, isNotMoreThan100Percent,
   isObj, keepOldStatus, statusOnlyUpdate, nameCol, num, resetStatus, selectorIsEmpty, selectorMatches, selectorString, semanticEqual,
-  templateCells, validatePodTemplate, validatePositiveIntOrPercent,
+  templateCells, validateCollisionCountUpdate, validatePositiveIntOrPercent,
 } from '../groups-common.js';
 import type { KObject, ResourceDef } from '../types.js';
 
@@ -99,16 +99,11 @@ function validateSpec(spec: KObject, path = 'spec'): FieldError[] {
   if (!isObj(spec.selector) || (!selectorIsEmpty(spec.selector) && !selectorMatches(spec.selector, labels))) {
     errs.push(fieldErr.invalid(`${path}.template.metadata.labels`, labels ?? null, '`selector` does not match template `labels`'));
   }
-  // The pod spec is checked with the claim templates counted as volumes, so mounts of them resolve.
-  const probe = clone(template);
-  const pspec = ensureObj(probe, 'spec');
-  const vols = arr(pspec.volumes).slice();
-  for (const pvc of arr(spec.volumeClaimTemplates)) {
-    const n = pvc?.metadata?.name;
-    if (n && !vols.some((v) => v?.name === n)) vols.push({ name: n, emptyDir: {} });
-  }
-  if (vols.length) pspec.volumes = vols;
-  errs.push(...validatePodTemplate(probe, `${path}.template`));
+  // (upstream validates only the template's labels and annotations here, at these paths,
+  // not the pod spec: pods that fail validation surface as controller events)
+  const tmeta = isObj(template.metadata) ? template.metadata : {};
+  errs.push(...validateLabels(tmeta.labels, `${path}.template.labels`));
+  errs.push(...validateAnnotations(tmeta.annotations, `${path}.template.annotations`));
   const ps = isObj(template.spec) ? template.spec : {};
   if (ps.restartPolicy !== 'Always') {
     errs.push(fieldErr.notSupported(`${path}.template.spec.restartPolicy`, ps.restartPolicy ?? '', ['Always']));
@@ -137,7 +132,7 @@ function validateStatus(status: KObject | undefined): FieldError[] {
 }
 
 /** Spec fields an update may change. */
-const MUTABLE = ['replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds'];
+const MUTABLE = ['replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds'];
 
 export const statefulSetDef: ResourceDef = {
   group: 'apps',
@@ -146,6 +141,7 @@ export const statefulSetDef: ResourceDef = {
   plural: 'statefulsets',
   singular: 'statefulset',
   namespaced: true,
+  nameRule: 'label',
   shortNames: ['sts'],
   categories: ['all'],
   subresources: {
@@ -171,7 +167,7 @@ export const statefulSetDef: ResourceDef = {
     return validateSpec(isObj(obj.spec) ? obj.spec : {});
   },
   validateUpdate(obj, old, ctx) {
-    if (ctx.subresource === 'status') return [];
+    if (ctx.subresource === 'status') return validateCollisionCountUpdate(obj, old);
     const a = clone(isObj(obj.spec) ? obj.spec : {});
     const b = clone(isObj(old.spec) ? old.spec : {});
     for (const f of MUTABLE) {
@@ -179,7 +175,7 @@ export const statefulSetDef: ResourceDef = {
       delete b[f];
     }
     if (!semanticEqual(a, b)) {
-      return [fieldErr.forbidden('spec', "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden")];
+      return [fieldErr.forbidden('spec', "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden")];
     }
     return [];
   },

@@ -3,7 +3,7 @@
 // length), strategies, status subresource and Table columns.
 
 import { fieldErr, type FieldError } from '../../../apimachinery/errors.js';
-import { validateAnnotations, validateLabels, validateNonnegativeField } from '../../../apimachinery/validation.js';
+import { validateNonnegativeField } from '../../../apimachinery/validation.js';
 import {
   ageCol, ageOf, arr, col, containersCol, defaultPodTemplate, ensureObj, formatSelector, imagesCol, isObj, 
   keepOldStatus, statusOnlyUpdate, nameCol, resetStatus, templateCells,
@@ -161,18 +161,17 @@ function defaults(obj: KObject): void {
   defaultPodTemplate(ensureObj(js, 'template'));
 }
 
-function validateSpec(obj: KObject, oldSchedule?: string): FieldError[] {
+function validateSpec(obj: KObject, old?: KObject): FieldError[] {
   const spec = isObj(obj.spec) ? obj.spec : {};
+  const oldSpec = old && isObj(old.spec) ? old.spec : undefined;
   const errs: FieldError[] = [];
-  const name = String(obj.metadata?.name ?? '');
-  if (name.length > 52) errs.push(fieldErr.invalid('metadata.name', name, 'must be no more than 52 characters'));
   const schedule = typeof spec.schedule === 'string' ? spec.schedule : '';
   if (schedule.length === 0) {
     errs.push(fieldErr.required('spec.schedule', ''));
   } else {
     const msg = cronScheduleError(schedule);
     if (msg) errs.push(fieldErr.invalid('spec.schedule', schedule, msg));
-    const allowTZ = oldSchedule !== undefined && oldSchedule.includes('TZ');
+    const allowTZ = typeof oldSpec?.schedule === 'string' && oldSpec.schedule.includes('TZ');
     if (allowTZ && schedule.includes('TZ') && spec.timeZone !== undefined && spec.timeZone !== null) {
       errs.push(fieldErr.invalid('spec.schedule', schedule, 'cannot use both timeZone field and TZ or CRON_TZ in schedule'));
     } else if (!allowTZ && schedule.includes('TZ')) {
@@ -180,6 +179,7 @@ function validateSpec(obj: KObject, oldSchedule?: string): FieldError[] {
     }
   }
   if (typeof spec.startingDeadlineSeconds === 'number') errs.push(...validateNonnegativeField(spec.startingDeadlineSeconds, 'spec.startingDeadlineSeconds'));
+  if (!oldSpec || (oldSpec.timeZone ?? null) !== (spec.timeZone ?? null)) errs.push(...validateTimeZone(spec.timeZone, 'spec.timeZone'));
   switch (spec.concurrencyPolicy ?? '') {
     case 'Allow': case 'Forbid': case 'Replace':
       break;
@@ -189,22 +189,22 @@ function validateSpec(obj: KObject, oldSchedule?: string): FieldError[] {
     default:
       errs.push(fieldErr.notSupported('spec.concurrencyPolicy', spec.concurrencyPolicy, ['Allow', 'Forbid', 'Replace']));
   }
-  errs.push(...validateTimeZone(spec.timeZone, 'spec.timeZone'));
-  for (const f of ['successfulJobsHistoryLimit', 'failedJobsHistoryLimit']) {
-    if (typeof spec[f] === 'number') errs.push(...validateNonnegativeField(spec[f], `spec.${f}`));
-  }
-  const jt = isObj(spec.jobTemplate) ? spec.jobTemplate : {};
-  const jtMeta = isObj(jt.metadata) ? jt.metadata : {};
-  // the job template's own metadata: labels and annotations
-  errs.push(...validateLabels(jtMeta.labels, 'spec.jobTemplate.metadata.labels'));
-  errs.push(...validateAnnotations(jtMeta.annotations, 'spec.jobTemplate.metadata.annotations'));
-  const js = isObj(jt.spec) ? jt.spec : {};
+  // ValidateJobTemplateSpec: the job spec rules; the selector is always generated
+  const js = isObj(spec.jobTemplate?.spec) ? spec.jobTemplate.spec : {};
   errs.push(...validateJobSpecCommon(js, 'spec.jobTemplate.spec'));
   if (js.selector !== undefined && js.selector !== null) {
     errs.push(fieldErr.invalid('spec.jobTemplate.spec.selector', js.selector, '`selector` will be auto-generated'));
   }
   if (js.manualSelector === true) {
     errs.push(fieldErr.notSupported('spec.jobTemplate.spec.manualSelector', true, ['nil', 'false']));
+  }
+  for (const f of ['successfulJobsHistoryLimit', 'failedJobsHistoryLimit']) {
+    if (typeof spec[f] === 'number') errs.push(...validateNonnegativeField(spec[f], `spec.${f}`));
+  }
+  if (!old) {
+    // the controller appends an 11-character suffix to job names (at most 63)
+    const name = String(obj.metadata?.name ?? '');
+    if (name.length > 52) errs.push(fieldErr.invalid('metadata.name', name, 'must be no more than 52 characters'));
   }
   return errs;
 }
@@ -242,7 +242,7 @@ export const cronJobDef: ResourceDef = {
   validateUpdate(obj, old, ctx) {
     if (ctx.subresource === 'status') return [];
     // (the 52-character name rule applies on create only)
-    return validateSpec(obj, String(old.spec?.schedule ?? '')).filter((e) => e.field !== 'metadata.name');
+    return validateSpec(obj, old);
   },
   table: {
     columns: [

@@ -87,25 +87,26 @@ function validateHasLabel(labels: Record<string, string> | undefined, path: stri
 function validateGeneratedSelector(obj: KObject, requirePrefixedLabels: boolean): FieldError[] {
   const spec = isObj(obj.spec) ? obj.spec : {};
   if (spec.manualSelector === true) return [];
+  if (!isObj(spec.selector)) return []; // reported by the spec validation
   const errs: FieldError[] = [];
   const uid = String(obj.metadata?.uid ?? '');
   const name = String(obj.metadata?.name ?? '');
-  const tmeta = spec.template?.metadata;
-  if (!isObj(tmeta?.labels)) return [fieldErr.required('spec.template.metadata.labels', '')];
   if (!uid) errs.push(fieldErr.required('metadata.uid', ''));
+  const labels = spec.template?.metadata?.labels;
   const p = 'spec.template.metadata';
-  errs.push(...validateHasLabel(tmeta.labels, p, LegacyControllerUidLabel, uid));
-  errs.push(...validateHasLabel(tmeta.labels, p, LegacyJobNameLabel, name));
+  errs.push(...validateHasLabel(labels, p, LegacyControllerUidLabel, uid));
+  errs.push(...validateHasLabel(labels, p, LegacyJobNameLabel, name));
   const expected: Record<string, string> = {};
   if (requirePrefixedLabels) {
-    errs.push(...validateHasLabel(tmeta.labels, p, ControllerUidLabel, uid));
-    errs.push(...validateHasLabel(tmeta.labels, p, JobNameLabel, name));
+    errs.push(...validateHasLabel(labels, p, ControllerUidLabel, uid));
+    errs.push(...validateHasLabel(labels, p, JobNameLabel, name));
     expected[ControllerUidLabel] = uid;
-  } else {
-    expected[LegacyControllerUidLabel] = uid;
+    expected[JobNameLabel] = name;
   }
-  if (!isObj(spec.selector) || !semanticEqual(spec.selector, { matchLabels: expected })) {
-    errs.push(fieldErr.invalid('spec.selector', spec.selector ?? null, '`selector` not auto-generated'));
+  expected[LegacyControllerUidLabel] = uid;
+  expected[LegacyJobNameLabel] = name;
+  if (!selectorMatches(spec.selector, expected)) {
+    errs.push(fieldErr.invalid('spec.selector', spec.selector, '`selector` not auto-generated'));
   }
   return errs;
 }
@@ -119,7 +120,6 @@ export function validateJobSpecCommon(spec: KObject, path: string): FieldError[]
   const indexed = spec.completionMode === 'Indexed';
   if (isSet(spec.backoffLimitPerIndex)) {
     errs.push(...validateNonnegativeField(num(spec.backoffLimitPerIndex), `${path}.backoffLimitPerIndex`));
-    if (!indexed) errs.push(fieldErr.forbidden(`${path}.backoffLimitPerIndex`, 'requires indexed completion mode'));
   }
   if (isSet(spec.maxFailedIndexes)) {
     errs.push(...validateNonnegativeField(num(spec.maxFailedIndexes), `${path}.maxFailedIndexes`));
@@ -135,6 +135,10 @@ export function validateJobSpecCommon(spec: KObject, path: string): FieldError[]
         errs.push(fieldErr.invalid(`${path}.parallelism`, spec.parallelism, `must be less than or equal to ${MaxParallelismForIndexedJob} when completion mode is Indexed`));
       }
     }
+  }
+  if (!indexed) {
+    if (isSet(spec.backoffLimitPerIndex)) errs.push(fieldErr.invalid(`${path}.backoffLimitPerIndex`, spec.backoffLimitPerIndex, 'requires indexed completion mode'));
+    if (isSet(spec.maxFailedIndexes)) errs.push(fieldErr.invalid(`${path}.maxFailedIndexes`, spec.maxFailedIndexes, 'requires indexed completion mode'));
   }
   if (isSet(spec.podReplacementPolicy)) {
     if (isObj(spec.podFailurePolicy)) {

@@ -6,7 +6,7 @@ import { fieldErr, type FieldError } from '../../../apimachinery/errors.js';
 import {
   isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue, parseIPFamily, validateImmutableField, validateLabels,
 } from '../../../apimachinery/validation.js';
-import { ageCol, ageOf, arr, col, isObj, nameCol } from '../groups-common.js';
+import { ageCol, ageOf, arr, clone, col, ensureObj, isObj, nameCol, num, semanticEqual } from '../groups-common.js';
 import type { KObject, ResourceDef } from '../types.js';
 
 const MaxEndpoints = 1000;
@@ -146,6 +146,17 @@ export const endpointSliceDef: ResourceDef = {
       if (!isObj(p)) continue;
       if (p.name === undefined || p.name === null) p.name = '';
       if (p.protocol === undefined || p.protocol === null) p.protocol = 'TCP';
+    }
+  },
+  prepareForUpdate(obj, old) {
+    // a label change alone also bumps the generation (the rest is compared generically)
+    const a = clone(obj);
+    const b = clone(old);
+    delete a.metadata;
+    delete b.metadata;
+    endpointSliceDef.defaults?.(a);
+    if (semanticEqual(a, b) && !semanticEqual(obj.metadata?.labels, old.metadata?.labels)) {
+      ensureObj(obj, 'metadata').generation = num(old.metadata?.generation) + 1;
     }
   },
   validate(obj, ctx) {
