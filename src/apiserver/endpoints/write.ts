@@ -215,13 +215,13 @@ export async function updateObject(
     if (current.metadata.generation !== undefined) meta.generation = current.metadata.generation;
     else delete meta.generation;
 
+    if (def.defaults) def.defaults(obj);
     if (opts.mode === 'main') def.prepareForUpdate?.(obj, current);
     else if (opts.mode === 'status') {
       if (def.prepareForStatusUpdate) def.prepareForStatusUpdate(obj, current);
       else defaultStatusOnly(obj, current);
     }
     opts.prepare?.(obj, current);
-    if (def.defaults) def.defaults(obj);
     if (def.generation && stripForCompare(obj, true) !== stripForCompare(current, true)) {
       meta.generation = (current.metadata.generation ?? 0) + 1;
     }

@@ -89,10 +89,10 @@ export interface ResourceDef {
   validateUpdate?(obj: KObject, old: KObject, ctx: ValidationContext): FieldError[];
   /**
    * Name rule for metadata.name: 'subdomain' (DNS-1123 subdomain, the default), 'label'
-   * (DNS-1123 label, e.g. namespaces, services), 'path' (only no '/' or '%', e.g. RBAC roles),
+   * (DNS-1123 label, e.g. namespaces), 'dns1035' (services), 'path' (only no '/' or '%', e.g. RBAC roles),
    * or 'none'.
    */
-  nameRule?: 'subdomain' | 'label' | 'path' | 'none';
+  nameRule?: 'subdomain' | 'label' | 'dns1035' | 'path' | 'none';
   /**
    * True when metadata.generation is bumped on changes outside metadata and status
    * (upstream: all types with a spec, e.g. deployments, pods do not... see each type).
