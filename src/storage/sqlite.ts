@@ -133,7 +133,7 @@ export class SqliteStore implements Store {
   private closed = false;
   private readonly s: Record<string, Stmt>;
   private readonly rangeStmts = new Map<string, Stmt>();
-  private readonly txCreate: (key: string, value: Buffer, expiresAt: number | null, head: number) => void;
+  private readonly txCreate: (key: string, value: Buffer, expiresAt: number | null) => void;
   private readonly txPut: (prev: KeyValue, value: Buffer, expiresAt: number | null) => void;
   private readonly txDelete: (prev: KeyValue) => void;
   private readonly txCompact: (from: number, to: number) => void;
@@ -173,7 +173,7 @@ export class SqliteStore implements Store {
       getCur: p(`SELECT ${RAW_COLS} FROM kv k JOIN log l ON l.revision = k.revision WHERE k.key = ? AND k.deleted = 0`).raw(true),
       logRow: p(`SELECT ${RAW_COLS} FROM log l WHERE l.revision = ?`).raw(true),
       link: p('SELECT prev_revision AS prev, deleted FROM log WHERE revision = ?'),
-      kvInsert: p('INSERT INTO kv (key, revision, deleted, expires_at) VALUES (?, ?, 0, ?)'),
+      kvInsert: p('INSERT OR IGNORE INTO kv (key, revision, deleted, expires_at) VALUES (?, ?, 0, ?)'),
       kvSet: p('UPDATE kv SET revision = ?, deleted = ?, expires_at = ? WHERE key = ?'),
       kvRemove: p('DELETE FROM kv WHERE key = ? AND revision = ?'),
       logInsert: p(
@@ -186,10 +186,16 @@ export class SqliteStore implements Store {
       setMeta: p('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'),
     };
 
-    this.txCreate = db.transaction((key: string, value: Buffer, expiresAt: number | null, head: number) => {
+    this.txCreate = db.transaction((key: string, value: Buffer, expiresAt: number | null) => {
       const rev = this.rev + 1;
-      if (head) this.s.kvSet.run(rev, 0, expiresAt, key);
-      else this.s.kvInsert.run(key, rev, expiresAt);
+      let head = 0;
+      if (this.s.kvInsert.run(key, rev, expiresAt).changes === 0) {
+        // The key has a head: live (KeyExists, nothing written) or a tombstone (re-create).
+        const h = this.s.head.get(key) as { revision: number; deleted: number };
+        if (!h.deleted) throw new StorageError('KeyExists', `key already exists: ${key}`, key);
+        head = h.revision;
+        this.s.kvSet.run(rev, 0, expiresAt, key);
+      }
       this.s.logInsert.run(rev, key, 0, rev, 1, value, expiresAt, head);
     });
     this.txPut = db.transaction((prev: KeyValue, value: Buffer, expiresAt: number | null) => {
@@ -327,11 +333,9 @@ export class SqliteStore implements Store {
 
   async create(key: string, value: Buffer, opts?: WriteOptions): Promise<KeyValue> {
     this.checkOpen();
-    const head = this.s.head.get(key) as { revision: number; deleted: number } | undefined;
-    if (head && !head.deleted) throw new StorageError('KeyExists', `key already exists: ${key}`, key);
     const expiresAt = expiryFor(opts?.ttlSeconds);
     const v = Buffer.from(value);
-    this.write(() => this.txCreate(key, v, expiresAt ?? null, head?.revision ?? 0));
+    this.write(() => this.txCreate(key, v, expiresAt ?? null));
     const rev = ++this.rev;
     const kv: KeyValue = { key, value: v, createRevision: rev, modRevision: rev, version: 1 };
     if (expiresAt !== undefined) {
