@@ -225,8 +225,8 @@ export async function updateObject(
     if (def.generation && stripForCompare(obj, true) !== stripForCompare(current, true)) {
       meta.generation = (current.metadata.generation ?? 0) + 1;
     }
-    runValidation(def, obj, current, scope);
     for (const a of ctx.admission) await a.admit?.('UPDATE', obj, current, scope);
+    runValidation(def, obj, current, scope);
 
     // no-op updates are not written (same resourceVersion comes back)
     if (stripForCompare(obj, false) === stripForCompare(current, false)) {
