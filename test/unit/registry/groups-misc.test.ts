@@ -182,6 +182,8 @@ test('CertificateSigningRequest: validation, approval, CONDITION cell', () => {
   const { obj, errs } = created(certificateSigningRequestDef, csr, T0);
   assert.deepEqual(errs, []);
   assert.deepEqual(obj.status, {});
+  assert.equal(obj.spec.username, undefined); // the requester is filled in by the server
+  obj.spec.username = 'admin';
   assert.deepEqual(certificateSigningRequestDef.table!.cells(obj, at('2024-01-01T00:00:05Z')), ['alice', '5s', 'kubernetes.io/kube-apiserver-client', 'admin', '24h', 'Pending']);
   assert.deepEqual(certificateSigningRequestDef.shortNames, ['csr']);
   assert.equal(certificateSigningRequestDef.approval, true);
@@ -202,7 +204,7 @@ test('CertificateSigningRequest: validation, approval, CONDITION cell', () => {
   approve.status.conditions = [{ type: 'Approved', status: 'True', reason: 'KubectlApprove', message: 'ok' }];
   prepareForApprovalUpdate(approve, obj);
   assert.deepEqual(approve.spec.usages, ['client auth']);
-  assert.equal(approve.metadata.labels, undefined);
+  assert.deepEqual(approve.metadata.labels, { x: 'y' });
   assert.equal(approve.status.conditions[0].type, 'Approved');
   assert.ok(approve.status.conditions[0].lastUpdateTime);
   assert.equal(certificateSigningRequestDef.table!.cells(approve, at(T0))[5], 'Approved');
@@ -213,8 +215,13 @@ test('CertificateSigningRequest: validation, approval, CONDITION cell', () => {
   assert.equal(updated(certificateSigningRequestDef, main, approve).obj.spec.signerName, 'kubernetes.io/kube-apiserver-client');
   const st = structuredClone(approve);
   st.status = { conditions: [{ type: 'Failed', status: 'True' }], certificate: 'Y2VydA==' };
+  st.status.conditions.unshift({ ...approve.status.conditions[0], message: 'tampered' });
   const su = updated(certificateSigningRequestDef, st, approve, 'status');
-  assert.deepEqual(su.obj.status.conditions.map((c: any) => c.type), ['Approved', 'Failed']);
+  assert.deepEqual(su.errs, []);
+  assert.deepEqual(su.obj.status.conditions.map((c: any) => [c.type, c.message]), [['Approved', 'ok'], ['Failed', undefined]]);
+  const drop = structuredClone(approve);
+  drop.status = {};
+  assert.deepEqual(updated(certificateSigningRequestDef, drop, approve, 'status').errs, ['status.conditions: Forbidden: updates may not remove a condition of type "Approved"']);
   assert.equal(certificateSigningRequestDef.table!.cells(su.obj, at(T0))[5], 'Approved,Failed,Issued');
 });
 

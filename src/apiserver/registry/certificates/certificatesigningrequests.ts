@@ -6,8 +6,8 @@
 import * as x509 from '@peculiar/x509';
 import { fieldErr, type FieldError } from '../../../apimachinery/errors.js';
 import { humanDuration } from '../../../apimachinery/duration.js';
-import { isDNS1123Label } from '../../../apimachinery/validation.js';
-import { ageCol, ageOf, arr, clone, col, ensureObj, isObj, nameCol, statusOnlyUpdate } from '../groups-common.js';
+import { isDNS1123Label, isDNS1123Subdomain } from '../../../apimachinery/validation.js';
+import { ageCol, ageOf, arr, clone, col, ensureObj, isObj, nameCol } from '../groups-common.js';
 import type { KObject, ResourceDef } from '../types.js';
 
 const ALL_USAGES = [
@@ -37,16 +37,16 @@ function csrRequestError(request: unknown): string {
   return '';
 }
 
-/** ValidateSignerName. */
+/** ValidateSignerName: "<DNS subdomain>/<path of DNS subdomains>", at most 571 characters. */
 export function validateSignerName(signerName: string, path: string): FieldError[] {
   if (!signerName) return [fieldErr.required(path, '')];
   const segments = signerName.split('/');
-  if (segments.length < 2) {
+  if (segments.length !== 2) {
     return [fieldErr.invalid(path, signerName, "must be a fully qualified domain and path of the form 'example.com/signer-name'")];
   }
   const errs: FieldError[] = [];
-  const domain = segments[0];
-  if (domain.length > 253) errs.push(fieldErr.tooLong(path, domain, 253));
+  const [domain, rest] = segments;
+  if (domain.length > 253) errs.push(fieldErr.tooLong(path, '', 253));
   const labels = domain.split('.');
   for (const l of labels) {
     const msgs = isDNS1123Label(l);
@@ -56,8 +56,15 @@ export function validateSignerName(signerName: string, path: string): FieldError
     }
   }
   if (labels.length < 2) errs.push(fieldErr.invalid(path, domain, 'should be a domain with at least two segments separated by dots'));
-  const pathPart = segments.slice(1).join('/');
-  if (pathPart.length === 0) errs.push(fieldErr.invalid(path, signerName, 'validating path: must be non-empty'));
+  for (const l of rest.split('.')) {
+    const msgs = isDNS1123Subdomain(l);
+    if (msgs.length) {
+      for (const m of msgs) errs.push(fieldErr.invalid(path, rest, `validating label ${JSON.stringify(l)}: ${m}`));
+      break;
+    }
+  }
+  const max = 253 + (253 + 63 + 1) + 1;
+  if (signerName.length > max) errs.push(fieldErr.tooLong(path, '', max));
   return errs;
 }
 
@@ -138,22 +145,35 @@ function populateConditionTimestamps(obj: KObject, old: KObject): void {
 }
 
 /**
- * The approval subresource's strategy: everything but status.conditions stays as stored
- * (condition timestamps are filled in).
+ * The approval subresource's strategy: spec and status stay as stored except for
+ * status.conditions (whose timestamps are filled in); metadata changes go through.
  */
 export function prepareForApprovalUpdate(obj: KObject, old: KObject): void {
   populateConditionTimestamps(obj, old);
   const conditions = obj.status?.conditions;
-  const rv = obj.metadata?.resourceVersion;
-  const managed = obj.metadata?.managedFields;
-  for (const k of Object.keys(obj)) if (k !== 'apiVersion' && k !== 'kind') delete obj[k];
-  Object.assign(obj, clone(old));
-  const status = ensureObj(obj, 'status');
-  if (conditions === undefined) delete status.conditions;
-  else status.conditions = clone(conditions);
-  const meta = ensureObj(obj, 'metadata');
-  if (rv !== undefined) meta.resourceVersion = rv;
-  if (managed !== undefined) meta.managedFields = managed;
+  if (old.spec === undefined) delete obj.spec;
+  else obj.spec = clone(old.spec);
+  obj.status = isObj(old.status) ? clone(old.status) : {};
+  if (conditions === undefined) delete obj.status.conditions;
+  else obj.status.conditions = clone(conditions);
+}
+
+function conditionIndices(obj: KObject, type: string): number[] {
+  const out: number[] = [];
+  arr(obj.status?.conditions).forEach((c: any, i) => {
+    if (c?.type === type) out.push(i);
+  });
+  return out;
+}
+
+/** Status updates keep the existing Approved/Denied condition instances (when their number is unchanged). */
+function preserveConditionInstances(obj: KObject, old: KObject, type: string): void {
+  const oi = conditionIndices(old, type);
+  const ni = conditionIndices(obj, type);
+  if (oi.length !== ni.length) return;
+  oi.forEach((o, k) => {
+    obj.status.conditions[ni[k]] = clone(old.status.conditions[o]);
+  });
 }
 
 /** CONDITION cell: Approved/Denied/Pending, then ",Failed" and ",Issued". */
@@ -180,6 +200,13 @@ export const certificateSigningRequestDef: ResourceDef & { approval: boolean } =
   nameRule: 'none',
   storageResource: 'certificatesigningrequests',
   prepareForCreate(obj) {
+    // The requester's identity is not the client's to set (the server fills it in from
+    // the authenticated user); no pre-approved requests either.
+    const spec = ensureObj(obj, 'spec');
+    delete spec.username;
+    delete spec.uid;
+    delete spec.groups;
+    delete spec.extra;
     obj.status = {};
   },
   prepareForUpdate(obj, old) {
@@ -190,16 +217,13 @@ export const certificateSigningRequestDef: ResourceDef & { approval: boolean } =
     else obj.status = clone(old.status);
   },
   prepareForStatusUpdate(obj, old) {
-    statusOnlyUpdate(obj, old);
+    if (old.spec === undefined) delete obj.spec;
+    else obj.spec = clone(old.spec);
+    if (isObj(obj.status)) {
+      preserveConditionInstances(obj, old, 'Approved');
+      preserveConditionInstances(obj, old, 'Denied');
+    }
     populateConditionTimestamps(obj, old);
-    // approval conditions only change through the approval subresource
-    const incoming = arr(obj.status?.conditions);
-    const kept = arr(old.status?.conditions).filter((c: any) => c?.type === 'Approved' || c?.type === 'Denied');
-    const rest = incoming.filter((c: any) => c?.type !== 'Approved' && c?.type !== 'Denied');
-    const all = [...kept, ...rest];
-    const status = ensureObj(obj, 'status');
-    if (all.length) status.conditions = clone(all);
-    else delete status.conditions;
   },
   validate(obj) {
     return validateCSR(obj);
@@ -207,7 +231,10 @@ export const certificateSigningRequestDef: ResourceDef & { approval: boolean } =
   validateUpdate(obj, old, ctx) {
     const errs: FieldError[] = [];
     for (const t of ['Approved', 'Denied']) {
-      if (hasCondition(old, t) && !hasCondition(obj, t)) errs.push(fieldErr.forbidden('status.conditions', `updates may not remove a condition of type ${JSON.stringify(t)}`));
+      const o = conditionIndices(old, t).length;
+      const n = conditionIndices(obj, t).length;
+      if (n < o) errs.push(fieldErr.forbidden('status.conditions', `updates may not remove a condition of type ${JSON.stringify(t)}`));
+      if (ctx.subresource === 'status' && n > o) errs.push(fieldErr.forbidden('status.conditions', `updates may not add a condition of type ${JSON.stringify(t)}`));
     }
     if (ctx.subresource === 'status') {
       const oc = old.status?.certificate;
