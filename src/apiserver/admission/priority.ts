@@ -4,25 +4,23 @@
 
 import { StatusError } from '../../apimachinery/errors.js';
 import type { AdmissionPlugin, ApiContext } from '../endpoints/context.js';
-import { objectKey } from '../endpoints/context.js';
+import { cacheFor } from '../endpoints/context.js';
 import type { KObject } from '../registry/types.js';
 
 export function priorityPlugin(ctx: ApiContext): AdmissionPlugin {
-  async function findClass(name: string): Promise<KObject | undefined> {
+  // PriorityClasses are read from the watch cache: a handful of objects, read on every pod create
+  async function classes(): Promise<KObject[]> {
     const def = ctx.registry.lookup('scheduling.k8s.io', 'v1', 'priorityclasses');
-    if (!def) return undefined;
-    const kv = await ctx.store.get(objectKey(ctx, def, '', name));
-    return kv ? ctx.codec.decode(kv) : undefined;
+    if (!def) return [];
+    const cache = await cacheFor(ctx, def);
+    return [...cache.items.values()].map((e) => JSON.parse(e.raw));
+  }
+  async function findClass(name: string): Promise<KObject | undefined> {
+    return (await classes()).find((pc) => pc.metadata?.name === name);
   }
   async function globalDefault(): Promise<KObject | undefined> {
-    const def = ctx.registry.lookup('scheduling.k8s.io', 'v1', 'priorityclasses');
-    if (!def) return undefined;
-    const list = await ctx.store.list(`${ctx.etcdPrefix}/${def.storageResource ?? def.plural}/`);
     let best: KObject | undefined;
-    for (const kv of list.items) {
-      const pc = ctx.codec.decode(kv);
-      if (pc.globalDefault && (!best || pc.value < best.value)) best = pc;
-    }
+    for (const pc of await classes()) if (pc.globalDefault && (!best || pc.value < best.value)) best = pc;
     return best;
   }
   return {

@@ -11,7 +11,7 @@ import { StorageError } from '../../storage/types.js';
 import type { KeyValue } from '../../storage/types.js';
 import type { KObject, ResourceDef } from '../registry/types.js';
 import type { ApiContext, RequestScope } from './context.js';
-import { hooksFor, objectKey } from './context.js';
+import { cacheFor, hooksFor, objectKey } from './context.js';
 import { gvString, toServed } from './read.js';
 
 const GENERATE_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
@@ -85,9 +85,16 @@ async function checkNamespace(ctx: ApiContext, def: ResourceDef, namespace: stri
   if (!def.namespaced) return;
   const nsDef = ctx.registry.lookup('', 'v1', 'namespaces');
   if (!nsDef) return;
-  const kv = await ctx.store.get(objectKey(ctx, nsDef, '', namespace));
-  if (!kv) throw notFound('', 'namespaces', namespace);
-  const ns = ctx.codec.decode(kv);
+  // the watch cache first (cheap); the store only when the cache has not seen it (yet)
+  const key = objectKey(ctx, nsDef, '', namespace);
+  const cached = (await cacheFor(ctx, nsDef)).items.get(key);
+  let ns: KObject;
+  if (cached) ns = JSON.parse(cached.raw);
+  else {
+    const kv = await ctx.store.get(key);
+    if (!kv) throw notFound('', 'namespaces', namespace);
+    ns = ctx.codec.decode(kv);
+  }
   if (ns.metadata?.deletionTimestamp || ns.status?.phase === 'Terminating') {
     throw new StatusError(403, 'Forbidden', `unable to create new content in namespace ${namespace} because it is being terminated`, {
       name: namespace,
