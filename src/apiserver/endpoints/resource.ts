@@ -16,6 +16,7 @@ import type { UpdateMode } from './write.js';
 import { applyPatch, patchTypeFromContentType } from '../../apimachinery/patch/index.js';
 import { builtinPatchMeta } from '../../apimachinery/patch/patch-meta.js';
 import { labelSelectorToString } from '../../apimachinery/labels.js';
+import { prepareForApprovalUpdate } from '../registry/groups.js';
 
 /** Resources for which PUT creates a missing object (upstream AllowCreateOnUpdate). */
 const ALLOW_CREATE_ON_UPDATE = new Set([
@@ -138,7 +139,7 @@ export async function serveResource(ctx: ApiContext, info: RequestInfo, def: Res
   const key = `${def.group}/${def.plural}/${sub}`;
   if (sub === 'status' && def.subresources?.status) return serveMainLike(ctx, scope, info, 'status', req, res);
   if (sub === 'scale' && def.subresources?.scale) return serveScale(ctx, scope, info, req, res);
-  if (key === 'certificates.k8s.io/certificatesigningrequests/approval') return serveMainLike(ctx, scope, info, 'other', req, res, approvalPrepare);
+  if (key === 'certificates.k8s.io/certificatesigningrequests/approval') return serveMainLike(ctx, scope, info, 'other', req, res, prepareForApprovalUpdate);
   if (key === '/namespaces/finalize' && info.verb === 'update') return serveMainLike(ctx, scope, info, 'other', req, res, finalizePrepare);
   if (key === '/pods/binding' && info.verb === 'create') return serveBinding(ctx, scope, req, res);
   if (key === '/pods/eviction' && info.verb === 'create') return serveEviction(ctx, scope, req, res);
@@ -335,17 +336,6 @@ async function serveEviction(ctx: ApiContext, scope: RequestScope, req: Req, res
 }
 
 // ---- approval, finalize ----
-
-function approvalPrepare(obj: KObject, old: KObject): void {
-  const conditions = obj.status?.conditions;
-  const fresh = structuredClone(old);
-  fresh.status = { ...(fresh.status ?? {}) };
-  if (conditions !== undefined) fresh.status.conditions = conditions;
-  else delete fresh.status.conditions;
-  fresh.metadata = { ...fresh.metadata, resourceVersion: obj.metadata?.resourceVersion };
-  for (const k of Object.keys(obj)) delete obj[k];
-  Object.assign(obj, fresh);
-}
 
 function finalizePrepare(obj: KObject, old: KObject): void {
   const finalizers = obj.spec?.finalizers;
