@@ -92,6 +92,18 @@ export class APIServer implements APIServerHandle {
     const ips = new ServiceIPAllocator({ store, cidr: opts.serviceClusterIPRange, prefix: opts.etcdPrefix });
     const ports = new NodePortAllocator({ store, range: opts.serviceNodePortRange, prefix: opts.etcdPrefix });
     ctx.hooks.set('/services', serviceHooks(ips, ports));
+    ctx.hooks.set('certificates.k8s.io/certificatesigningrequests', {
+      // the requester is whoever created the CSR, never what the body claims
+      beforeCreate(obj, scope) {
+        const spec = (obj.spec ??= {});
+        spec.username = scope.user.username;
+        if (scope.user.uid) spec.uid = scope.user.uid;
+        else delete spec.uid;
+        spec.groups = [...scope.user.groups];
+        if (scope.user.extra && Object.keys(scope.user.extra).length) spec.extra = scope.user.extra;
+        else delete spec.extra;
+      },
+    });
     ctx.admission.push(priorityPlugin(ctx), defaultTolerationSecondsPlugin());
 
     const srv = new APIServer(opts, ctx, !deps.store);

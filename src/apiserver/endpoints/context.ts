@@ -9,7 +9,7 @@ import type { Codec } from '../storage/codec.js';
 import type { CacheEntry, CacheManager, ResourceCache } from '../storage/watchcache.js';
 import { badRequest } from '../../apimachinery/errors.js';
 import { parseSelector } from '../../apimachinery/labels.js';
-import { parseFieldSelector } from '../../apimachinery/fields.js';
+import { escapeValue, parseFieldSelector } from '../../apimachinery/fields.js';
 
 export interface UserInfo {
   username: string;
@@ -120,6 +120,24 @@ export function ownerDef(ctx: ApiContext, def: ResourceDef): ResourceDef {
   return def;
 }
 
+/**
+ * Field selectors of a version that shares storage with another (events.k8s.io/v1 over
+ * core/v1 events): its field names mapped to the stored form's, as upstream converts them.
+ */
+const FIELD_ALIASES: Record<string, Record<string, string>> = {
+  'events.k8s.io/events': {
+    'regarding.kind': 'involvedObject.kind',
+    'regarding.namespace': 'involvedObject.namespace',
+    'regarding.name': 'involvedObject.name',
+    'regarding.uid': 'involvedObject.uid',
+    'regarding.apiVersion': 'involvedObject.apiVersion',
+    'regarding.resourceVersion': 'involvedObject.resourceVersion',
+    'regarding.fieldPath': 'involvedObject.fieldPath',
+    reportingController: 'reportingComponent',
+    deprecatedSource: 'source',
+  },
+};
+
 export interface Predicate {
   empty: boolean;
   /** match on a cache entry (labels and fields of the stored form) */
@@ -133,13 +151,17 @@ export function predicateFrom(def: ResourceDef, query: URLSearchParams): Predica
   const ls = query.get('labelSelector') ?? '';
   const fs = query.get('fieldSelector') ?? '';
   const labelSel = ls ? parseSelector(ls) : undefined;
-  const fieldSel = fs ? parseFieldSelector(fs) : undefined;
+  let fieldSel = fs ? parseFieldSelector(fs) : undefined;
   let name: string | undefined;
+  const aliases = FIELD_ALIASES[`${def.group}/${def.plural}`];
   if (fieldSel) {
     const supported = supportedFields(def);
     for (const r of fieldSel.requirements) {
-      if (!supported.has(r.field)) throw badRequest(`field label not supported: ${r.field}`);
+      if (!supported.has(r.field) && !aliases?.[r.field]) throw badRequest(`field label not supported: ${r.field}`);
       if (r.field === 'metadata.name' && (r.operator === '=' || r.operator === '==')) name = r.value;
+    }
+    if (aliases && fieldSel.requirements.some((r) => aliases[r.field])) {
+      fieldSel = parseFieldSelector(fieldSel.requirements.map((r) => `${aliases[r.field] ?? r.field}${r.operator}${escapeValue(r.value)}`).join(','));
     }
   }
   const lEmpty = !labelSel || labelSel.empty;
