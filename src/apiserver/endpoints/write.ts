@@ -244,7 +244,8 @@ export async function updateObject(
     if (scope.dryRun) return { obj, created: false };
 
     // the last finalizer removed from an object being deleted: delete it now
-    if (meta.deletionTimestamp && !(meta.finalizers?.length) && (meta.deletionGracePeriodSeconds ?? 0) === 0) {
+    const specFinalizers = def.group === '' && def.plural === 'namespaces' ? obj.spec?.finalizers?.length ?? 0 : 0;
+    if (meta.deletionTimestamp && !(meta.finalizers?.length) && !specFinalizers && (meta.deletionGracePeriodSeconds ?? 0) === 0) {
       try {
         await ctx.store.delete(key, { expectedModRevision: kv!.modRevision });
       } catch (err) {
@@ -367,10 +368,12 @@ export async function deleteObject(ctx: ApiContext, scope: RequestScope, opts: D
         if (grace > 0) return { obj, deleted: false };
       }
     }
-    const pending = finalizers.length > 0 || grace > 0;
+    const isNamespace = def.group === '' && def.plural === 'namespaces';
+    const pending = finalizers.length > 0 || grace > 0 || (isNamespace && (obj.spec?.finalizers?.length ?? 0) > 0);
     if (pending) {
       const upd = structuredClone(obj);
       const um = upd.metadata;
+      if (isNamespace) (upd.status ??= {}).phase = 'Terminating';
       if (finalizers.length) um.finalizers = finalizers;
       else delete um.finalizers;
       if (!um.deletionTimestamp || grace < (um.deletionGracePeriodSeconds ?? Infinity)) {
