@@ -8,8 +8,9 @@ import type { RequestInfo } from '../requestinfo.js';
 import type { ApiContext, RequestScope, UserInfo } from './context.js';
 import { objectKey } from './context.js';
 import type { Req, Res } from '../http.js';
-import { mediaType, negotiate, parseJSONStrict, parseObjectBody, readBody, writeJSON } from '../http.js';
-import { handleGet, handleList, listObjects, toServed, writeObject, getObject } from './read.js';
+import { addWarning, mediaType, negotiate, parseJSONStrict, parseObjectBody, readBody, writeJSON } from '../http.js';
+import { checkFields, fieldValidationOf, parseJSONWithDuplicates } from '../fieldvalidation.js';
+import { handleGet, handleList, listObjects, toServed, writeObject, getObject, gvString } from './read.js';
 import { handleWatch } from './watch.js';
 import { createObject, deleteObject, deleteResponse, parseDeleteOptions, updateObject } from './write.js';
 import type { UpdateMode } from './write.js';
@@ -36,13 +37,25 @@ function parseDryRun(query: URLSearchParams): boolean {
   return values.length > 0;
 }
 
-const FIELD_VALIDATION = new Set(['', 'Ignore', 'Warn', 'Strict']);
-
 function checkFieldValidation(query: URLSearchParams): void {
-  const fv = query.get('fieldValidation') ?? '';
-  if (!FIELD_VALIDATION.has(fv)) {
-    throw badRequest(`fieldValidation parameter unsupported: ${fv}. Must be one of "Ignore", "Warn", "Strict"`);
-  }
+  fieldValidationOf(query);
+}
+
+/** Decode a create/update body and apply fieldValidation (unknown fields dropped; Strict fails; Warn warns). */
+async function decodeBody(def: ResourceDef, query: URLSearchParams, req: Req, res: Res): Promise<KObject> {
+  const mode = fieldValidationOf(query);
+  const raw = await readBody(req);
+  const ct = mediaType(req);
+  let obj: KObject;
+  let duplicates: string[] = [];
+  if ((ct === 'application/json' || ct === '') && query.has('fieldValidation') && mode !== 'Ignore') {
+    const r = parseJSONWithDuplicates(raw.toString('utf8'));
+    if (r.value === null || typeof r.value !== 'object' || Array.isArray(r.value)) return parseObjectBody(raw, ct);
+    obj = r.value as KObject;
+    duplicates = r.duplicates;
+  } else obj = parseObjectBody(raw, ct);
+  for (const w of checkFields(obj, gvString(def), def.kind, mode, duplicates)) addWarning(res, w);
+  return obj;
 }
 
 export async function serveResource(ctx: ApiContext, info: RequestInfo, def: ResourceDef, query: URLSearchParams, user: UserInfo, req: Req, res: Res): Promise<void> {
@@ -76,7 +89,7 @@ export async function serveResource(ctx: ApiContext, info: RequestInfo, def: Res
         scope.dryRun = parseDryRun(query);
         checkFieldValidation(query);
         const neg = negotiate(req, { table: true, partial: true });
-        const body = parseObjectBody(await readBody(req), mediaType(req));
+        const body = await decodeBody(def, query, req, res);
         const obj = await createObject(ctx, scope, body);
         return writeObject(def, obj, neg, query, res, 201);
       }
@@ -85,7 +98,7 @@ export async function serveResource(ctx: ApiContext, info: RequestInfo, def: Res
         scope.dryRun = parseDryRun(query);
         checkFieldValidation(query);
         const neg = negotiate(req, { table: true, partial: true });
-        const body = parseObjectBody(await readBody(req), mediaType(req));
+        const body = await decodeBody(def, query, req, res);
         const r = await updateObject(ctx, scope, () => structuredClone(body), { mode: 'main', allowCreate: ALLOW_CREATE_ON_UPDATE.has(`${def.group}/${def.plural}`) });
         return writeObject(def, r.obj, neg, query, res, r.created ? 201 : 200);
       }
@@ -154,7 +167,7 @@ async function serveMainLike(ctx: ApiContext, scope: RequestScope, info: Request
       return writeObject(def, await getObject(ctx, def, scope.namespace, scope.name), negotiate(req, { table: true, partial: true }), scope.query, res);
     case 'update': {
       scope.dryRun = parseDryRun(scope.query);
-      const body = parseObjectBody(await readBody(req), mediaType(req));
+      const body = await decodeBody(def, scope.query, req, res);
       const r = await updateObject(ctx, scope, () => structuredClone(body), { mode, prepare });
       return writeObject(def, r.obj, negotiate(req, { table: true, partial: true }), scope.query, res);
     }
@@ -187,6 +200,7 @@ async function servePatch(ctx: ApiContext, scope: RequestScope, mode: UpdateMode
       if (!current) return {}; // upstream answers 404 before looking at the patch
       const patched = applyPatch(ptype, current, body, meta) as KObject;
       if (patched === null || typeof patched !== 'object' || Array.isArray(patched)) throw badRequest('the patched document is not an object');
+      for (const w of checkFields(patched, gvString(def), def.kind, fieldValidationOf(scope.query))) addWarning(res, w);
       return patched;
     },
     { mode, prepare, isPatch: true },

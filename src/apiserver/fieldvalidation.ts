@@ -1,0 +1,105 @@
+// Server-side field validation (the fieldValidation query parameter: Strict, Warn, Ignore).
+// Unknown fields are found by walking the object against the built-in types' wire schema
+// (the same field lists the protobuf codec uses) and are dropped from the object, as Go's
+// decoding drops them; duplicate fields are found by a Go-compatible JSON parse. Strict
+// fails the request with upstream's "strict decoding error"; Warn (the default) answers with
+// Warning headers.
+
+import { badRequest } from '../apimachinery/errors.js';
+import { getMessage, messageForKind } from '../apimachinery/protobuf/schema.js';
+import type { FieldSchema, MessageSchema, TypeRef } from '../apimachinery/protobuf/schema.js';
+import { GoJsonSyntaxError, parseGoJson } from '../apimachinery/patch/index.js';
+import type { KObject } from './registry/types.js';
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+export function fieldValidationOf(query: URLSearchParams): FieldValidation {
+  const v = query.get('fieldValidation') ?? '';
+  if (v === 'Strict' || v === 'Ignore') return v;
+  if (v === '' || v === 'Warn') return 'Warn';
+  throw badRequest(`fieldValidation parameter unsupported: ${v}. Must be one of "Ignore", "Warn", "Strict"`);
+}
+
+const knownCache = new Map<string, Map<string, FieldSchema>>();
+
+/** JSON name → field, with inlined (embedded) structs' fields lifted to this level. */
+function knownFields(msg: MessageSchema): Map<string, FieldSchema> {
+  let m = knownCache.get(msg.name);
+  if (m) return m;
+  m = new Map();
+  for (const f of msg.fields) {
+    if (f.inline && f.type.kind === 'message') {
+      const inner = getMessage(f.type.name);
+      if (inner) for (const [k, v] of knownFields(inner)) m.set(k, v);
+      continue;
+    }
+    m.set(f.json, f);
+  }
+  knownCache.set(msg.name, m);
+  return m;
+}
+
+const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
+
+function walkType(v: unknown, t: TypeRef, path: string, out: string[], prune: boolean): void {
+  if (v === null || typeof v !== 'object') return;
+  if (t.kind === 'message') {
+    const msg = getMessage(t.name);
+    if (msg) walkMessage(v as KObject, msg, path, out, prune);
+  } else if (t.kind === 'map' && !Array.isArray(v)) {
+    for (const [k, val] of Object.entries(v)) walkType(val, t.value, `${path}[${k}]`, out, prune);
+  }
+}
+
+function walkMessage(obj: KObject, msg: MessageSchema, path: string, out: string[], prune: boolean): void {
+  if (msg.special || Array.isArray(obj)) return;
+  const known = knownFields(msg);
+  for (const key of Object.keys(obj)) {
+    const f = known.get(key);
+    if (!f) {
+      if (path === '' && (key === 'apiVersion' || key === 'kind')) continue;
+      out.push(join(path, key));
+      if (prune) delete obj[key];
+      continue;
+    }
+    const v = obj[key];
+    if (f.repeated && Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) walkType(v[i], f.type, `${join(path, key)}[${i}]`, out, prune);
+    } else walkType(v, f.type, join(path, key), out, prune);
+  }
+}
+
+/** Unknown field paths of a built-in object ([] for kinds without a schema); prunes them when asked. */
+export function unknownFields(obj: KObject, apiVersion: string, kind: string, prune: boolean): string[] {
+  const msg = messageForKind(apiVersion, kind);
+  if (!msg) return [];
+  const out: string[] = [];
+  walkMessage(obj, msg, '', out, prune);
+  return out;
+}
+
+/** Parse a JSON body, reporting duplicate members (only done when the client asked for validation). */
+export function parseJSONWithDuplicates(text: string): { value: unknown; duplicates: string[] } {
+  try {
+    return parseGoJson(text);
+  } catch (e) {
+    if (e instanceof GoJsonSyntaxError) throw badRequest(`couldn't get version/kind; json parse error: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * Apply the policy (duplicates: messages such as `duplicate field "spec.replicas"`) to an object about to be written. Returns the warnings to send; throws
+ * 400 BadRequest under Strict.
+ */
+export function checkFields(obj: KObject, apiVersion: string, kind: string, mode: FieldValidation, duplicates: string[] = []): string[] {
+  if (mode === 'Ignore') {
+    unknownFields(obj, apiVersion, kind, true);
+    return [];
+  }
+  const unknown = unknownFields(obj, apiVersion, kind, true);
+  const problems = [...duplicates, ...unknown.map((u) => `unknown field "${u}"`)];
+  if (!problems.length) return [];
+  if (mode === 'Strict') throw badRequest(`strict decoding error: ${problems.join(', ')}`);
+  return problems;
+}
