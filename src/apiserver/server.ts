@@ -240,7 +240,8 @@ export class APIServer implements APIServerHandle {
     res.once('finish', () => {
       code = res.statusCode;
       this.metrics.observe(info, req.method ?? '', code, Number(process.hrtime.bigint() - start) / 1e9);
-      log.v(5).info('HTTP', { verb: req.method, URI: rawUrl, latency: `${Number(process.hrtime.bigint() - start) / 1e6}ms`, resp: code, userAgent: req.headers['user-agent'] });
+      const v = log.v(3);
+      if (v.enabled) v.info('HTTP', { verb: req.method, URI: rawUrl, latency: `${Number(process.hrtime.bigint() - start) / 1e6}ms`, resp: code, userAgent: req.headers['user-agent'] });
     });
     try {
       const user = this.authenticate(req)!;
