@@ -28,6 +28,12 @@ export interface WriteReply {
 
 type Res = [resource: string, group: string, kind: string, scope: 'Namespaced' | 'Cluster', singular: string];
 
+const SUBRESOURCES: Record<string, Array<[name: string, group: string, kind: string]>> = {
+  pods: [['eviction', 'policy', 'Eviction'], ['status', '', 'Pod']],
+  serviceaccounts: [['token', 'authentication.k8s.io', 'TokenRequest']],
+  deployments: [['scale', 'autoscaling', 'Scale'], ['status', 'apps', 'Deployment']],
+};
+
 const CORE: Res[] = [
   ['namespaces', '', 'Namespace', 'Cluster', 'namespace'],
   ['configmaps', '', 'ConfigMap', 'Namespaced', 'configmap'],
@@ -36,7 +42,7 @@ const CORE: Res[] = [
   ['serviceaccounts', '', 'ServiceAccount', 'Namespaced', 'serviceaccount'],
   ['pods', '', 'Pod', 'Namespaced', 'pod'],
   ['resourcequotas', '', 'ResourceQuota', 'Namespaced', 'resourcequota'],
-  ['priorityclasses', 'scheduling.k8s.io', 'PriorityClass', 'Cluster', 'priorityclass'],
+  ['nodes', '', 'Node', 'Cluster', 'node'],
 ];
 const GROUPS: Record<string, Res[]> = {
   apps: [['deployments', 'apps', 'Deployment', 'Namespaced', 'deployment']],
@@ -60,10 +66,25 @@ function groupDiscovery(name: string | undefined, resources: Res[]) {
       version: 'v1',
       resources: resources.map(([resource, group, kind, scope, singular]) => ({
         resource, responseKind: { group, version: 'v1', kind }, scope, singularResource: singular, verbs: VERBS,
+        ...(SUBRESOURCES[resource] ? {
+          subresources: SUBRESOURCES[resource].map(([subresource, g, k]) => ({ subresource, responseKind: { group: g, version: 'v1', kind: k }, verbs: ['create', 'get', 'patch', 'update'] })),
+        } : {}),
       })),
       freshness: 'Current',
     }],
   };
+}
+
+/** Legacy discovery of /api/v1 (drain looks for pods/eviction there). */
+function legacyResourceList() {
+  const resources: Array<Record<string, unknown>> = [];
+  for (const [name, , kind, scope, singular] of CORE) {
+    resources.push({ name, singularName: singular, namespaced: scope === 'Namespaced', kind, verbs: VERBS });
+    for (const [sub, group, k] of SUBRESOURCES[name] ?? []) {
+      resources.push({ name: `${name}/${sub}`, singularName: '', namespaced: scope === 'Namespaced', group, version: 'v1', kind: k, verbs: ['create'] });
+    }
+  }
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'v1', resources };
 }
 
 const DISCOVERY_CT = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
@@ -71,6 +92,8 @@ const DISCOVERY_CT = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDis
 export class FakeApiServer {
   readonly requests: RecordedRequest[] = [];
   onWrite: (req: RecordedRequest) => WriteReply = () => ({ status: 500, contentType: 'text/plain', body: 'no handler' });
+  /** Consulted first for every request; undefined falls through to the defaults. */
+  onRequest: (req: RecordedRequest) => WriteReply | undefined = () => undefined;
   private server?: Server;
   private dir = '';
   url = '';
@@ -113,10 +136,15 @@ export class FakeApiServer {
         res.writeHead(status, { 'Content-Type': contentType });
         res.end(body);
       };
-      if (rec.method === 'GET' && path === '/api') {
-        send(200, DISCOVERY_CT, JSON.stringify({ kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {}, items: [groupDiscovery(undefined, CORE.filter((r) => r[1] === ''))] }));
+      const custom = this.onRequest(rec);
+      if (custom) {
+        send(custom.status, custom.contentType, custom.body);
+      } else if (rec.method === 'GET' && path === '/api') {
+        send(200, DISCOVERY_CT, JSON.stringify({ kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {}, items: [groupDiscovery(undefined, CORE)] }));
       } else if (rec.method === 'GET' && path === '/apis') {
         send(200, DISCOVERY_CT, JSON.stringify({ kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {}, items: Object.entries(GROUPS).map(([g, rs]) => groupDiscovery(g, rs)) }));
+      } else if (rec.method === 'GET' && path === '/api/v1') {
+        send(200, 'application/json', JSON.stringify(legacyResourceList()));
       } else if (rec.method === 'POST' || rec.method === 'PUT' || rec.method === 'PATCH') {
         const reply = this.onWrite(rec);
         send(reply.status, reply.contentType, reply.body);
