@@ -10,6 +10,7 @@ import {
   PROTOBUF_CONTENT_TYPE, decodeK8sProtobuf, encodeK8sProtobuf,
 } from '../../../src/apimachinery/protobuf/index.js';
 import { FakeApiServer, hasKubectl, type RecordedRequest } from './fake-apiserver.js';
+import * as fx from './fixtures.js';
 
 interface Case {
   name: string;
@@ -153,4 +154,89 @@ describe('kubectl v1.32 protobuf request bodies', { skip: !hasKubectl && 'no kub
       assert.deepEqual(JSON.parse(created.stdout), expected);
     });
   }
+});
+
+// kubectl decodes what we encode: answer its create with a rich object and compare what it prints.
+const REPLIES: Array<{ name: string; args: string[]; reply: Record<string, any> }> = [ // eslint-disable-line @typescript-eslint/no-explicit-any
+  { name: 'Deployment', args: ['deployment', 'web', '--image=nginx:1.25'], reply: fx.deployment },
+  { name: 'Service', args: ['service', 'nodeport', 'web', '--tcp=80:8080'], reply: fx.service },
+  { name: 'Secret', args: ['secret', 'generic', 'creds', '--from-literal=a=b'], reply: fx.secret },
+  { name: 'ConfigMap', args: ['configmap', 'web-config', '--from-literal=a=b'], reply: fx.configMap },
+  { name: 'Job', args: ['job', 'pi', '--image=perl:5.34'], reply: fx.job },
+  { name: 'Role', args: ['role', 'pod-reader', '--verb=get', '--resource=pods'], reply: fx.role },
+];
+
+describe('kubectl v1.32 reads our protobuf', { skip: !hasKubectl && 'no kubectl at /usr/bin/kubectl' }, () => {
+  const server = new FakeApiServer();
+  before(() => server.start());
+  after(() => server.stop());
+
+  for (const r of REPLIES) {
+    it(`a rich ${r.name}`, async () => {
+      server.onWrite = () => ({ status: 201, contentType: PROTOBUF_CONTENT_TYPE, body: encodeK8sProtobuf(r.reply) });
+      const out = await server.kubectl(['create', ...r.args, '-o', 'json', '--show-managed-fields']);
+      assert.equal(out.code, 0, out.stderr);
+      assert.deepStrictEqual(JSON.parse(out.stdout), r.reply);
+    });
+  }
+
+  it('create token: TokenRequest both ways', async () => {
+    let request: Record<string, any> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+    server.onRequest = (req) => {
+      if (req.method !== 'POST' || !req.url.startsWith('/api/v1/namespaces/default/serviceaccounts/sa/token')) return undefined;
+      request = decodeK8sProtobuf(req.body).object;
+      return {
+        status: 201, contentType: PROTOBUF_CONTENT_TYPE,
+        body: encodeK8sProtobuf({ ...request, metadata: { name: 'sa', namespace: 'default', creationTimestamp: null }, status: { token: 'header.payload.sig', expirationTimestamp: '2030-01-02T03:04:05Z' } }),
+      };
+    };
+    try {
+      const out = await server.kubectl(['create', 'token', 'sa', '--duration=1h', '--audience=api', '--bound-object-kind=Pod', '--bound-object-name=p', '--bound-object-uid=u-p']);
+      assert.equal(out.code, 0, out.stderr);
+      assert.equal(out.stdout.trim(), 'header.payload.sig');
+      assert.deepStrictEqual(request, {
+        kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null },
+        spec: { audiences: ['api'], expirationSeconds: 3600, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'p', uid: 'u-p' } },
+        status: { token: '', expirationTimestamp: null },
+      });
+    } finally {
+      server.onRequest = () => undefined;
+    }
+  });
+
+  it('drain: a protobuf PodList, eviction, then a protobuf 404 Status', async () => {
+    const node = { kind: 'Node', apiVersion: 'v1', metadata: { name: 'node1', creationTimestamp: '2024-05-06T07:08:09Z' }, spec: {}, status: {} };
+    let evicted = false;
+    let listAccept = '';
+    server.onRequest = (req) => {
+      const path = req.url.split('?')[0];
+      const pb = (status: number, obj: Record<string, unknown>) => ({ status, contentType: PROTOBUF_CONTENT_TYPE, body: encodeK8sProtobuf(obj) });
+      if (path === '/api/v1/nodes/node1') {
+        return { status: 200, contentType: 'application/json', body: JSON.stringify(req.method === 'PATCH' ? { ...node, spec: { unschedulable: true } } : node) };
+      }
+      if (req.method === 'GET' && path === '/api/v1/pods') {
+        listAccept = String(req.headers.accept);
+        const { kind: _k, apiVersion: _a, ...item } = fx.pod;
+        return pb(200, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '9' }, items: evicted ? [] : [{ ...item, metadata: { ...item.metadata, deletionTimestamp: undefined, deletionGracePeriodSeconds: undefined } }] });
+      }
+      if (req.method === 'POST' && path === '/api/v1/namespaces/default/pods/web-1/eviction') {
+        evicted = true;
+        return pb(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+      }
+      if (req.method === 'GET' && path === '/api/v1/namespaces/default/pods/web-1') {
+        return pb(404, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'pods "web-1" not found', reason: 'NotFound', details: { name: 'web-1', kind: 'pods' }, code: 404 });
+      }
+      return undefined;
+    };
+    try {
+      const out = await server.kubectl(['drain', 'node1', '--force', '--ignore-daemonsets', '--timeout=30s']);
+      assert.equal(out.code, 0, out.stderr);
+      assert.match(out.stdout, /pod\/web-1 evicted/);
+      assert.match(out.stdout, /node\/node1 drained/);
+      assert.equal(listAccept, `${PROTOBUF_CONTENT_TYPE},application/json`);
+      assert.ok(evicted);
+    } finally {
+      server.onRequest = () => undefined;
+    }
+  });
 });
