@@ -5,6 +5,7 @@
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import YAML from 'yaml';
 import { StatusError, badRequest } from '../apimachinery/errors.js';
+import { PROTOBUF_CONTENT_TYPE, ProtobufError, decodeK8sProtobuf, encodeK8sProtobuf } from '../apimachinery/protobuf/index.js';
 
 export type Req = Http2ServerRequest;
 export type Res = Http2ServerResponse;
@@ -62,8 +63,16 @@ export function parseObjectBody(body: Buffer, contentType: string): Record<strin
     } catch (e) {
       throw badRequest(`error converting YAML to JSON: ${(e as Error).message}`);
     }
-  } else if (ct === 'application/vnd.kubernetes.protobuf') {
-    throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+  } else if (ct === PROTOBUF_CONTENT_TYPE) {
+    try {
+      obj = decodeK8sProtobuf(body).object;
+    } catch (e) {
+      if (e instanceof ProtobufError) {
+        if (e.httpStatus === 415) throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+        throw badRequest(`failed to decode protobuf body: ${e.message}`);
+      }
+      throw e;
+    }
   } else {
     throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
   }
@@ -88,7 +97,7 @@ function truncate(s: string): string {
 
 // ---- content negotiation ----
 
-export type OutputKind = 'object' | 'table' | 'partial' | 'discovery-v2' | 'discovery-v2beta1';
+export type OutputKind = 'object' | 'table' | 'partial' | 'discovery-v2' | 'discovery-v2beta1' | 'protobuf';
 
 export interface Negotiated {
   kind: OutputKind;
@@ -146,6 +155,8 @@ export function negotiate(req: Req, allowed: { table?: boolean; partial?: boolea
     if (JSON_TYPES.has(r.type)) return { kind: 'object', contentType: 'application/json' };
     if (r.type === 'application/yaml') return { kind: 'object', contentType: 'application/json' };
   }
+  // protobuf only when the client accepts nothing we print as JSON
+  if (ranges.some((r) => r.type === PROTOBUF_CONTENT_TYPE && !r.params.as)) return { kind: 'protobuf', contentType: PROTOBUF_CONTENT_TYPE };
   throw new StatusError(406, 'NotAcceptable', `only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
 }
 
@@ -166,6 +177,15 @@ export function writeRaw(res: Res, code: number, body: string | Buffer, contentT
 }
 
 export function writeJSON(res: Res, code: number, obj: unknown, contentType = 'application/json'): void {
+  if (contentType === PROTOBUF_CONTENT_TYPE) {
+    try {
+      writeRaw(res, code, encodeK8sProtobuf(obj as Record<string, any>), PROTOBUF_CONTENT_TYPE);
+      return;
+    } catch (e) {
+      if (!(e instanceof ProtobufError)) throw e;
+      contentType = 'application/json';
+    }
+  }
   writeRaw(res, code, JSON.stringify(obj), contentType);
 }
 

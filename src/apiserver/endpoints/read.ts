@@ -56,7 +56,7 @@ export function writeObject(def: ResourceDef, obj: KObject, neg: Negotiated, que
   } else if (neg.kind === 'partial') {
     writeJSON(res, code, partialObject(obj), neg.contentType);
   } else {
-    writeJSON(res, code, obj);
+    writeJSON(res, code, obj, neg.contentType);
   }
 }
 
@@ -224,7 +224,7 @@ export async function handleList(ctx: ApiContext, def: ResourceDef, namespace: s
   } else if (neg.kind === 'partial') {
     writeJSON(res, 200, { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: listMeta, items: objs.map(partialObject) }, neg.contentType);
   } else {
-    writeJSON(res, 200, { kind: `${def.kind}List`, apiVersion: gvString(def), metadata: listMeta, items: objs });
+    writeJSON(res, 200, { kind: `${def.kind}List`, apiVersion: gvString(def), metadata: listMeta, items: objs }, neg.contentType);
   }
 }
 

@@ -3,6 +3,7 @@
 // N; too old: 410), bookmarks, sendInitialEvents, timeoutSeconds and Table output.
 
 import { StatusError, badRequest } from '../../apimachinery/errors.js';
+import { PROTOBUF_WATCH_CONTENT_TYPE, encodeWatchEventFrame } from '../../apimachinery/protobuf/index.js';
 import type { ResourceDef } from '../registry/types.js';
 import type { ApiContext } from './context.js';
 import { cacheFor, predicateFrom } from './context.js';
@@ -57,8 +58,9 @@ export async function handleWatch(ctx: ApiContext, def: ResourceDef, namespace: 
   const include = parseIncludeObject(query.get('includeObject'));
   const converted = !!def.fromStorage || neg.kind !== 'object';
   let firstTable = true;
-  const encode = (type: WatchEventType, e: CacheEntry): string => {
+  const encode = (type: WatchEventType, e: CacheEntry): string | Buffer => {
     if (!converted) return `{"type":"${type}","object":${e.raw}}\n`;
+    if (neg.kind === 'protobuf') return encodeWatchEventFrame(type, toServed(def, JSON.parse(e.raw)));
     const obj = toServed(def, JSON.parse(e.raw));
     let out: unknown = obj;
     if (neg.kind === 'table') {
@@ -73,16 +75,18 @@ export async function handleWatch(ctx: ApiContext, def: ResourceDef, namespace: 
     } else if (neg.kind === 'partial') out = partialObject(obj);
     return JSON.stringify({ type, object: out }) + '\n';
   };
-  const bookmarkLine = (rev: number, initialEnd = false): string => {
+  const bookmarkLine = (rev: number, initialEnd = false): string | Buffer => {
     const meta: Record<string, unknown> = { resourceVersion: String(rev) };
     if (initialEnd) meta.annotations = { 'k8s.io/initial-events-end': 'true' };
     const obj = neg.kind === 'table' || neg.kind === 'partial'
       ? { kind: neg.kind === 'table' ? 'Table' : 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: meta }
       : { kind: def.kind, apiVersion: gvString(def), metadata: meta };
+    if (neg.kind === 'protobuf') return encodeWatchEventFrame('BOOKMARK', obj);
     return JSON.stringify({ type: 'BOOKMARK', object: obj }) + '\n';
   };
 
-  res.writeHead(200, { 'content-type': neg.contentType === 'application/json' ? 'application/json' : neg.contentType, 'cache-control': 'no-cache, private' });
+  const contentType = neg.kind === 'protobuf' ? PROTOBUF_WATCH_CONTENT_TYPE : neg.contentType;
+  res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-cache, private' });
   let closed = false;
   let stop = () => {};
   const timers: NodeJS.Timeout[] = [];
@@ -93,7 +97,7 @@ export async function handleWatch(ctx: ApiContext, def: ResourceDef, namespace: 
     for (const x of timers) clearTimeout(x);
     if (!res.writableEnded) res.end();
   };
-  const write = (s: string): boolean => {
+  const write = (s: string | Buffer): boolean => {
     if (closed) return false;
     res.write(s);
     return res.writableLength < MAX_BUFFERED;
@@ -107,7 +111,7 @@ export async function handleWatch(ctx: ApiContext, def: ResourceDef, namespace: 
   } catch (err) {
     // as upstream's cacher: once the request is accepted, errors arrive as an ERROR event
     if (err instanceof StatusError) {
-      write(JSON.stringify({ type: 'ERROR', object: err.toStatus() }) + '\n');
+      write(neg.kind === 'protobuf' ? encodeWatchEventFrame('ERROR', err.toStatus() as any) : JSON.stringify({ type: 'ERROR', object: err.toStatus() }) + '\n');
       finish();
       return;
     }
