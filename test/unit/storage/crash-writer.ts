@@ -1,7 +1,9 @@
 // Child process for sqlite-crash.test.ts: opens the sqlite store at argv[2] and creates keys
 // `/crash/<tag>/<i>` in an endless loop, printing "ack <i> <modRevision>" after each create
-// resolved (stdout to a pipe is synchronous on Linux, so a printed ack is never lost). The
-// parent SIGKILLs it mid-stream. Values are deterministic (crashValue) so the parent can check.
+// resolved. The parent SIGKILLs it mid-stream; an ack counts once the parent has read it, and
+// it was printed only after the write was acknowledged. Values are deterministic (crashValue)
+// so the parent can check them.
+import { once } from 'node:events';
 import { SqliteStore } from '../../../src/storage/sqlite.js';
 
 export function crashValue(tag: string, i: number, big: boolean): Buffer {
@@ -16,7 +18,10 @@ async function main(): Promise<void> {
   process.stdout.write(`open ${await store.currentRevision()}\n`);
   for (let i = 0; ; i++) {
     const kv = await store.create(`/crash/${tag}/${i}`, crashValue(tag, i, big === 'big'));
-    process.stdout.write(`ack ${i} ${kv.modRevision}\n`);
+    // The loop never leaves the microtask queue on its own; when the pipe is full, stdout
+    // queues in memory and only the event loop drains it, so wait for 'drain' and yield.
+    if (!process.stdout.write(`ack ${i} ${kv.modRevision}\n`)) await once(process.stdout, 'drain');
+    if (i % 64 === 63) await new Promise((r) => setImmediate(r));
   }
 }
 
