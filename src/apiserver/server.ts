@@ -218,8 +218,9 @@ export class APIServer implements APIServerHandle {
     if (PUBLIC_PATHS.has(path) || path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) return;
     if (info.isResourceRequest) {
       const res = info.subresource ? `${info.resource}/${info.subresource}` : info.resource;
-      const nsPart = info.namespace ? ` in the namespace "${info.namespace}"` : '';
-      throw forbidden(`${info.resource}${info.name ? ` "${info.name}"` : ''} is forbidden: User "system:anonymous" cannot ${info.verb} resource "${res}" in API group "${info.apiGroup}"${nsPart}`);
+      const nsPart = info.namespace ? ` in the namespace "${info.namespace}"` : ' at the cluster scope';
+      const err = forbidden(`${info.resource}${info.name ? ` "${info.name}"` : ''} is forbidden: User "system:anonymous" cannot ${info.verb} resource "${res}" in API group "${info.apiGroup}"${nsPart}`);
+      throw new StatusError(403, 'Forbidden', err.message, { name: info.name || undefined, group: info.apiGroup || undefined, kind: info.resource });
     }
     throw forbidden(`forbidden: User "system:anonymous" cannot ${info.verb} path "${path}"`);
   }
