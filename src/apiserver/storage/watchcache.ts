@@ -65,6 +65,9 @@ export class ResourceCache {
   private watchers = new Set<WatcherReg>();
   private sortedKeys: string[] | null = null;
   initRev = 0;
+  /** Incremented on every change (readers rebuild derived indexes lazily). */
+  version = 0;
+  private changeListeners = new Set<(prev: CacheEntry | undefined, cur: CacheEntry | undefined) => void>();
   private pending: WatchEvent[][] | null = [];
   readonly ready: Promise<void>;
 
@@ -129,6 +132,14 @@ export class ResourceCache {
         continue;
       }
       this.pushEvent(cev);
+      this.version++;
+      for (const l of this.changeListeners) {
+        try {
+          l(cev.prev, cev.type === 'DELETE' ? undefined : cev.entry);
+        } catch (err) {
+          log.error('cache change listener failed', { prefix: this.prefix, err: String(err) });
+        }
+      }
       this.dispatch(cev);
     }
   }
@@ -155,6 +166,11 @@ export class ResourceCache {
         w.sink.close('watcher is too slow');
       }
     }
+  }
+
+  /** Called synchronously for every change, in revision order. */
+  onChange(fn: (prev: CacheEntry | undefined, cur: CacheEntry | undefined) => void): void {
+    this.changeListeners.add(fn);
   }
 
   /** Entries sorted by key (upstream lists are in key order). */
