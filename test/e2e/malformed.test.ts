@@ -711,12 +711,13 @@ describe('malformed requests', () => {
     stest('JSON patch: not an array → 400; op on a missing path, failed test, unknown op → 422', async () => {
       expectStatus(await patch('application/json-patch+json', '{"op":"add","path":"/data/x","value":"1"}'), 400, 'BadRequest');
       const cases = [
-        [{ op: 'replace', path: '/data/missing', value: 'x' }],
         [{ op: 'remove', path: '/data/missing' }],
         [{ op: 'add', path: '/no/such/parent', value: 1 }],
         [{ op: 'test', path: '/data/a', value: 'not-the-value' }],
         [{ op: 'bogus', path: '/data/a' }],
         [{ op: 'move', from: '/data/missing', path: '/data/b' }],
+        // last: should it wrongly succeed, it creates /data/missing for the cases above
+        [{ op: 'replace', path: '/data/missing', value: 'x' }],
       ];
       for (const ops of cases) {
         expectStatus(await patch('application/json-patch+json', JSON.stringify(ops)), 422, 'Invalid', 'the server rejected our request due to an error in our request');
