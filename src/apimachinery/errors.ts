@@ -105,6 +105,8 @@ export interface FieldError {
   field: string;
   /** The offending value (omitted from the message for Required/Forbidden/...). */
   value?: unknown;
+  /** The value as upstream prints it when JSON is not how Go shows it (e.g. `[]string{"a"}`). */
+  valueText?: string;
   /** Detail text, e.g. "must be no more than 63 characters". */
   detail?: string;
   /** For NotSupported: the allowed values. */
@@ -126,6 +128,7 @@ export function fieldErrorMessage(e: FieldError): string {
 /** The part after "field: " (also the cause's message). */
 export function fieldErrorBody(e: FieldError): string {
   const d = e.detail ? `: ${e.detail}` : '';
+  if (e.valueText !== undefined && (e.type === 'FieldValueInvalid' || e.type === 'FieldValueTypeInvalid')) return `Invalid value: ${e.valueText}${d}`;
   switch (e.type) {
     case 'FieldValueRequired': return `Required value${d}`;
     case 'FieldValueForbidden': return `Forbidden${d}`;

@@ -658,3 +658,21 @@ export function validateObjectMetaUpdate(meta: any, old: any, path = 'metadata')
   errs.push(...validateManagedFields(n.managedFields, `${path}.managedFields`));
   return errs;
 }
+
+/** A LabelSelector as Go's %#v prints it (upstream's "field is immutable" messages show this form). */
+export function goLabelSelector(sel: any): string {
+  if (sel === null || sel === undefined) return '(*v1.LabelSelector)(nil)';
+  const ml = sel.matchLabels && typeof sel.matchLabels === 'object'
+    ? `map[string]string{${Object.keys(sel.matchLabels).sort().map((k) => `${JSON.stringify(k)}:${JSON.stringify(String(sel.matchLabels[k]))}`).join(', ')}}`
+    : 'map[string]string(nil)';
+  const me = Array.isArray(sel.matchExpressions)
+    ? `[]v1.LabelSelectorRequirement{${sel.matchExpressions.map((r: any) => `v1.LabelSelectorRequirement{Key:${JSON.stringify(String(r?.key ?? ''))}, Operator:${JSON.stringify(String(r?.operator ?? ''))}, Values:${Array.isArray(r?.values) ? `[]string{${r.values.map((v: unknown) => JSON.stringify(String(v))).join(', ')}}` : '[]string(nil)'}}`).join(', ')}}`
+    : '[]v1.LabelSelectorRequirement(nil)';
+  return `&v1.LabelSelector{MatchLabels:${ml}, MatchExpressions:${me}}`;
+}
+
+/** validateImmutableField for a LabelSelector, with the value printed as upstream prints it. */
+export function validateImmutableSelector(newSel: unknown, oldSel: unknown, path: string): FieldError[] {
+  if (deepEqual(newSel, oldSel)) return [];
+  return [{ type: 'FieldValueInvalid', field: path, value: newSel, valueText: goLabelSelector(newSel).replace(/^&/, ''), detail: FieldImmutableErrorMsg }];
+}

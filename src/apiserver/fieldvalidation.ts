@@ -103,3 +103,95 @@ export function checkFields(obj: KObject, apiVersion: string, kind: string, mode
   if (mode === 'Strict') throw badRequest(`strict decoding error: ${problems.join(', ')}`);
   return problems;
 }
+
+// ---- JSON type errors (what Go's decoder reports when a value has the wrong JSON type) ----
+
+function jsonTypeName(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (v === null) return 'null';
+  if (typeof v === 'object') return 'object';
+  if (typeof v === 'boolean') return 'bool';
+  return typeof v;
+}
+
+const SCALAR_GO: Record<string, string> = { string: 'string', bytes: '[]uint8', bool: 'bool', int32: 'int32', int64: 'int64', uint32: 'uint32', uint64: 'uint64', double: 'float64', float: 'float32' };
+
+function goTypeName(t: TypeRef, repeated = false): string {
+  let base: string;
+  if (t.kind === 'scalar') base = SCALAR_GO[t.scalar] ?? t.scalar;
+  else if (t.kind === 'map') base = `map[${goTypeName(t.key)}]${goTypeName(t.value)}`;
+  else {
+    const short = t.name.split('.').pop()!;
+    const pkg = t.name.startsWith('resource.') ? 'resource' : t.name.startsWith('intstr.') ? 'intstr' : t.name.startsWith('runtime.') ? 'runtime' : 'v1';
+    base = `${pkg}.${short}`;
+  }
+  return repeated ? `[]${base}` : base;
+}
+
+/** Whether a JSON value can decode into the type (null always can). */
+function fits(v: unknown, t: TypeRef): boolean {
+  if (v === null || v === undefined) return true;
+  if (t.kind === 'scalar') {
+    switch (t.scalar) {
+      case 'string': case 'bytes': return typeof v === 'string';
+      case 'bool': return typeof v === 'boolean';
+      default: return typeof v === 'number';
+    }
+  }
+  if (t.kind === 'map') return typeof v === 'object' && !Array.isArray(v);
+  const msg = getMessage(t.name);
+  switch (msg?.special) {
+    case 'Time': case 'MicroTime': case 'Duration': return typeof v === 'string';
+    case 'Quantity': case 'IntOrString': return typeof v === 'string' || typeof v === 'number';
+    case 'RawExtension': return true;
+    case 'StringArray': return Array.isArray(v);
+    case 'FieldsV1': return typeof v === 'object' && !Array.isArray(v);
+    default: return typeof v === 'object' && !Array.isArray(v);
+  }
+}
+
+function typeErrorIn(obj: KObject, msg: MessageSchema, path: string): string | undefined {
+  if (msg.special) return undefined;
+  const known = knownFields(msg);
+  const structName = msg.name.split('.').pop()!;
+  for (const [key, v] of Object.entries(obj)) {
+    const f = known.get(key);
+    if (!f || v === null || v === undefined) continue;
+    const fpath = join(path, key);
+    if (f.repeated) {
+      if (!Array.isArray(v)) return `json: cannot unmarshal ${jsonTypeName(v)} into Go struct field ${structName}.${fpath} of type ${goTypeName(f.type, true)}`;
+      for (const item of v) {
+        const e = typeErrorOfValue(item, f.type, fpath, structName);
+        if (e) return e;
+      }
+      continue;
+    }
+    const e = typeErrorOfValue(v, f.type, fpath, structName);
+    if (e) return e;
+  }
+  return undefined;
+}
+
+function typeErrorOfValue(v: unknown, t: TypeRef, path: string, structName: string): string | undefined {
+  if (!fits(v, t)) return `json: cannot unmarshal ${jsonTypeName(v)} into Go struct field ${structName}.${path} of type ${goTypeName(t)}`;
+  if (v === null || typeof v !== 'object') return undefined;
+  if (t.kind === 'map') {
+    for (const val of Object.values(v as KObject)) {
+      const e = typeErrorOfValue(val, t.value, path, structName);
+      if (e) return e;
+    }
+    return undefined;
+  }
+  if (t.kind === 'message') {
+    const m = getMessage(t.name);
+    if (m && !Array.isArray(v)) return typeErrorIn(v as KObject, m, path);
+  }
+  return undefined;
+}
+
+/** The first JSON type error in a built-in object, worded as Go's decoder words it. */
+export function typeError(obj: KObject, apiVersion: string, kind: string): string | undefined {
+  const msg = messageForKind(apiVersion, kind);
+  if (!msg) return undefined;
+  return typeErrorIn(obj, msg, '');
+}

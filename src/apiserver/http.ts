@@ -5,6 +5,7 @@
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import YAML from 'yaml';
 import { StatusError, badRequest } from '../apimachinery/errors.js';
+import { parseGoJson } from '../apimachinery/patch/index.js';
 import { PROTOBUF_CONTENT_TYPE, ProtobufError, decodeK8sProtobuf, encodeK8sProtobuf } from '../apimachinery/protobuf/index.js';
 
 export type Req = Http2ServerRequest;
@@ -48,12 +49,18 @@ export function mediaType(req: Req): string {
   return String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
 }
 
-/** Parse a create/update body as JSON or YAML (per Content-Type), as an object. */
-export function parseObjectBody(body: Buffer, contentType: string): Record<string, any> {
+const UNKNOWN_FORMAT = 'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf';
+
+/**
+ * Parse a create/update body as JSON, YAML or Kubernetes protobuf (per Content-Type), as an
+ * object. `expectedKind` names the endpoint's kind in upstream's decode error messages.
+ */
+export function parseObjectBody(body: Buffer, contentType: string, expectedKind = 'Object'): Record<string, any> {
   const ct = contentType || 'application/json';
+  const unrecognized = (why: string) => badRequest(`the object provided is unrecognized (must be of type ${expectedKind}): ${why}`);
   let obj: unknown;
-  if (ct === 'application/json' || ct === '*/*' || ct === '') {
-    obj = parseJSONStrict(body);
+  if (ct === 'application/json' || ct === '*/*') {
+    obj = parseJSONBody(body, unrecognized);
   } else if (ct === 'application/yaml' || ct === 'text/yaml' || ct === 'application/x-yaml') {
     try {
       const docs = YAML.parseAllDocuments(body.toString('utf8'));
@@ -61,25 +68,42 @@ export function parseObjectBody(body: Buffer, contentType: string): Record<strin
       if (docs[0].errors.length) throw docs[0].errors[0];
       obj = docs[0].toJSON();
     } catch (e) {
-      throw badRequest(`error converting YAML to JSON: ${(e as Error).message}`);
+      throw unrecognized(`error converting YAML to JSON: yaml: ${(e as Error).message.split('\n')[0]}`);
     }
   } else if (ct === PROTOBUF_CONTENT_TYPE) {
     try {
       obj = decodeK8sProtobuf(body).object;
     } catch (e) {
       if (e instanceof ProtobufError) {
-        if (e.httpStatus === 415) throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
-        throw badRequest(`failed to decode protobuf body: ${e.message}`);
+        if (e.httpStatus === 415) throw new StatusError(415, 'UnsupportedMediaType', UNKNOWN_FORMAT);
+        throw unrecognized(`failed to decode protobuf body: ${e.message}`);
       }
       throw e;
     }
   } else {
-    throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+    throw new StatusError(415, 'UnsupportedMediaType', UNKNOWN_FORMAT);
   }
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
-    throw badRequest(`Object 'Kind' is missing in '${truncate(body.toString('utf8'))}'`);
+    const t = Array.isArray(obj) ? 'array' : obj === null ? 'null' : typeof obj === 'number' ? 'number' : typeof obj === 'boolean' ? 'bool' : 'string';
+    throw unrecognized(`couldn't get version/kind; json parse error: json: cannot unmarshal ${t} into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }`);
   }
   return obj as Record<string, any>;
+}
+
+/** JSON.parse with Go's error wording on failure (the Go-compatible parser only runs then). */
+function parseJSONBody(body: Buffer, unrecognized: (why: string) => StatusError): unknown {
+  const text = body.toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    let msg = 'unexpected end of JSON input';
+    try {
+      parseGoJson(text);
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    throw unrecognized(`couldn't get version/kind; json parse error: ${msg}`);
+  }
 }
 
 export function parseJSONStrict(body: Buffer | string): unknown {
@@ -97,7 +121,7 @@ function truncate(s: string): string {
 
 // ---- content negotiation ----
 
-export type OutputKind = 'object' | 'table' | 'partial' | 'discovery-v2' | 'discovery-v2beta1' | 'protobuf';
+export type OutputKind = 'object' | 'table' | 'partial' | 'discovery-v2' | 'discovery-v2beta1' | 'protobuf' | 'yaml';
 
 export interface Negotiated {
   kind: OutputKind;
@@ -153,7 +177,7 @@ export function negotiate(req: Req, allowed: { table?: boolean; partial?: boolea
       continue;
     }
     if (JSON_TYPES.has(r.type)) return { kind: 'object', contentType: 'application/json' };
-    if (r.type === 'application/yaml') return { kind: 'object', contentType: 'application/json' };
+    if (r.type === 'application/yaml') return { kind: 'yaml', contentType: 'application/yaml' };
   }
   // protobuf only when the client accepts nothing we print as JSON
   if (ranges.some((r) => r.type === PROTOBUF_CONTENT_TYPE && !r.params.as)) return { kind: 'protobuf', contentType: PROTOBUF_CONTENT_TYPE };
@@ -185,6 +209,11 @@ export function writeJSON(res: Res, code: number, obj: unknown, contentType = 'a
       if (!(e instanceof ProtobufError)) throw e;
       contentType = 'application/json';
     }
+  }
+  if (contentType === 'application/yaml') {
+    // as upstream's JSON-to-YAML conversion: keys sorted
+    writeRaw(res, code, YAML.stringify(obj, { sortMapEntries: true, lineWidth: 0 }), contentType);
+    return;
   }
   writeRaw(res, code, JSON.stringify(obj), contentType);
 }

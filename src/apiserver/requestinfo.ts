@@ -67,12 +67,14 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
     case 'DELETE': info.verb = 'delete'; break;
     default: info.verb = '';
   }
+  let namespaceObject = parts[0] === 'namespaces';
   if (parts[0] === 'namespaces') {
     if (parts.length > 1) {
       info.namespace = parts[1];
       // /namespaces/{ns}/{resource}/... ; /namespaces/{name} and /namespaces/{name}/{subresource} are the namespace itself
       if (parts.length > 2 && !isNamespaceSubresource(parts[2])) {
         parts = parts.slice(2);
+        namespaceObject = false;
       }
     }
   }
@@ -81,7 +83,7 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
   if (parts.length >= 3) info.subresource = parts[2];
   if (parts.length > 3) info.rest = parts.slice(3);
   // namespaces/{name}: the "namespace" is the object's name, not a scope
-  if (info.resource === 'namespaces') info.namespace = '';
+  if (namespaceObject) info.namespace = '';
 
   if (pathVerb) info.verb = pathVerb;
   if (info.name === '' && info.verb === 'get') {

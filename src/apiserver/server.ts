@@ -37,6 +37,9 @@ import { defaultTolerationSecondsPlugin } from './admission/defaulttolerationsec
 
 const log = logger('server.go');
 
+/** The named checks under /healthz, /livez and /readyz. */
+const HEALTH_CHECKS = ['ping', 'log', 'etcd', 'poststarthook/start-apiserver-admission-initializer', 'poststarthook/generic-apiserver-start-informers', 'poststarthook/bootstrap-controller'];
+
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/', '/healthz/ping', '/livez/ping', '/readyz/ping']);
 
 export interface APIServerHandle {
@@ -277,7 +280,7 @@ export class APIServer implements APIServerHandle {
       case '/readyz':
         return this.serveHealth(p, query, res);
       case '/version':
-        return writeJSON(res, 200, versionInfo());
+        return writeRaw(res, 200, JSON.stringify(versionInfo(), null, 2));
       case '/metrics':
         return writeRaw(res, 200, await this.metrics.render(this.ctx), this.metrics.contentType);
       case '/':
@@ -303,9 +306,8 @@ export class APIServer implements APIServerHandle {
       if (doc) return writeRaw(res, 200, doc, 'application/json', { etag: `"${doc.length}"`, 'cache-control': 'public, immutable' });
       throw notFoundResource();
     }
-    if (p.startsWith('/healthz/') || p.startsWith('/livez/') || p.startsWith('/readyz/')) {
-      return writeRaw(res, 200, 'ok', 'text/plain; charset=utf-8');
-    }
+    const check = /^\/(healthz|livez|readyz)\/(.+)$/.exec(p);
+    if (check && HEALTH_CHECKS.includes(check[2])) return writeRaw(res, 200, 'ok', 'text/plain; charset=utf-8');
     if (info.apiPrefix === 'api' && info.apiVersion) {
       const body = this.discovery.apiResourceList('', info.apiVersion);
       if (body) return writeRaw(res, 200, body);
@@ -320,7 +322,7 @@ export class APIServer implements APIServerHandle {
   }
 
   private serveHealth(p: string, query: URLSearchParams, res: Res): void {
-    const checks = ['ping', 'log', 'etcd', 'poststarthook/start-apiserver-admission-initializer', 'poststarthook/generic-apiserver-start-informers', 'poststarthook/bootstrap-controller'];
+    const checks = HEALTH_CHECKS;
     if (p === '/readyz' && !this.ready) {
       const lines = checks.map((c) => (c === 'poststarthook/bootstrap-controller' ? `[-]${c} failed: not finished` : `[+]${c} ok`));
       return writeRaw(res, 500, `${lines.join('\n')}\nreadyz check failed\n`, 'text/plain; charset=utf-8');

@@ -43,7 +43,7 @@ export function serviceHooks(ips: ServiceIPAllocator, ports: NodePortAllocator):
           try {
             await ips.allocate(ip);
           } catch (e) {
-            if (e instanceof AllocationError) fail(svc, [fieldErr.invalid('spec.clusterIPs', [ip], `failed to allocate IP ${ip}: ${e.message}`)]);
+            if (e instanceof AllocationError) fail(svc, [{ ...fieldErr.invalid('spec.clusterIPs', [ip], `failed to allocate IP ${ip}: ${e.message}`), valueText: `[]string{${JSON.stringify(ip)}}` }]);
             throw e;
           }
           done.push(() => ips.release(ip));

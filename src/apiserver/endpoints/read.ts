@@ -37,6 +37,7 @@ export async function getObject(ctx: ApiContext, def: ResourceDef, namespace: st
 
 export async function handleGet(ctx: ApiContext, def: ResourceDef, namespace: string, name: string, query: URLSearchParams, neg: Negotiated, res: Res): Promise<void> {
   const rv = query.get('resourceVersion');
+  parseRV(rv);
   let obj: KObject;
   if (rv === '0') {
     // any version is fine: serve from the cache
@@ -178,8 +179,10 @@ export async function listObjects(ctx: ApiContext, def: ResourceDef, namespace: 
   }
   const rv = parseRV(rvParam);
   if (match && rvParam === null) throw invalidListOptions('resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided');
+  const t = query.get('timeoutSeconds');
+  if (t !== null && t !== '' && !/^\d+$/.test(t)) throw badRequest(`invalid timeoutSeconds: "${t}"`);
   if (cont) {
-    if (rvParam !== null && rvParam !== '') throw invalidListOptions('resourceVersion: Forbidden: specifying resource version is not allowed when using continue');
+    if (rvParam !== null && rvParam !== '') throw badRequest('specifying resource version is not allowed when using continue');
     if (match) throw invalidListOptions('resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden when continue is provided');
     const prefix = resourcePrefix(ctx, def, namespace);
     const tok = decodeContinue(cont, prefix);

@@ -9,12 +9,12 @@ import type { ApiContext, RequestScope, UserInfo } from './context.js';
 import { objectKey } from './context.js';
 import type { Req, Res } from '../http.js';
 import { addWarning, mediaType, negotiate, parseJSONStrict, parseObjectBody, readBody, writeJSON } from '../http.js';
-import { checkFields, fieldValidationOf, parseJSONWithDuplicates } from '../fieldvalidation.js';
+import { checkFields, fieldValidationOf, parseJSONWithDuplicates, typeError } from '../fieldvalidation.js';
 import { handleGet, handleList, listObjects, toServed, writeObject, getObject, gvString } from './read.js';
 import { handleWatch } from './watch.js';
 import { createObject, deleteObject, deleteResponse, parseDeleteOptions, updateObject } from './write.js';
 import type { UpdateMode } from './write.js';
-import { applyPatch, patchTypeFromContentType } from '../../apimachinery/patch/index.js';
+import { BUILTIN_PATCH_CONTENT_TYPES, applyPatch, patchTypeFromContentType, unsupportedPatchMediaType } from '../../apimachinery/patch/index.js';
 import { builtinPatchMeta } from '../../apimachinery/patch/patch-meta.js';
 import { labelSelectorToString } from '../../apimachinery/labels.js';
 import { prepareForApprovalUpdate } from '../registry/groups.js';
@@ -27,18 +27,38 @@ const ALLOW_CREATE_ON_UPDATE = new Set([
   'discovery.k8s.io/endpointslices',
 ]);
 
-function parseDryRun(query: URLSearchParams): boolean {
-  const values = query.getAll('dryRun');
-  for (const v of values) {
-    if (v !== 'All') {
-      throw new StatusError(400, 'BadRequest', `Invalid dryRun value: "${v}": supported values: "All"`);
-    }
+const OPTIONS_KIND: Record<string, string> = { create: 'CreateOptions', update: 'UpdateOptions', patch: 'PatchOptions', delete: 'DeleteOptions', deletecollection: 'DeleteOptions' };
+
+/** 422 for bad write options, as upstream's options validation words it. */
+function invalidOptions(verb: string, field: string, reason: string, body: string): StatusError {
+  const kind = OPTIONS_KIND[verb] ?? 'CreateOptions';
+  return new StatusError(422, 'Invalid', `${kind}.meta.k8s.io "" is invalid: ${field}: ${body}`, {
+    group: 'meta.k8s.io', kind, causes: [{ reason, message: body, field }],
+  });
+}
+
+/** dryRun from the query (and, for deletes, the DeleteOptions body). */
+function parseDryRun(query: URLSearchParams, verb = 'create', bodyValues: unknown = undefined): boolean {
+  const values = [...query.getAll('dryRun'), ...(Array.isArray(bodyValues) ? bodyValues.map(String) : [])];
+  if (values.some((v) => v !== 'All')) {
+    throw invalidOptions(verb, 'dryRun', 'FieldValueNotSupported', `Unsupported value: []string{${values.map((v) => JSON.stringify(v)).join(', ')}}: supported values: "All"`);
   }
   return values.length > 0;
 }
 
-function checkFieldValidation(query: URLSearchParams): void {
-  fieldValidationOf(query);
+function checkWriteOptions(query: URLSearchParams, verb: string): void {
+  const fv = query.get('fieldValidation') ?? '';
+  if (!['', 'Ignore', 'Warn', 'Strict'].includes(fv)) {
+    throw invalidOptions(verb, 'fieldValidation', 'FieldValueNotSupported', `Unsupported value: ${JSON.stringify(fv)}: supported values: "", "Ignore", "Strict", "Warn"`);
+  }
+  const fm = query.get('fieldManager');
+  if (fm !== null && Buffer.byteLength(fm) > 128) {
+    throw invalidOptions(verb, 'fieldManager', 'FieldValueTooLong', 'Too long: may not be more than 128 bytes');
+  }
+}
+
+function checkFieldValidation(query: URLSearchParams, verb = 'create'): void {
+  checkWriteOptions(query, verb);
 }
 
 /** Decode a create/update body and apply fieldValidation (unknown fields dropped; Strict fails; Warn warns). */
@@ -46,23 +66,31 @@ async function decodeBody(def: ResourceDef, query: URLSearchParams, req: Req, re
   const mode = fieldValidationOf(query);
   const raw = await readBody(req);
   const ct = mediaType(req);
-  let obj: KObject;
+  const obj = parseObjectBody(raw, ct, def.kind);
+  const bodyGV = typeof obj.apiVersion === 'string' && obj.apiVersion ? obj.apiVersion : gvString(def);
+  const bodyKind = typeof obj.kind === 'string' && obj.kind ? obj.kind : def.kind;
+  if (bodyGV === gvString(def) && bodyKind === def.kind) {
+    const te = typeError(obj, bodyGV, bodyKind);
+    if (te) throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: ${te}`);
+  }
   let duplicates: string[] = [];
   if ((ct === 'application/json' || ct === '') && query.has('fieldValidation') && mode !== 'Ignore') {
-    const r = parseJSONWithDuplicates(raw.toString('utf8'));
-    if (r.value === null || typeof r.value !== 'object' || Array.isArray(r.value)) return parseObjectBody(raw, ct);
-    obj = r.value as KObject;
-    duplicates = r.duplicates;
-  } else obj = parseObjectBody(raw, ct);
+    duplicates = parseJSONWithDuplicates(raw.toString('utf8')).duplicates;
+  }
   for (const w of checkFields(obj, gvString(def), def.kind, mode, duplicates)) addWarning(res, w);
   return obj;
 }
 
 export async function serveResource(ctx: ApiContext, info: RequestInfo, def: ResourceDef, query: URLSearchParams, user: UserInfo, req: Req, res: Res): Promise<void> {
   const namespace = def.namespaced ? info.namespace : '';
+  // a cluster-scoped resource under /namespaces/{ns}/ does not exist
+  if (!def.namespaced && info.namespace) throw notFoundResource();
   if (def.namespaced && !namespace && info.name) {
     throw notFound(def.group, def.plural, info.name);
   }
+  // collection paths take no PUT/PATCH; the all-namespaces path of a namespaced resource takes no POST
+  if (!info.name && (info.verb === 'update' || info.verb === 'patch')) throw methodNotAllowed();
+  if (def.namespaced && !namespace && info.verb === 'create') throw methodNotAllowed();
   const verbs = def.verbs;
   const scope: RequestScope = { def, namespace, name: info.name, subresource: info.subresource, query, user, dryRun: false };
   const sub = info.subresource;
@@ -85,9 +113,8 @@ export async function serveResource(ctx: ApiContext, info: RequestInfo, def: Res
       case 'create': {
         if (info.name) throw methodNotAllowed();
         if (!allowsVerb('create')) throw methodNotAllowed();
-        if (def.namespaced && !namespace) throw notFound('', 'namespaces', '');
-        scope.dryRun = parseDryRun(query);
-        checkFieldValidation(query);
+        scope.dryRun = parseDryRun(query, 'create');
+        checkFieldValidation(query, 'create');
         const neg = negotiate(req, { table: true, partial: true });
         const body = await decodeBody(def, query, req, res);
         const obj = await createObject(ctx, scope, body);
@@ -95,8 +122,8 @@ export async function serveResource(ctx: ApiContext, info: RequestInfo, def: Res
       }
       case 'update': {
         if (!allowsVerb('update')) throw methodNotAllowed();
-        scope.dryRun = parseDryRun(query);
-        checkFieldValidation(query);
+        scope.dryRun = parseDryRun(query, 'update');
+        checkFieldValidation(query, 'update');
         const neg = negotiate(req, { table: true, partial: true });
         const body = await decodeBody(def, query, req, res);
         const r = await updateObject(ctx, scope, () => structuredClone(body), { mode: 'main', allowCreate: ALLOW_CREATE_ON_UPDATE.has(`${def.group}/${def.plural}`) });
@@ -108,9 +135,9 @@ export async function serveResource(ctx: ApiContext, info: RequestInfo, def: Res
       }
       case 'delete': {
         if (!allowsVerb('delete')) throw methodNotAllowed();
-        scope.dryRun = parseDryRun(query);
         const raw = await readBody(req);
-        const body = raw.length ? (parseJSONStrict(raw) as KObject) : undefined;
+        const body = raw.length ? parseDeleteBody(raw, mediaType(req)) : undefined;
+        scope.dryRun = parseDryRun(query, 'delete', body?.dryRun);
         const opts = parseDeleteOptions(body, query);
         const r = await deleteObject(ctx, scope, opts);
         const out = deleteResponse(def, r.obj, r.deleted);
@@ -119,9 +146,9 @@ export async function serveResource(ctx: ApiContext, info: RequestInfo, def: Res
       }
       case 'deletecollection': {
         if (!allowsVerb('deletecollection')) throw methodNotAllowed();
-        scope.dryRun = parseDryRun(query);
         const raw = await readBody(req);
-        const body = raw.length ? (parseJSONStrict(raw) as KObject) : undefined;
+        const body = raw.length ? parseDeleteBody(raw, mediaType(req)) : undefined;
+        scope.dryRun = parseDryRun(query, 'deletecollection', body?.dryRun);
         const opts = parseDeleteOptions(body, query);
         const listQuery = new URLSearchParams();
         for (const k of ['labelSelector', 'fieldSelector']) {
@@ -156,7 +183,21 @@ export async function serveResource(ctx: ApiContext, info: RequestInfo, def: Res
   if (key === '/namespaces/finalize' && info.verb === 'update') return serveMainLike(ctx, scope, info, 'other', req, res, finalizePrepare);
   if (key === '/pods/binding' && info.verb === 'create') return serveBinding(ctx, scope, req, res);
   if (key === '/pods/eviction' && info.verb === 'create') return serveEviction(ctx, scope, req, res);
-  throw notFound(def.group, `${def.plural}/${sub}`, info.name);
+  // not served here (yet): the object's absence is the first thing upstream reports
+  await getObject(ctx, def, scope.namespace, scope.name);
+  throw notFoundResource();
+}
+
+function notFoundResource(): StatusError {
+  return new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
+}
+
+/** A DeleteOptions body (JSON, or protobuf from typed clients). */
+function parseDeleteBody(raw: Buffer, ct: string): KObject {
+  if (ct === 'application/vnd.kubernetes.protobuf') return parseObjectBody(raw, ct, 'DeleteOptions');
+  const v = parseJSONStrict(raw);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw badRequest('the object provided is unrecognized (must be of type DeleteOptions): couldn\'t get version/kind; json parse error: json: cannot unmarshal ' + (Array.isArray(v) ? 'array' : typeof v) + ' into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }');
+  return v as KObject;
 }
 
 /** get/update/patch on a subresource that returns the whole object (status, approval, finalize). */
@@ -166,7 +207,8 @@ async function serveMainLike(ctx: ApiContext, scope: RequestScope, info: Request
     case 'get':
       return writeObject(def, await getObject(ctx, def, scope.namespace, scope.name), negotiate(req, { table: true, partial: true }), scope.query, res);
     case 'update': {
-      scope.dryRun = parseDryRun(scope.query);
+      scope.dryRun = parseDryRun(scope.query, 'update');
+      checkFieldValidation(scope.query, 'update');
       const body = await decodeBody(def, scope.query, req, res);
       const r = await updateObject(ctx, scope, () => structuredClone(body), { mode, prepare });
       return writeObject(def, r.obj, negotiate(req, { table: true, partial: true }), scope.query, res);
@@ -180,13 +222,14 @@ async function serveMainLike(ctx: ApiContext, scope: RequestScope, info: Request
 
 async function servePatch(ctx: ApiContext, scope: RequestScope, mode: UpdateMode, req: Req, res: Res, prepare?: (obj: KObject, old: KObject) => void): Promise<void> {
   const { def } = scope;
-  scope.dryRun = parseDryRun(scope.query);
-  checkFieldValidation(scope.query);
+  scope.dryRun = parseDryRun(scope.query, 'patch');
+  checkFieldValidation(scope.query, 'patch');
   const neg = negotiate(req, { table: true, partial: true });
   const ct = mediaType(req);
   const ptype = patchTypeFromContentType(ct);
   if (!ptype || ptype === 'apply') {
-    throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`);
+    // (server-side apply is not served yet: apply-patch+yaml is refused like an unknown type)
+    throw unsupportedPatchMediaType(BUILTIN_PATCH_CONTENT_TYPES);
   }
   const body = await readBody(req);
   const meta = ptype === 'strategic' ? builtinPatchMeta(def.group, def.kind) : undefined;
@@ -200,6 +243,12 @@ async function servePatch(ctx: ApiContext, scope: RequestScope, mode: UpdateMode
       if (!current) return {}; // upstream answers 404 before looking at the patch
       const patched = applyPatch(ptype, current, body, meta) as KObject;
       if (patched === null || typeof patched !== 'object' || Array.isArray(patched)) throw badRequest('the patched document is not an object');
+      const te = typeError(patched, gvString(def), def.kind);
+      if (te) {
+        throw new StatusError(422, 'Invalid', `${def.kind} "${scope.name}" is invalid: patch: Invalid value: ${JSON.stringify(body.toString('utf8'))}: ${te}`, {
+          name: scope.name, group: def.group || undefined, kind: def.kind, causes: [{ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(body.toString('utf8'))}: ${te}`, field: 'patch' }],
+        });
+      }
       for (const w of checkFields(patched, gvString(def), def.kind, fieldValidationOf(scope.query))) addWarning(res, w);
       return patched;
     },
@@ -264,10 +313,8 @@ async function serveScale(ctx: ApiContext, scope: RequestScope, info: RequestInf
   const raw = await readBody(req);
   const ct = mediaType(req);
   const ptype = info.verb === 'patch' ? patchTypeFromContentType(ct) : undefined;
-  if (info.verb === 'patch' && (!ptype || ptype === 'apply')) {
-    throw new StatusError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json');
-  }
-  const body = info.verb === 'update' ? parseObjectBody(raw, ct) : undefined;
+  if (info.verb === 'patch' && (!ptype || ptype === 'apply')) throw unsupportedPatchMediaType(BUILTIN_PATCH_CONTENT_TYPES);
+  const body = info.verb === 'update' ? parseObjectBody(raw, ct, 'Scale') : undefined;
   const r = await updateObject(
     ctx,
     scope,
@@ -304,7 +351,7 @@ async function serveScale(ctx: ApiContext, scope: RequestScope, info: RequestInf
 
 async function serveBinding(ctx: ApiContext, scope: RequestScope, req: Req, res: Res): Promise<void> {
   scope.dryRun = parseDryRun(scope.query);
-  const body = parseObjectBody(await readBody(req), mediaType(req));
+  const body = parseObjectBody(await readBody(req), mediaType(req), 'Binding');
   if (body.kind && body.kind !== 'Binding') throw badRequest(`the kind in the data (${body.kind}) does not match the expected kind (Binding)`);
   const target = body.target;
   if (!target?.name) {
@@ -340,7 +387,7 @@ async function serveBinding(ctx: ApiContext, scope: RequestScope, req: Req, res:
 
 async function serveEviction(ctx: ApiContext, scope: RequestScope, req: Req, res: Res): Promise<void> {
   scope.dryRun = parseDryRun(scope.query);
-  const body = parseObjectBody(await readBody(req), mediaType(req));
+  const body = parseObjectBody(await readBody(req), mediaType(req), 'Eviction');
   if (body.kind && body.kind !== 'Eviction') throw badRequest(`the kind in the data (${body.kind}) does not match the expected kind (Eviction)`);
   const podKey = objectKey(ctx, scope.def, scope.namespace, scope.name);
   if (!(await ctx.store.get(podKey))) throw notFound('', 'pods', scope.name);

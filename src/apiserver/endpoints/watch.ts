@@ -85,7 +85,7 @@ export async function handleWatch(ctx: ApiContext, def: ResourceDef, namespace: 
     return JSON.stringify({ type: 'BOOKMARK', object: obj }) + '\n';
   };
 
-  const contentType = neg.kind === 'protobuf' ? PROTOBUF_WATCH_CONTENT_TYPE : neg.contentType;
+  const contentType = neg.kind === 'protobuf' ? PROTOBUF_WATCH_CONTENT_TYPE : neg.kind === 'yaml' ? 'application/json' : neg.contentType;
   res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-cache, private' });
   let closed = false;
   let stop = () => {};

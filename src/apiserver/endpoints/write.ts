@@ -4,7 +4,7 @@
 // resourceVersion, dry-run, and deletion with grace periods, finalizers and preconditions.
 
 import { randomUUID } from 'node:crypto';
-import { StatusError, alreadyExists, badRequest, conflict, invalid, notFound } from '../../apimachinery/errors.js';
+import { StatusError, alreadyExists, badRequest, conflict, invalid, notFound, qualifiedResource } from '../../apimachinery/errors.js';
 import type { FieldError } from '../../apimachinery/errors.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../../apimachinery/validation.js';
 import { StorageError } from '../../storage/types.js';
@@ -26,23 +26,48 @@ function generateSuffix(): string {
   return s;
 }
 
-/** apiVersion/kind in a body must name this endpoint's type (empty is filled in). */
-export function checkTypeMeta(def: ResourceDef, obj: KObject): void {
+/** The Go package name upstream prints for a group in conversion errors. */
+function goPackage(group: string): string {
+  if (!group) return 'core';
+  return group.split('.')[0];
+}
+
+/**
+ * apiVersion/kind in a body must name this endpoint's type; empty ones are filled in from the
+ * URL, as upstream's decoder does. Mismatches are 400s worded as upstream's codec words them.
+ */
+export function checkTypeMeta(def: ResourceDef, obj: KObject, registry?: { lookupKind(g: string, v: string, k: string): unknown }): void {
   const gv = gvString(def);
-  if (!obj.kind && !obj.apiVersion) {
-    throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(obj).slice(0, 200)}'`);
+  const apiVersion = typeof obj.apiVersion === 'string' && obj.apiVersion ? obj.apiVersion : gv;
+  const kind = typeof obj.kind === 'string' && obj.kind ? obj.kind : def.kind;
+  if (apiVersion !== gv || kind !== def.kind) {
+    const slash = apiVersion.indexOf('/');
+    const group = slash >= 0 ? apiVersion.slice(0, slash) : '';
+    const version = slash >= 0 ? apiVersion.slice(slash + 1) : apiVersion;
+    const known = registry?.lookupKind(group, version, kind);
+    const why = known
+      ? `converting (${goPackage(group)}.${kind}) to (${goPackage(def.group)}.${def.kind}): unknown conversion`
+      : `no kind "${kind}" is registered for version "${apiVersion}" in scheme "pkg/api/legacyscheme/scheme.go:30"`;
+    throw badRequest(`${kind} in version "${version}" cannot be handled as a ${def.kind}: ${why}`);
   }
-  if (obj.apiVersion !== undefined && obj.apiVersion !== gv) {
-    throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${gv})`);
+  if (obj.metadata !== undefined && obj.metadata !== null && (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata))) {
+    throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: json: cannot unmarshal ${Array.isArray(obj.metadata) ? 'array' : typeof obj.metadata === 'number' ? 'number' : typeof obj.metadata === 'boolean' ? 'bool' : 'string'} into Go struct field ${def.kind}.metadata of type v1.ObjectMeta`);
   }
-  if (obj.kind !== undefined && obj.kind !== def.kind) {
-    throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${obj.kind}: no kind "${obj.kind}" is registered for version "${gv}" in scheme "pkg/api/legacyscheme/scheme.go:30"`);
-  }
-  if (obj.metadata !== undefined && (obj.metadata === null || typeof obj.metadata !== 'object' || Array.isArray(obj.metadata))) {
-    throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: json: cannot unmarshal ${Array.isArray(obj.metadata) ? 'array' : typeof obj.metadata} into Go struct field ${def.kind}.metadata of type v1.ObjectMeta`);
-  }
+  if (obj.metadata === null) delete obj.metadata;
   obj.apiVersion = gv;
   obj.kind = def.kind;
+}
+
+/** Go's omitempty: empty maps and lists in metadata are not written. */
+function dropEmptyMeta(meta: KObject): void {
+  for (const k of ['labels', 'annotations']) {
+    if (meta[k] && typeof meta[k] === 'object' && !Array.isArray(meta[k]) && Object.keys(meta[k]).length === 0) delete meta[k];
+    if (meta[k] === null) delete meta[k];
+  }
+  for (const k of ['finalizers', 'ownerReferences', 'managedFields']) {
+    if (Array.isArray(meta[k]) && meta[k].length === 0) delete meta[k];
+    if (meta[k] === null) delete meta[k];
+  }
 }
 
 function stripForCompare(obj: KObject, dropStatusAndMeta: boolean): string {
@@ -81,7 +106,7 @@ function mapStorageError(err: unknown, def: ResourceDef, name: string): unknown 
   return err;
 }
 
-async function checkNamespace(ctx: ApiContext, def: ResourceDef, namespace: string): Promise<void> {
+async function checkNamespace(ctx: ApiContext, def: ResourceDef, namespace: string, name: string): Promise<void> {
   if (!def.namespaced) return;
   const nsDef = ctx.registry.lookup('', 'v1', 'namespaces');
   if (!nsDef) return;
@@ -96,9 +121,10 @@ async function checkNamespace(ctx: ApiContext, def: ResourceDef, namespace: stri
     ns = ctx.codec.decode(kv);
   }
   if (ns.metadata?.deletionTimestamp || ns.status?.phase === 'Terminating') {
-    throw new StatusError(403, 'Forbidden', `unable to create new content in namespace ${namespace} because it is being terminated`, {
-      name: namespace,
-      kind: 'namespaces',
+    throw new StatusError(403, 'Forbidden', `${qualifiedResource(def.group, def.plural)} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`, {
+      name,
+      group: def.group || undefined,
+      kind: def.plural,
       causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
     });
   }
@@ -108,8 +134,9 @@ async function checkNamespace(ctx: ApiContext, def: ResourceDef, namespace: stri
 
 export async function createObject(ctx: ApiContext, scope: RequestScope, obj: KObject): Promise<KObject> {
   const { def } = scope;
-  checkTypeMeta(def, obj);
+  checkTypeMeta(def, obj, ctx.registry);
   const meta = (obj.metadata ??= {});
+  dropEmptyMeta(meta);
   if (def.namespaced) {
     if (meta.namespace && scope.namespace && meta.namespace !== scope.namespace) {
       throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
@@ -128,7 +155,7 @@ export async function createObject(ctx: ApiContext, scope: RequestScope, obj: KO
   else delete meta.generation;
   // upstream order: defaulting (at decode), mutating admission, strategy, validation
   if (def.defaults) def.defaults(obj);
-  if (def.namespaced) await checkNamespace(ctx, def, meta.namespace);
+  if (def.namespaced) await checkNamespace(ctx, def, meta.namespace, meta.name ?? '');
   for (const a of ctx.admission) await a.admit?.('CREATE', obj, undefined, scope);
   if (def.prepareForCreate) def.prepareForCreate(obj);
   runValidation(def, obj, undefined, scope);
@@ -186,14 +213,15 @@ export async function updateObject(
       throw notFound(def.group, def.plural, scope.name);
     }
     const obj = await mutate(current ? structuredClone(current) : undefined);
-    checkTypeMeta(def, obj);
+    checkTypeMeta(def, obj, ctx.registry);
     const meta = (obj.metadata ??= {});
+    dropEmptyMeta(meta);
     if (meta.name !== undefined && meta.name !== scope.name) {
       throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${scope.name})`);
     }
     meta.name = scope.name;
     if (def.namespaced) {
-      if (meta.namespace && meta.namespace !== scope.namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      if (meta.namespace && meta.namespace !== scope.namespace) throw badRequest(`the namespace of the object (${meta.namespace}) does not match the namespace on the request (${scope.namespace})`);
       meta.namespace = scope.namespace;
     } else delete meta.namespace;
 
@@ -302,8 +330,8 @@ export function parseDeleteOptions(body: KObject | undefined, query: URLSearchPa
   const p = query.get('propagationPolicy') ?? src.propagationPolicy;
   if (p !== undefined && p !== null && p !== '') {
     if (p !== 'Orphan' && p !== 'Background' && p !== 'Foreground') {
-      throw new StatusError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${p}": supported values: "Foreground", "Background", "Orphan"`, {
-        kind: 'DeleteOptions', group: 'meta.k8s.io', causes: [{ reason: 'FieldValueNotSupported', message: `Unsupported value: "${p}": supported values: "Foreground", "Background", "Orphan"`, field: 'propagationPolicy' }],
+      throw new StatusError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${p}": supported values: "Foreground", "Background", "Orphan", "nil"`, {
+        kind: 'DeleteOptions', group: 'meta.k8s.io', causes: [{ reason: 'FieldValueNotSupported', message: `Unsupported value: "${p}": supported values: "Foreground", "Background", "Orphan", "nil"`, field: 'propagationPolicy' }],
       });
     }
     o.propagationPolicy = p;
@@ -316,6 +344,9 @@ export function parseDeleteOptions(body: KObject | undefined, query: URLSearchPa
   if (src.preconditions) o.preconditions = src.preconditions;
   return o;
 }
+
+/** NamespaceLifecycle: these namespaces can never be deleted. */
+const IMMORTAL_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 
 /** Per-resource graceful deletion (pods): the grace period to apply, or 0 for immediate. */
 export type GracefulPolicy = (obj: KObject, requested: number | undefined) => number;
@@ -345,6 +376,9 @@ export async function deleteObject(ctx: ApiContext, scope: RequestScope, opts: D
     }
     if (pre?.resourceVersion && pre.resourceVersion !== meta.resourceVersion) {
       throw conflict(def.group, def.plural, scope.name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion}`);
+    }
+    if (def.group === '' && def.plural === 'namespaces' && IMMORTAL_NAMESPACES.has(scope.name)) {
+      throw new StatusError(403, 'Forbidden', `namespaces "${scope.name}" is forbidden: this namespace may not be deleted`, { name: scope.name, kind: 'namespaces' });
     }
     for (const a of ctx.admission) await a.admit?.('DELETE', undefined, obj, scope);
 

@@ -3,7 +3,7 @@
 // selector), strategies, status subresource and Table columns.
 
 import { fieldErr, type FieldError } from '../../../apimachinery/errors.js';
-import { validateImmutableField, validateLabelSelector, validateNonnegativeField } from '../../../apimachinery/validation.js';
+import { validateImmutableSelector, validateImmutableField, validateLabelSelector, validateNonnegativeField } from '../../../apimachinery/validation.js';
 import {
   ageCol, ageOf, col, containersCol, defaultPodTemplate, ensureObj, formatLabels, formatSelector, imagesCol, intOrPercentValue,
   isNotMoreThan100Percent, isObj, keepOldStatus, statusOnlyUpdate, nameCol, num, resetStatus, selectorIsEmpty, templateCells,
@@ -110,7 +110,7 @@ export const daemonSetDef: ResourceDef = {
   },
   validateUpdate(obj, old, ctx) {
     if (ctx.subresource === 'status') return validateCollisionCountUpdate(obj, old);
-    return validateImmutableField(obj.spec?.selector, old.spec?.selector, 'spec.selector');
+    return validateImmutableSelector(obj.spec?.selector, old.spec?.selector, 'spec.selector');
   },
   table: {
     columns: [

@@ -3,7 +3,7 @@
 // selector), the create/update/status strategies, scale subresource and Table columns.
 
 import { fieldErr, type FieldError } from '../../../apimachinery/errors.js';
-import { validateImmutableField, validateLabelSelector, validateNonnegativeField } from '../../../apimachinery/validation.js';
+import { validateImmutableSelector, validateImmutableField, validateLabelSelector, validateNonnegativeField } from '../../../apimachinery/validation.js';
 import { labelSelectorToString } from '../../../apimachinery/labels.js';
 import {
   ageCol, ageOf, clone, col, containersCol, defaultPodTemplate, ensureObj, imagesCol, intOrPercentValue, isNotMoreThan100Percent, isObj,
@@ -146,7 +146,7 @@ export const deploymentDef: ResourceDef = {
   },
   validateUpdate(obj, old, ctx) {
     if (ctx.subresource === 'status') return validateCollisionCountUpdate(obj, old);
-    return validateImmutableField(clone(obj.spec?.selector), clone(old.spec?.selector), 'spec.selector');
+    return validateImmutableSelector(obj.spec?.selector, old.spec?.selector, 'spec.selector');
   },
   table: {
     columns: [

@@ -3,7 +3,7 @@
 // field selector and Table columns.
 
 import { fieldErr, type FieldError } from '../../../apimachinery/errors.js';
-import { validateImmutableField, validateLabelSelector, validateNonnegativeField } from '../../../apimachinery/validation.js';
+import { validateImmutableSelector, validateImmutableField, validateLabelSelector, validateNonnegativeField } from '../../../apimachinery/validation.js';
 import {
   ageCol, ageOf, col, containersCol, defaultPodTemplate, ensureObj, formatSelector, imagesCol, isObj, keepOldStatus, statusOnlyUpdate,
   nameCol, num, resetStatus, selectorIsEmpty, selectorString, templateCells, validateReplicatedTemplate,
@@ -81,7 +81,7 @@ export const replicaSetDef: ResourceDef = {
   },
   validateUpdate(obj, old, ctx) {
     if (ctx.subresource === 'status') return [];
-    return validateImmutableField(obj.spec?.selector, old.spec?.selector, 'spec.selector');
+    return validateImmutableSelector(obj.spec?.selector, old.spec?.selector, 'spec.selector');
   },
   selectableFields(obj) {
     return { 'status.replicas': String(num(obj.status?.replicas)) };

@@ -6,7 +6,7 @@
 
 import { fieldErr, type FieldError } from '../../../apimachinery/errors.js';
 import { humanDuration } from '../../../apimachinery/duration.js';
-import { isDNS1123Label, validateImmutableField, validateLabelSelector, validateNonnegativeField } from '../../../apimachinery/validation.js';
+import { isDNS1123Label, validateImmutableField, validateLabelSelector, validateNonnegativeField , validateImmutableSelector } from '../../../apimachinery/validation.js';
 import {
   ageCol, ageOf, clone, col, containersCol, defaultPodTemplate, ensureObj, formatSelector, hasTrueCondition, imagesCol, isObj,
   keepOldStatus, statusOnlyUpdate, nameCol, num, resetStatus, selectorMatches, semanticEqual, templateCells, validatePodTemplate,
@@ -206,7 +206,7 @@ function validateJobUpdate(obj: KObject, old: KObject): FieldError[] {
   } else if (!semanticEqual(spec.completions, oldSpec.completions) && isSet(spec.completions) && spec.completions !== spec.parallelism) {
     errs.push(fieldErr.invalid('spec.completions', spec.completions, 'can only be modified in tandem with spec.parallelism'));
   }
-  errs.push(...validateImmutableField(spec.selector, oldSpec.selector, 'spec.selector'));
+  errs.push(...validateImmutableSelector(spec.selector, oldSpec.selector, 'spec.selector'));
   // template: immutable, except scheduling directives of a suspended job that never started
   let oldTemplate = oldSpec.template;
   const template = spec.template;

@@ -30,7 +30,7 @@ function validate(cm: KObject): FieldError[] {
     if (k in data) errs.push(fieldErr.invalid(keyPath('binaryData', k), k, 'duplicate of key present in data'));
     total += decodedLength(binary[k]);
   }
-  if (total > maxDataSize) errs.push(fieldErr.tooLong('', '', maxDataSize));
+  if (total > maxDataSize) errs.push(fieldErr.tooLong('[]', '', maxDataSize));
   return errs;
 }
 

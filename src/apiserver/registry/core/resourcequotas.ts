@@ -63,11 +63,11 @@ function sortResourceNames(names: string[]): string[] {
 }
 
 function quotaCells(rq: KObject, now: number): unknown[] {
-  const hardSpec = obj(obj(rq.spec).hard);
+  // as upstream's printer: the rows come from status.hard (empty until the quota controller syncs)
   const status = obj(rq.status);
   const request: string[] = [];
   const limit: string[] = [];
-  for (const r of sortResourceNames(Object.keys(hardSpec))) {
+  for (const r of sortResourceNames(Object.keys(obj(status.hard)))) {
     const used = quantityString(obj(status.used)[r]);
     const hard = quantityString(obj(status.hard)[r]);
     const pieces = r.split('.');
