@@ -3,10 +3,12 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 /** The repo root (works from dist/test/e2e and from test/e2e under tsx). */
@@ -105,4 +107,283 @@ export async function kc(kubeconfig: string, args: string[], input?: string): Pr
 
 export function kubectlAvailable(): boolean {
   return spawnSync(KUBECTL, ['version', '--client'], { stdio: 'ignore' }).status === 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw HTTP/2 clients with the admin client certificate (for tests and benchmarks that need
+// exact status codes, streaming watches or many concurrent requests).
+
+export interface Creds {
+  /** https://host:port */
+  server: string;
+  ca: Buffer;
+  cert: Buffer;
+  key: Buffer;
+}
+
+/** The current context's server and client certificate from a kubeconfig (admin.kubeconfig). */
+export function loadCreds(kubeconfig: string): Creds {
+  const cfg = YAML.parse(readFileSync(kubeconfig, 'utf8'));
+  const ctxName = cfg['current-context'];
+  const ctx = (cfg.contexts ?? []).find((c: any) => c.name === ctxName)?.context ?? cfg.contexts?.[0]?.context;
+  const cluster = (cfg.clusters ?? []).find((c: any) => c.name === ctx?.cluster)?.cluster ?? cfg.clusters?.[0]?.cluster;
+  const user = (cfg.users ?? []).find((u: any) => u.name === ctx?.user)?.user ?? cfg.users?.[0]?.user;
+  const b64 = (v: string | undefined, what: string): Buffer => {
+    if (!v) throw new Error(`kubeconfig ${kubeconfig} has no ${what}`);
+    return Buffer.from(v, 'base64');
+  };
+  return {
+    server: cluster.server,
+    ca: b64(cluster['certificate-authority-data'], 'certificate-authority-data'),
+    cert: b64(user['client-certificate-data'], 'client-certificate-data'),
+    key: b64(user['client-key-data'], 'client-key-data'),
+  };
+}
+
+export interface H2Response {
+  status: number;
+  headers: http2.IncomingHttpHeaders;
+  body: string;
+  /** body parsed as JSON (throws when it is not) */
+  json(): any;
+}
+
+export interface H2WatchEvent {
+  type: string;
+  object: any;
+}
+
+/** A streaming request (watch): lines parsed as JSON events as they arrive. */
+export interface H2Stream {
+  /** resolves with the response status and headers */
+  response: Promise<{ status: number; headers: http2.IncomingHttpHeaders }>;
+  /** events received so far (also delivered to onEvent) */
+  events: H2WatchEvent[];
+  /** resolves when the server ends the stream (or it errors / is closed) */
+  ended: Promise<void>;
+  /** wait for the next event not yet consumed by next(); rejects after timeoutMs */
+  next(timeoutMs?: number): Promise<H2WatchEvent>;
+  /** wait until pred matches some event (scanning from the first one); rejects after timeoutMs */
+  waitFor(pred: (e: H2WatchEvent) => boolean, timeoutMs?: number): Promise<H2WatchEvent>;
+  /** non-JSON text received (e.g. a Status body of a non-200 answer) */
+  text(): string;
+  close(): void;
+}
+
+/**
+ * A pool of HTTP/2 sessions to one server authenticated with a client certificate.
+ * Requests are spread round-robin over the sessions.
+ */
+export class H2Client {
+  private sessions: http2.ClientHttp2Session[] = [];
+  private rr = 0;
+  private closed = false;
+
+  constructor(
+    readonly creds: Creds,
+    readonly size = 1,
+  ) {}
+
+  static fromKubeconfig(kubeconfig: string, size = 1): H2Client {
+    return new H2Client(loadCreds(kubeconfig), size);
+  }
+
+  private connect(): http2.ClientHttp2Session {
+    const s = http2.connect(this.creds.server, {
+      ca: this.creds.ca,
+      cert: this.creds.cert,
+      key: this.creds.key,
+      settings: { enablePush: false, initialWindowSize: 8 * 1024 * 1024 },
+    });
+    s.on('error', () => {});
+    s.on('connect', () => s.setLocalWindowSize(32 * 1024 * 1024));
+    return s;
+  }
+
+  /** The session for slot i (reconnecting when it was closed). */
+  session(i?: number): http2.ClientHttp2Session {
+    if (this.closed) throw new Error('H2Client is closed');
+    const idx = i ?? this.rr++ % this.size;
+    const cur = this.sessions[idx];
+    if (cur && !cur.closed && !cur.destroyed) return cur;
+    const s = this.connect();
+    this.sessions[idx] = s;
+    return s;
+  }
+
+  /** Wait until every session of the pool is connected. */
+  async ready(): Promise<void> {
+    await Promise.all(
+      Array.from({ length: this.size }, (_, i) => {
+        const s = this.session(i);
+        if (!s.connecting) return undefined;
+        return new Promise<void>((res, rej) => {
+          s.once('connect', () => res());
+          s.once('error', rej);
+        });
+      }),
+    );
+  }
+
+  request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, sessionIdx?: number): Promise<H2Response> {
+    return new Promise((resolveReq, reject) => {
+      let payload: Buffer | undefined;
+      const h: http2.OutgoingHttpHeaders = { ':method': method, ':path': path, accept: 'application/json', ...headers };
+      if (body !== undefined) {
+        payload = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+        h['content-type'] ??= 'application/json';
+        h['content-length'] = payload.length;
+      }
+      let req: http2.ClientHttp2Stream;
+      try {
+        req = this.session(sessionIdx).request(h, { endStream: payload === undefined });
+      } catch (e) {
+        reject(e);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let status = 0;
+      let resHeaders: http2.IncomingHttpHeaders = {};
+      req.on('response', (hs) => {
+        status = Number(hs[':status']);
+        resHeaders = hs;
+      });
+      let finished = false;
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('close', () => {
+        if (!finished) reject(new Error(`${method} ${path}: stream closed before the response ended (rst code ${req.rstCode})`));
+      });
+      req.on('end', () => {
+        finished = true;
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolveReq({
+          status,
+          headers: resHeaders,
+          body: text,
+          json() {
+            return JSON.parse(text);
+          },
+        });
+      });
+      req.on('error', reject);
+      if (payload !== undefined) req.end(payload);
+    });
+  }
+
+  get(path: string, headers?: Record<string, string>): Promise<H2Response> {
+    return this.request('GET', path, undefined, headers);
+  }
+
+  /** Open a streaming GET (a watch); events are the JSON lines of the body. */
+  stream(path: string, opts: { sessionIdx?: number; onEvent?: (e: H2WatchEvent) => void; headers?: Record<string, string> } = {}): H2Stream {
+    const req = this.session(opts.sessionIdx).request({ ':method': 'GET', ':path': path, accept: 'application/json', ...opts.headers });
+    const events: H2WatchEvent[] = [];
+    let consumed = 0;
+    let buf = '';
+    let raw = '';
+    let done = false;
+    const waiters: (() => void)[] = [];
+    const wake = () => {
+      for (const w of waiters.splice(0)) w();
+    };
+    const response = new Promise<{ status: number; headers: http2.IncomingHttpHeaders }>((res, rej) => {
+      req.once('response', (hs) => res({ status: Number(hs[':status']), headers: hs }));
+      req.once('error', rej);
+      req.once('close', () => rej(new Error('stream closed before a response')));
+    });
+    response.catch(() => {});
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => {
+      buf += chunk;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (!line) continue;
+        let ev: H2WatchEvent;
+        try {
+          ev = JSON.parse(line);
+        } catch {
+          raw += line + '\n';
+          continue;
+        }
+        events.push(ev);
+        opts.onEvent?.(ev);
+      }
+      wake();
+    });
+    const ended = new Promise<void>((res) => {
+      const fin = () => {
+        if (buf.trim()) {
+          try {
+            const ev = JSON.parse(buf.trim());
+            if (ev && typeof ev === 'object' && 'type' in ev) {
+              events.push(ev);
+              opts.onEvent?.(ev);
+            } else raw += buf;
+          } catch {
+            raw += buf;
+          }
+          buf = '';
+        }
+        done = true;
+        wake();
+        res();
+      };
+      req.once('end', fin);
+      req.once('close', fin);
+      req.once('error', fin);
+    });
+    const waitUntil = async (check: () => H2WatchEvent | undefined, timeoutMs: number, what: string): Promise<H2WatchEvent> => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const hit = check();
+        if (hit) return hit;
+        if (done) throw new Error(`watch ${path} ended while waiting for ${what}; events: ${JSON.stringify(events.map((e) => e.type))} text: ${raw.slice(0, 500)}`);
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`timed out waiting for ${what} on watch ${path}; events so far: ${JSON.stringify(events.map((e) => [e.type, e.object?.metadata?.name]))}`);
+        await new Promise<void>((res) => {
+          const t = setTimeout(res, left);
+          waiters.push(() => {
+            clearTimeout(t);
+            res();
+          });
+        });
+      }
+    };
+    return {
+      response,
+      events,
+      ended,
+      next: (timeoutMs = 5000) => waitUntil(() => (consumed < events.length ? events[consumed++] : undefined), timeoutMs, 'the next event'),
+      waitFor: (pred, timeoutMs = 5000) => waitUntil(() => events.find(pred), timeoutMs, 'a matching event'),
+      text: () => raw + buf,
+      close: () => {
+        if (!req.closed) req.close(http2.constants.NGHTTP2_CANCEL);
+      },
+    };
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const s of this.sessions) if (s && !s.destroyed) s.close();
+    this.sessions = [];
+  }
+
+  /** Destroy the sessions at once (open streams are reset). */
+  destroy(): void {
+    this.closed = true;
+    for (const s of this.sessions) if (s && !s.destroyed) s.destroy();
+    this.sessions = [];
+  }
+}
+
+/** VmRSS of a process in MB (Linux /proc), or NaN. */
+export function rssMB(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
 }
