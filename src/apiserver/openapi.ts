@@ -144,3 +144,22 @@ export class OpenAPI {
     return v;
   }
 }
+
+/**
+ * /openapi/v2: the swagger 2.0 document. Object schemas are not published yet (they come with
+ * the full OpenAPI work), so the document names the API and has no definitions; kubectl's
+ * client-side validation (used for kind: List files) then has nothing to reject. kubectl asks
+ * for the gnostic protobuf form, which is encoded here by hand (two string fields).
+ */
+export function openAPIV2(accept: string): { body: Buffer | string; contentType: string } {
+  if (accept.includes('application/com.github.proto-openapi.spec.v2')) {
+    const str = (field: number, v: string) => {
+      const b = Buffer.from(v);
+      return Buffer.concat([Buffer.from([(field << 3) | 2, b.length]), b]);
+    };
+    const info = Buffer.concat([str(1, 'Kubernetes'), str(2, 'v1.32.0')]);
+    const body = Buffer.concat([str(1, '2.0'), Buffer.from([(2 << 3) | 2, info.length]), info]);
+    return { body, contentType: 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf' };
+  }
+  return { body: JSON.stringify({ swagger: '2.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths: {}, definitions: {} }), contentType: 'application/json' };
+}

@@ -31,7 +31,7 @@ import { NodePortAllocator } from './allocator/portallocator.js';
 import { serviceHooks } from './services.js';
 import { bootstrapObjects } from './bootstrap.js';
 import { Metrics } from './metrics.js';
-import { OpenAPI } from './openapi.js';
+import { OpenAPI, openAPIV2 } from './openapi.js';
 import { priorityPlugin } from './admission/priority.js';
 import { defaultTolerationSecondsPlugin } from './admission/defaulttolerationseconds.js';
 
@@ -301,6 +301,10 @@ export class APIServer implements APIServerHandle {
       }
     }
     if (p === '/openapi/v3') return writeRaw(res, 200, this.openapi.index());
+    if (p === '/openapi/v2') {
+      const doc = openAPIV2(String(req.headers.accept ?? ''));
+      return writeRaw(res, 200, doc.body, doc.contentType);
+    }
     if (p.startsWith('/openapi/v3/')) {
       const doc = this.openapi.document(p.slice('/openapi/v3/'.length));
       if (doc) return writeRaw(res, 200, doc, 'application/json', { etag: `"${doc.length}"`, 'cache-control': 'public, immutable' });
