@@ -196,6 +196,25 @@ export function writeRaw(res: Res, code: number, body: string | Buffer, contentT
   };
   const audit = (res as any).__auditID as string | undefined;
   if (audit) headers['audit-id'] = audit;
+  const rec = (res as any).__audit;
+  if (rec) {
+    let obj: unknown;
+    if (rec.level === 'RequestResponse' && contentType.startsWith('application/json')) {
+      try {
+        obj = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
+      } catch {
+        obj = undefined;
+      }
+    } else if (code >= 400 && contentType === 'application/json') {
+      try {
+        obj = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
+      } catch {
+        obj = undefined;
+      }
+    }
+    rec.setResponse(code, obj);
+    (res as any).__auditResponded = true;
+  }
   res.writeHead(code, headers);
   res.end(body);
 }

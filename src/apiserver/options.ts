@@ -36,6 +36,7 @@ export const apiserverFlags: FlagDef[] = [
   { name: 'audit-log-maxbackup', type: 'int', default: 0, help: 'The maximum number of old audit log files to retain.' },
   { name: 'audit-log-maxsize', type: 'int', default: 0, help: 'The maximum size in megabytes of the audit log file before it gets rotated.' },
   { name: 'audit-policy-file', type: 'string', default: '', help: 'Path to the file that defines the audit policy configuration.' },
+  { name: 'audit-log-format', type: 'string', default: 'json', help: 'Format of saved audits. "legacy" indicates 1-line text format for each event. "json" indicates structured json format.' },
   { name: 'service-account-key-file', type: 'stringSlice', default: [], help: 'File containing PEM-encoded x509 RSA or ECDSA private or public keys, used to verify ServiceAccount tokens.' },
   { name: 'service-account-signing-key-file', type: 'string', default: '', help: 'Path to the file that contains the current private key of the service account token issuer.' },
   { name: 'service-account-issuer', type: 'stringSlice', default: [], help: 'Identifier of the service account token issuer.' },
@@ -61,7 +62,7 @@ export const apiserverFlags: FlagDef[] = [
 
 /** Flags accepted but not yet acted on, when set to a non-default value. */
 export const NOT_YET_ENFORCED = new Set([
-  'enable-admission-plugins', 'disable-admission-plugins', 'encryption-provider-config', 'audit-log-path', 'audit-policy-file',
+  'enable-admission-plugins', 'disable-admission-plugins',
   'kubelet-certificate-authority', 'kubelet-client-certificate', 'kubelet-client-key', 'token-auth-file',
   'enable-bootstrap-token-auth', 'requestheader-client-ca-file', 'proxy-client-cert-file', 'proxy-client-key-file',
 ]);
@@ -86,6 +87,9 @@ export interface APIServerOptions {
   serviceAccountKeyFiles: string[];
   serviceAccountSigningKeyFile: string;
   serviceAccountIssuers: string[];
+  /** --encryption-provider-config */
+  encryptionProviderConfig?: string;
+  audit?: { policyFile: string; logPath: string; maxAgeDays: number; maxBackups: number; maxSizeMB: number; format: 'json' | 'legacy' };
 }
 
 export function optionsFromFlags(v: FlagValues): APIServerOptions {
@@ -115,5 +119,14 @@ export function optionsFromFlags(v: FlagValues): APIServerOptions {
     serviceAccountKeyFiles: v['service-account-key-file'] as string[],
     serviceAccountSigningKeyFile: v['service-account-signing-key-file'] as string,
     serviceAccountIssuers: v['service-account-issuer'] as string[],
+    encryptionProviderConfig: (v['encryption-provider-config'] as string) || undefined,
+    audit: {
+      policyFile: v['audit-policy-file'] as string,
+      logPath: v['audit-log-path'] as string,
+      maxAgeDays: v['audit-log-maxage'] as number,
+      maxBackups: v['audit-log-maxbackup'] as number,
+      maxSizeMB: v['audit-log-maxsize'] as number,
+      format: (v['audit-log-format'] as string) === 'legacy' ? 'legacy' : 'json',
+    },
   };
 }

@@ -32,6 +32,10 @@ import { serviceHooks } from './services.js';
 import { bootstrapObjects } from './bootstrap.js';
 import { Metrics } from './metrics.js';
 import { OpenAPI, openAPIV2 } from './openapi.js';
+import { Auditor } from './audit/auditor.js';
+import { loadEncryptionConfig, resourceOfKeyFromDefs } from './encryption/index.js';
+import type { AuditRecord } from './audit/auditor.js';
+import { randomUUID } from 'node:crypto';
 import { priorityPlugin } from './admission/priority.js';
 import { defaultTolerationSecondsPlugin } from './admission/defaulttolerationseconds.js';
 
@@ -60,6 +64,7 @@ export class APIServer implements APIServerHandle {
   private identities = new WeakMap<object, UserInfo | null>();
   private sockets = new Set<TLSSocket>();
   readonly metrics = new Metrics();
+  private auditor?: Auditor;
 
   private constructor(readonly opts: APIServerOptions, readonly ctx: ApiContext, private readonly ownsStore: boolean) {
     this.discovery = new Discovery(ctx.registry);
@@ -81,6 +86,11 @@ export class APIServer implements APIServerHandle {
     }
     const registry = new Registry([...coreResources, ...groupResources] as ResourceDef[]);
     const codec = new Codec();
+    if (opts.encryptionProviderConfig) {
+      const t = await loadEncryptionConfig(opts.encryptionProviderConfig, opts.etcdPrefix, resourceOfKeyFromDefs(registry.all(), opts.etcdPrefix));
+      codec.setTransformer(t);
+      log.info('encryption at rest configured', { config: opts.encryptionProviderConfig });
+    }
     const caches = new CacheManager(store, `${opts.etcdPrefix}/`, codec);
     const ctx: ApiContext = {
       store,
@@ -110,6 +120,16 @@ export class APIServer implements APIServerHandle {
     ctx.admission.push(priorityPlugin(ctx), defaultTolerationSecondsPlugin());
 
     const srv = new APIServer(opts, ctx, !deps.store);
+    if (opts.audit && (opts.audit.policyFile || opts.audit.logPath)) {
+      srv.auditor = new Auditor({
+        policyFile: opts.audit.policyFile || undefined,
+        logPath: opts.audit.logPath || undefined,
+        maxAgeDays: opts.audit.maxAgeDays,
+        maxBackups: opts.audit.maxBackups,
+        maxSizeMB: opts.audit.maxSizeMB,
+        format: opts.audit.format,
+      });
+    }
     await caches.start();
     await srv.listen();
     await bootstrapObjects(ctx, { advertiseAddress: srv.advertiseAddress(), securePort: srv.port, serviceIP: ips.firstIP() });
@@ -241,15 +261,29 @@ export class APIServer implements APIServerHandle {
     const query = new URLSearchParams(qi >= 0 ? rawUrl.slice(qi + 1) : '');
     let info: RequestInfo | undefined;
     let code = 200;
+    res.once('close', () => {
+      const rec = (res as any).__audit as AuditRecord | undefined;
+      if (rec) {
+        if (!(res as any).__auditResponded) rec.setResponse(res.statusCode);
+        rec.end();
+      }
+    });
     res.once('finish', () => {
       code = res.statusCode;
       this.metrics.observe(info, req.method ?? '', code, Number(process.hrtime.bigint() - start) / 1e9);
       const v = log.v(3);
       if (v.enabled) v.info('HTTP', { verb: req.method, URI: rawUrl, latency: `${Number(process.hrtime.bigint() - start) / 1e6}ms`, resp: code, userAgent: req.headers['user-agent'] });
     });
+    const auditID = String(req.headers['audit-id'] ?? '') || randomUUID();
+    (res as any).__auditID = auditID;
+    let record: AuditRecord | undefined;
     try {
       const user = this.authenticate(req)!;
       info = parseRequestInfo(req.method ?? 'GET', path, query);
+      if (this.auditor?.enabled) {
+        record = this.beginAudit(auditID, rawUrl, path, info, user, req);
+        (res as any).__audit = record;
+      }
       this.authorize(user, info, path);
       if (info.isResourceRequest) {
         const def = this.ctx.registry.lookup(info.apiGroup, info.apiVersion, info.resource);
@@ -266,6 +300,24 @@ export class APIServer implements APIServerHandle {
       log.error('internal error', { path: rawUrl, err: String((err as Error)?.stack ?? err) });
       writeStatusError(res, internalError(String((err as Error)?.message ?? err)));
     }
+  }
+
+  private beginAudit(auditID: string, rawUrl: string, path: string, info: RequestInfo, user: UserInfo, req: Req): AuditRecord | undefined {
+    const sock = req.socket as unknown as TLSSocket;
+    return this.auditor!.begin({
+      auditID,
+      verb: info.isResourceRequest ? info.verb : (req.method ?? 'GET').toLowerCase(),
+      requestURI: rawUrl,
+      path,
+      user: { username: user.username, uid: user.uid, groups: user.groups, extra: user.extra },
+      sourceIPs: [sock.remoteAddress ?? ''].filter(Boolean),
+      userAgent: String(req.headers['user-agent'] ?? '') || undefined,
+      objectRef: info.isResourceRequest
+        ? { resource: info.resource, namespace: info.namespace || undefined, name: info.name || undefined, apiGroup: info.apiGroup || undefined, apiVersion: info.apiVersion, subresource: info.subresource || undefined }
+        : undefined,
+      requestReceivedTimestamp: new Date(),
+      longRunning: info.verb === 'watch' || ['log', 'exec', 'attach', 'portforward', 'proxy'].includes(info.subresource),
+    });
   }
 
   private async serveNonResource(path: string, query: URLSearchParams, info: RequestInfo, req: Req, res: Res): Promise<void> {
@@ -357,6 +409,7 @@ export class APIServer implements APIServerHandle {
       for (const s of this.sockets) s.destroy();
     });
     if (this.ownsStore) await this.ctx.store.close();
+    await this.auditor?.close();
   }
 }
 

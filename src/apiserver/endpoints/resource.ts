@@ -78,6 +78,7 @@ async function decodeBody(def: ResourceDef, query: URLSearchParams, req: Req, re
     duplicates = parseJSONWithDuplicates(raw.toString('utf8')).duplicates;
   }
   for (const w of checkFields(obj, gvString(def), def.kind, mode, duplicates)) addWarning(res, w);
+  (res as any).__audit?.setRequestObject(obj);
   return obj;
 }
 

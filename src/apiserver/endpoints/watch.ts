@@ -86,7 +86,13 @@ export async function handleWatch(ctx: ApiContext, def: ResourceDef, namespace: 
   };
 
   const contentType = neg.kind === 'protobuf' ? PROTOBUF_WATCH_CONTENT_TYPE : neg.kind === 'yaml' ? 'application/json' : neg.contentType;
-  res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-cache, private' });
+  const rec = (res as any).__audit;
+  if (rec) {
+    rec.setResponse(200);
+    (res as any).__auditResponded = true;
+  }
+  const auditID = (res as any).__auditID as string | undefined;
+  res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-cache, private', ...(auditID ? { 'audit-id': auditID } : {}) });
   let closed = false;
   let stop = () => {};
   const timers: NodeJS.Timeout[] = [];
