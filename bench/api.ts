@@ -313,8 +313,8 @@ export async function run(): Promise<Row[]> {
     for (let k = 0; k < 5; k++) {
       const t = performance.now();
       const res = await c.get(`/api/v1/namespaces/${listNs}/pods`);
+      plain.push(performance.now() - t); // until the whole body is received (parsing excluded)
       const items = res.status === 200 ? res.json().items.length : -1;
-      plain.push(performance.now() - t);
       bytes = res.body.length;
       if (items !== LIST_N) throw new Error(`list returned ${items} items (status ${res.status}), expected ${LIST_N}`);
     }
@@ -369,9 +369,10 @@ export async function run(): Promise<Row[]> {
     log(`restart: ${st.ms.toFixed(0)} ms`);
     c = H2Client.fromKubeconfig(srv.kubeconfig);
     const t = performance.now();
-    const first = await c.get(`/api/v1/namespaces/${listNs}/pods?limit=1`);
-    if (first.status !== 200) throw new Error(`first pod list after restart: ${first.status}`);
-    rows.push({ name: 'first pod list after restart (watch cache load)', value: performance.now() - t, unit: 'ms' });
+    const first = await c.get(`/api/v1/namespaces/${listNs}/pods`);
+    const firstMs = performance.now() - t;
+    if (first.status !== 200 || first.json().items.length !== LIST_N) throw new Error(`first pod list after restart: ${first.status}`);
+    rows.push({ name: `first list of ${LIST_N} pods after restart (cache load)`, value: firstMs, unit: 'ms' });
     rows.push({ name: `server RSS after restart with ${total} pods`, value: rssMB(srv.proc.pid!), unit: 'MB' });
     return rows;
   } finally {
