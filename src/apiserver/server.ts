@@ -19,6 +19,7 @@ import type { ResourceDef } from './registry/types.js';
 import { Codec } from './storage/codec.js';
 import { CacheManager } from './storage/watchcache.js';
 import type { ApiContext, UserInfo } from './endpoints/context.js';
+import { cacheFor } from './endpoints/context.js';
 import { serveResource } from './endpoints/resource.js';
 import { parseRequestInfo } from './requestinfo.js';
 import type { RequestInfo } from './requestinfo.js';
@@ -135,8 +136,27 @@ export class APIServer implements APIServerHandle {
     await bootstrapObjects(ctx, { advertiseAddress: srv.advertiseAddress(), securePort: srv.port, serviceIP: ips.firstIP() });
     srv.startCompaction();
     srv.ready = true;
+    srv.warmCaches();
     log.info('kube-apiserver is ready', { address: srv.url, storage: store.backend, startupMs: Date.now() - t0 });
     return srv;
+  }
+
+  /**
+   * Load every resource's watch cache in the background (upstream starts them all at boot), so
+   * each cache's event window starts near startup and not at its first use.
+   */
+  private warmCaches(): void {
+    const defs = this.ctx.registry.all().filter((d) => !d.fromStorage);
+    void (async () => {
+      for (const def of defs) {
+        try {
+          await cacheFor(this.ctx, def);
+        } catch (err) {
+          log.warning('failed to initialize watch cache', { resource: def.plural, err: String(err) });
+        }
+      }
+      log.v(2).info('watch caches initialized', { resources: defs.length });
+    })();
   }
 
   advertiseAddress(): string {

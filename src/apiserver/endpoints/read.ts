@@ -9,6 +9,7 @@ import { cacheFor, indexObject, objectKey, ownerDef, predicateFrom, resourcePref
 import type { Negotiated, Req, Res } from '../http.js';
 import { writeJSON, writeRaw } from '../http.js';
 import { parseIncludeObject, partialObject, toTable } from '../table.js';
+import { withResourceVersion } from '../storage/codec.js';
 
 export function gvString(def: ResourceDef): string {
   return def.group ? `${def.group}/${def.version}` : def.version;
@@ -128,12 +129,19 @@ async function listFromStore(ctx: ApiContext, def: ResourceDef, namespace: strin
         const kv = res.items[i];
         if (raws.length >= limit) break;
         lastKey = kv.key;
-        const obj = ctx.codec.decode(kv);
+        const text = ctx.codec.decodeText(kv);
         if (!pred.empty) {
-          const idx = indexObject(owner, obj);
-          if (!pred.match(idx)) continue;
+          const obj = JSON.parse(text);
+          (obj.metadata ??= {}).resourceVersion = String(kv.modRevision);
+          if (!pred.match(indexObject(owner, obj))) continue;
         }
-        raws.push(JSON.stringify(obj));
+        let raw = withResourceVersion(text, kv.modRevision);
+        if (raw === undefined) {
+          const obj = JSON.parse(text);
+          (obj.metadata ??= {}).resourceVersion = String(kv.modRevision);
+          raw = JSON.stringify(obj);
+        }
+        raws.push(raw);
       }
       if (raws.length >= limit) {
         more = i < res.items.length || res.more;
@@ -206,7 +214,7 @@ export async function listObjects(ctx: ApiContext, def: ResourceDef, namespace: 
   return listFromCache(ctx, def, namespace, pred, undefined);
 }
 
-function invalidListOptions(msg: string): StatusError {
+export function invalidListOptions(msg: string): StatusError {
   return new StatusError(422, 'Invalid', `ListOptions.meta.k8s.io "" is invalid: ${msg}`, { kind: 'ListOptions', group: 'meta.k8s.io', causes: [{ reason: 'FieldValueInvalid', message: msg, field: msg.split(':')[0] }] });
 }
 

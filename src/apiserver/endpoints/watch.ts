@@ -8,7 +8,7 @@ import type { ResourceDef } from '../registry/types.js';
 import type { ApiContext } from './context.js';
 import { cacheFor, predicateFrom } from './context.js';
 import type { Negotiated, Req, Res } from '../http.js';
-import { gvString, parseRV, toServed } from './read.js';
+import { gvString, invalidListOptions, parseRV, toServed } from './read.js';
 import { parseIncludeObject, partialObject, tableDef, tableRow } from '../table.js';
 import type { CacheEntry, WatchEventType } from '../storage/watchcache.js';
 
@@ -34,9 +34,9 @@ export async function handleWatch(ctx: ApiContext, def: ResourceDef, namespace: 
   if (sendInitialParam !== null) {
     sendInitial = sendInitialParam === 'true';
     if (match !== 'NotOlderThan') {
-      throw badRequest('sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless resourceVersionMatch is set to NotOlderThan');
+      throw invalidListOptions('sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless resourceVersionMatch is set to NotOlderThan');
     }
-    if (sendInitial && !bookmarks) throw badRequest('allowWatchBookmarks: Forbidden: allowWatchBookmarks must be set to true when sendInitialEvents is true');
+    if (sendInitial && !bookmarks) throw invalidListOptions('allowWatchBookmarks: Forbidden: allowWatchBookmarks must be set to true when sendInitialEvents is true');
   }
 
   const cache = await cacheFor(ctx, def);
@@ -93,6 +93,8 @@ export async function handleWatch(ctx: ApiContext, def: ResourceDef, namespace: 
   }
   const auditID = (res as any).__auditID as string | undefined;
   res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-cache, private', ...(auditID ? { 'audit-id': auditID } : {}) });
+  // send the 200 now: clients (informers) wait for it before they report the watch started
+  (res as any).flushHeaders?.();
   let closed = false;
   let stop = () => {};
   const timers: NodeJS.Timeout[] = [];

@@ -23,15 +23,19 @@ export class Codec {
     this.transformer = t;
   }
 
+  /**
+   * Stored JSON always starts `{"apiVersion":..,"kind":..,"metadata":{` so readers can splice
+   * the resourceVersion in without re-serialising (see withResourceVersion).
+   */
   encode(obj: KObject, key: string): Buffer {
-    const meta = obj.metadata;
-    const rv = meta?.resourceVersion;
-    if (meta && rv !== undefined) delete meta.resourceVersion;
-    try {
-      return this.transformer.toStorage(Buffer.from(JSON.stringify(obj)), key);
-    } finally {
-      if (meta && rv !== undefined) meta.resourceVersion = rv;
+    const { apiVersion, kind, metadata, ...rest } = obj;
+    let meta = metadata;
+    if (meta && meta.resourceVersion !== undefined) {
+      const { resourceVersion: _rv, ...m } = meta;
+      meta = m;
     }
+    const ordered = { apiVersion, kind, metadata: meta ?? {}, ...rest };
+    return this.transformer.toStorage(Buffer.from(JSON.stringify(ordered)), key);
   }
 
   /** The stored JSON text of a kv (after the transformer). */
@@ -44,4 +48,18 @@ export class Codec {
     (obj.metadata ??= {}).resourceVersion = String(kv.modRevision);
     return obj;
   }
+}
+
+const CANONICAL_HEAD = /^\{"apiVersion":"[^"\\]*","kind":"[^"\\]*","metadata":\{/;
+
+/**
+ * The stored JSON text with metadata.resourceVersion set, spliced in textually when the text
+ * has the canonical head written by Codec.encode (undefined otherwise: parse and re-serialise).
+ */
+export function withResourceVersion(text: string, rv: number): string | undefined {
+  const m = CANONICAL_HEAD.exec(text);
+  if (!m) return undefined;
+  const at = m[0].length;
+  const sep = text[at] === '}' ? '' : ',';
+  return `${text.slice(0, at)}"resourceVersion":"${rv}"${sep}${text.slice(at)}`;
 }

@@ -8,6 +8,7 @@ import type { Store, WatchEvent, Watcher } from '../../storage/types.js';
 import { StorageError } from '../../storage/types.js';
 import { StatusError } from '../../apimachinery/errors.js';
 import type { Codec } from './codec.js';
+import { withResourceVersion } from './codec.js';
 import type { KObject } from '../registry/types.js';
 import { logger } from '../../util/klog.js';
 
@@ -87,7 +88,8 @@ export class ResourceCache {
     const meta = (obj.metadata ??= {});
     meta.resourceVersion = String(rv);
     const { labels, fields } = this.indexer(obj);
-    return { key, namespace: meta.namespace ?? '', name: meta.name ?? '', rv, raw: JSON.stringify(obj), labels, fields };
+    const raw = withResourceVersion(text, rv) ?? JSON.stringify(obj);
+    return { key, namespace: meta.namespace ?? '', name: meta.name ?? '', rv, raw, labels, fields };
   }
 
   /** Load the initial state (from a list at initRev), then apply events buffered meanwhile. */

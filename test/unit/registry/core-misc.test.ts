@@ -26,7 +26,7 @@ test('configmaps: keys, duplicates across data/binaryData, size, immutable, tabl
     'data[k]: Invalid value: "k": duplicate of key present in binaryData',
     'binaryData[k]: Invalid value: "k": duplicate of key present in data',
   ]);
-  assert.deepEqual(create(configmaps, { metadata: meta(), data: { big: 'x'.repeat(1024 * 1024 + 1) } }).errors, [': Too long: may not be more than 1048576 bytes']);
+  assert.deepEqual(create(configmaps, { metadata: meta(), data: { big: 'x'.repeat(1024 * 1024 + 1) } }).errors, ['[]: Too long: may not be more than 1048576 bytes']);
   const old = create(configmaps, { metadata: meta(), data: { a: '1' }, immutable: true }).obj;
   assert.deepEqual(update(configmaps, { ...old, data: { a: '2' } }, old).errors, ['data: Forbidden: field is immutable when `immutable` is set']);
   assert.deepEqual(headers(configmaps), ['NAME', 'DATA', 'AGE']);

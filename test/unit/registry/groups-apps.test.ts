@@ -98,7 +98,7 @@ test('Deployment: selector is immutable, status kept on update, generation on an
   next.spec.template.metadata.labels = { app: 'web', tier: 'x' };
   next.status = { replicas: 9 };
   const { obj, errs } = updated(deploymentDef, next, old);
-  assert.deepEqual(errs, ['spec.selector: Invalid value: {"matchLabels":{"app":"web","tier":"x"}}: field is immutable']);
+  assert.deepEqual(errs, ['spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"web", "tier":"x"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable']);
   assert.deepEqual(obj.status, { replicas: 1 });
 
   const ann = structuredClone(old);
