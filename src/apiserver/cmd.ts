@@ -26,10 +26,6 @@ export async function run(args: string[]): Promise<void> {
   for (const name of parsed.set) {
     if (NOT_YET_ENFORCED.has(name)) log.warning('flag accepted but not enforced by this k8ts version', { flag: `--${name}` });
   }
-  const modes = parsed.values['authorization-mode'] as string[];
-  if (parsed.set.has('authorization-mode') && modes.some((m) => m !== 'AlwaysAllow')) {
-    log.warning('authorization modes are not enforced yet: every authenticated request is allowed', { modes: modes.join(',') });
-  }
   const opts = optionsFromFlags(parsed.values);
   const server = await APIServer.start(opts);
   const stop = async (sig: string) => {

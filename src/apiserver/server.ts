@@ -20,6 +20,11 @@ import { Codec } from './storage/codec.js';
 import { CacheManager } from './storage/watchcache.js';
 import type { ApiContext, UserInfo } from './endpoints/context.js';
 import { cacheFor } from './endpoints/context.js';
+import { setupAuthorization } from './authz/setup.js';
+import { forbiddenError } from './authz/chain.js';
+import type { Authorizer } from './authz/types.js';
+import type { AttributesWithSelectors } from './authz/node.js';
+import { parseFieldSelector } from '../apimachinery/fields.js';
 import { serveResource } from './endpoints/resource.js';
 import { parseRequestInfo } from './requestinfo.js';
 import type { RequestInfo } from './requestinfo.js';
@@ -133,7 +138,12 @@ export class APIServer implements APIServerHandle {
     }
     await caches.start();
     await srv.listen();
+    let resolveAuthz!: () => void;
+    srv.authorizerReady = new Promise((r) => (resolveAuthz = r));
     await bootstrapObjects(ctx, { advertiseAddress: srv.advertiseAddress(), securePort: srv.port, serviceIP: ips.firstIP() });
+    const az = await setupAuthorization(ctx, opts.authorizationModes.length ? opts.authorizationModes : ['AlwaysAllow']);
+    srv.authorizer = az.authorizer;
+    resolveAuthz();
     srv.startCompaction();
     srv.ready = true;
     srv.warmCaches();
@@ -256,16 +266,34 @@ export class APIServer implements APIServerHandle {
     return user;
   }
 
-  private authorize(user: UserInfo, info: RequestInfo, path: string): void {
-    if (user.username !== 'system:anonymous') return;
-    if (PUBLIC_PATHS.has(path) || path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) return;
-    if (info.isResourceRequest) {
-      const res = info.subresource ? `${info.resource}/${info.subresource}` : info.resource;
-      const nsPart = info.namespace ? ` in the namespace "${info.namespace}"` : ' at the cluster scope';
-      const err = forbidden(`${info.resource}${info.name ? ` "${info.name}"` : ''} is forbidden: User "system:anonymous" cannot ${info.verb} resource "${res}" in API group "${info.apiGroup}"${nsPart}`);
-      throw new StatusError(403, 'Forbidden', err.message, { name: info.name || undefined, group: info.apiGroup || undefined, kind: info.resource });
+  /** The --authorization-mode chain; requests wait for it while start-up completes. */
+  private authorizer?: Authorizer;
+  private authorizerReady?: Promise<void>;
+
+  private async authorize(user: UserInfo, info: RequestInfo, path: string, query: URLSearchParams): Promise<void> {
+    if (!this.authorizer) await this.authorizerReady;
+    const attrs: AttributesWithSelectors = {
+      user,
+      verb: info.isResourceRequest ? info.verb : (info.verb || 'get'),
+      isResourceRequest: info.isResourceRequest,
+      path,
+      namespace: info.namespace,
+      apiGroup: info.apiGroup,
+      apiVersion: info.apiVersion,
+      resource: info.resource,
+      subresource: info.subresource,
+      name: info.name,
+    };
+    const fs = query.get('fieldSelector');
+    if (fs && (info.verb === 'list' || info.verb === 'watch')) {
+      try {
+        attrs.fieldSelector = parseFieldSelector(fs).requirements.map((r) => ({ field: r.field, operator: r.operator, value: r.value }));
+      } catch {
+        /* the handler reports a bad selector */
+      }
     }
-    throw forbidden(`forbidden: User "system:anonymous" cannot ${info.verb} path "${path}"`);
+    const r = this.authorizer ? this.authorizer.authorize(attrs) : { decision: 'NoOpinion' as const, reason: 'authorizer not ready' };
+    if (r.decision !== 'Allow') throw forbiddenError(attrs, r.reason);
   }
 
   private async handle(req: Req, res: Res): Promise<void> {
@@ -304,7 +332,7 @@ export class APIServer implements APIServerHandle {
         record = this.beginAudit(auditID, rawUrl, path, info, user, req);
         (res as any).__audit = record;
       }
-      this.authorize(user, info, path);
+      await this.authorize(user, info, path, query);
       if (info.isResourceRequest) {
         const def = this.ctx.registry.lookup(info.apiGroup, info.apiVersion, info.resource);
         if (!def) throw notFoundResource();

@@ -74,7 +74,7 @@ export async function run(args: string[]): Promise<void> {
     serviceNodePortRange: v['service-node-port-range'] as string,
     eventTTLSeconds: Math.round((v['event-ttl'] as number) / 1000),
     anonymousAuth: true,
-    authorizationModes: ['AlwaysAllow'],
+    authorizationModes: ['Node', 'RBAC'],
     serviceAccountKeyFiles: [pki.saPubPath],
     serviceAccountSigningKeyFile: pki.saKeyPath,
     serviceAccountIssuers: ['https://kubernetes.default.svc.cluster.local'],
