@@ -21,6 +21,7 @@ import { CacheManager } from './storage/watchcache.js';
 import type { ApiContext, UserInfo } from './endpoints/context.js';
 import { cacheFor } from './endpoints/context.js';
 import { setupAuthorization } from './authz/setup.js';
+import { reviewDefs, reviewHandlers } from './reviews.js';
 import { forbiddenError } from './authz/chain.js';
 import type { Authorizer } from './authz/types.js';
 import type { AttributesWithSelectors } from './authz/node.js';
@@ -90,7 +91,7 @@ export class APIServer implements APIServerHandle {
         throw new Error('--etcd-servers: the etcd3 storage backend is not available in this build yet; use the embedded store (omit --etcd-servers)');
       }
     }
-    const registry = new Registry([...coreResources, ...groupResources] as ResourceDef[]);
+    const registry = new Registry([...coreResources, ...groupResources, ...reviewDefs] as ResourceDef[]);
     const codec = new Codec();
     if (opts.encryptionProviderConfig) {
       const t = await loadEncryptionConfig(opts.encryptionProviderConfig, opts.etcdPrefix, resourceOfKeyFromDefs(registry.all(), opts.etcdPrefix));
@@ -143,6 +144,7 @@ export class APIServer implements APIServerHandle {
     await bootstrapObjects(ctx, { advertiseAddress: srv.advertiseAddress(), securePort: srv.port, serviceIP: ips.firstIP() });
     const az = await setupAuthorization(ctx, opts.authorizationModes.length ? opts.authorizationModes : ['AlwaysAllow']);
     srv.authorizer = az.authorizer;
+    ctx.virtual = reviewHandlers(az.authorizer, az.rbac);
     resolveAuthz();
     srv.startCompaction();
     srv.ready = true;
@@ -156,7 +158,7 @@ export class APIServer implements APIServerHandle {
    * each cache's event window starts near startup and not at its first use.
    */
   private warmCaches(): void {
-    const defs = this.ctx.registry.all().filter((d) => !d.fromStorage);
+    const defs = this.ctx.registry.all().filter((d) => !d.fromStorage && !d.createOnly);
     void (async () => {
       for (const def of defs) {
         try {
@@ -266,6 +268,45 @@ export class APIServer implements APIServerHandle {
     return user;
   }
 
+  /**
+   * Impersonation (Impersonate-User, -Group, -Uid, -Extra-<key> headers), each asked of the
+   * authorizer as upstream does: verb "impersonate" on users, groups, serviceaccounts, uids and
+   * userextras/<key>.
+   */
+  private async impersonate(real: UserInfo, req: Req): Promise<UserInfo> {
+    if (!this.authorizer) await this.authorizerReady;
+    const h = req.headers;
+    const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : String(v).split(',').map((x) => x.trim()).filter(Boolean));
+    const username = String(h['impersonate-user'] ?? '');
+    if (!username) throw new StatusError(400, 'BadRequest', 'requested [{Group  }] without impersonating a user');
+    const groups = list(h['impersonate-group']);
+    const uid = h['impersonate-uid'] ? String(h['impersonate-uid']) : undefined;
+    const extra: Record<string, string[]> = {};
+    for (const [k, v] of Object.entries(h)) {
+      if (k.startsWith('impersonate-extra-')) extra[decodeURIComponent(k.slice('impersonate-extra-'.length))] = list(v as string | string[]);
+    }
+    const check = (resource: string, name: string, namespace = '', subresource = '') => {
+      const attrs = { user: real, verb: 'impersonate', isResourceRequest: true, path: '', namespace, apiGroup: resource === 'serviceaccounts' ? '' : 'authentication.k8s.io', apiVersion: '', resource, subresource, name };
+      const r = this.authorizer!.authorize(attrs);
+      if (r.decision !== 'Allow') {
+        const qualified = attrs.apiGroup ? `${resource}.${attrs.apiGroup}` : resource;
+        const scope = namespace ? ` in the namespace "${namespace}"` : ' at the cluster scope';
+        throw new StatusError(403, 'Forbidden', `${qualified} "${name}" is forbidden: User "${real.username}" cannot impersonate resource "${resource}" in API group "${attrs.apiGroup}"${scope}`, { name, group: attrs.apiGroup || undefined, kind: resource });
+      }
+    };
+    const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(username);
+    if (sa) check('serviceaccounts', sa[2], sa[1]);
+    else check('users', username);
+    for (const g of groups) check('groups', g);
+    if (uid) check('uids', uid);
+    for (const [k, vs] of Object.entries(extra)) for (const v of vs) check('userextras', v, '', k);
+    const outGroups = [...groups];
+    if (sa) outGroups.push('system:serviceaccounts', `system:serviceaccounts:${sa[1]}`);
+    if (username !== 'system:anonymous' && !outGroups.includes('system:authenticated')) outGroups.push('system:authenticated');
+    if (username === 'system:anonymous' && !outGroups.includes('system:unauthenticated')) outGroups.push('system:unauthenticated');
+    return { username, uid, groups: outGroups, extra: Object.keys(extra).length ? extra : undefined };
+  }
+
   /** The --authorization-mode chain; requests wait for it while start-up completes. */
   private authorizer?: Authorizer;
   private authorizerReady?: Promise<void>;
@@ -326,8 +367,11 @@ export class APIServer implements APIServerHandle {
     (res as any).__auditID = auditID;
     let record: AuditRecord | undefined;
     try {
-      const user = this.authenticate(req)!;
+      let user = this.authenticate(req)!;
       info = parseRequestInfo(req.method ?? 'GET', path, query);
+      if (req.headers['impersonate-user'] || req.headers['impersonate-group'] || req.headers['impersonate-uid']) {
+        user = await this.impersonate(user, req);
+      }
       if (this.auditor?.enabled) {
         record = this.beginAudit(auditID, rawUrl, path, info, user, req);
         (res as any).__audit = record;

@@ -58,6 +58,8 @@ export interface ApiContext {
   admission: AdmissionPlugin[];
   /** TTL for stored objects of a resource (events). */
   ttlFor(def: ResourceDef): number | undefined;
+  /** Create-only resources answered without storage (reviews), by "<group>/<plural>". */
+  virtual?: Map<string, (obj: KObject, scope: RequestScope) => KObject | Promise<KObject>>;
 }
 
 export function storageResource(def: ResourceDef): string {

@@ -12,7 +12,7 @@ import { addWarning, mediaType, negotiate, parseJSONStrict, parseObjectBody, rea
 import { checkFields, fieldValidationOf, parseJSONWithDuplicates, typeError } from '../fieldvalidation.js';
 import { handleGet, handleList, listObjects, toServed, writeObject, getObject, gvString } from './read.js';
 import { handleWatch } from './watch.js';
-import { createObject, deleteObject, deleteResponse, parseDeleteOptions, updateObject } from './write.js';
+import { checkTypeMeta, createObject, deleteObject, deleteResponse, parseDeleteOptions, updateObject } from './write.js';
 import type { UpdateMode } from './write.js';
 import { BUILTIN_PATCH_CONTENT_TYPES, applyPatch, patchTypeFromContentType, unsupportedPatchMediaType } from '../../apimachinery/patch/index.js';
 import { builtinPatchMeta } from '../../apimachinery/patch/patch-meta.js';
@@ -118,6 +118,14 @@ export async function serveResource(ctx: ApiContext, info: RequestInfo, def: Res
         checkFieldValidation(query, 'create');
         const neg = negotiate(req, { table: true, partial: true });
         const body = await decodeBody(def, query, req, res);
+        const virtual = ctx.virtual?.get(`${def.group}/${def.plural}`);
+        if (virtual) {
+          checkTypeMeta(def, body, ctx.registry);
+          const meta = (body.metadata ??= {});
+          if (!meta.creationTimestamp) meta.creationTimestamp = null;
+          if (def.namespaced) meta.namespace = namespace;
+          return writeJSON(res, 201, await virtual(body, scope), neg.kind === 'protobuf' ? neg.contentType : 'application/json');
+        }
         const obj = await createObject(ctx, scope, body);
         return writeObject(def, obj, neg, query, res, 201);
       }
