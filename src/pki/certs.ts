@@ -51,6 +51,8 @@ export interface CreateCAOptions {
   keyAlgorithm?: KeyAlgorithm;
   /** Use this private key (PEM) instead of generating one. */
   keyPem?: string;
+  /** DNS SANs for the CA certificate (kubeadm's CAs carry their common name as one). */
+  dnsNames?: string[];
 }
 
 export interface IssueCertOptions {
@@ -205,6 +207,9 @@ export async function createCA(opts: CreateCAOptions): Promise<CertKeyPair> {
       new x509.KeyUsagesExtension(keyUsageFlags(priv, true), true),
       new x509.BasicConstraintsExtension(true, undefined, true),
       await x509.SubjectKeyIdentifierExtension.create(spki),
+      ...(opts.dnsNames?.length
+        ? [new x509.SubjectAlternativeNameExtension(uniq(opts.dnsNames).map((d) => ({ type: 'dns' as const, value: d })), false)]
+        : []),
     ],
   });
   return { certPem: cert.toString('pem') + '\n', keyPem: privateKeyToPem(priv) };
