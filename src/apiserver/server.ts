@@ -246,7 +246,11 @@ export class APIServer implements APIServerHandle {
   private authenticate(req: Req): UserInfo | null {
     const socket = req.socket as unknown as TLSSocket;
     const sess = (req as any).stream?.session ?? socket;
-    if (this.identities.has(sess)) return this.identities.get(sess)!;
+    if (this.identities.has(sess)) {
+      const known = this.identities.get(sess);
+      if (!known) throw unauthorized();
+      return known;
+    }
     let user: UserInfo | null = null;
     const cert = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
     if (cert && Object.keys(cert).length) {
