@@ -44,6 +44,10 @@ export const apiserverFlags: FlagDef[] = [
   { name: 'kubelet-client-certificate', type: 'string', default: '', help: 'Path to a client cert file for TLS.' },
   { name: 'kubelet-client-key', type: 'string', default: '', help: 'Path to a client key file for TLS.' },
   { name: 'kubelet-preferred-address-types', type: 'stringSlice', default: ['Hostname', 'InternalDNS', 'InternalIP', 'ExternalDNS', 'ExternalIP'], help: 'List of the preferred NodeAddressTypes to use for kubelet connections.' },
+  { name: 'api-audiences', type: 'stringSlice', default: [], help: 'Identifiers of the API. The service account token authenticator will validate that tokens used against the API are bound to at least one of these audiences.' },
+  { name: 'service-account-max-token-expiration', type: 'duration', default: 0, help: 'The maximum validity duration of a token created by the service account token issuer.' },
+  { name: 'service-account-extend-token-expiration', type: 'bool', default: true, help: 'Turns on projected service account expiration extension during token generation.' },
+  { name: 'service-account-lookup', type: 'bool', default: true, help: 'If true, validate ServiceAccount tokens exist in etcd as part of authentication.' },
   { name: 'token-auth-file', type: 'string', default: '', help: 'If set, the file that will be used to secure the secure port of the API server via token authentication.' },
   { name: 'enable-bootstrap-token-auth', type: 'bool', default: false, help: 'Enable to allow secrets of type bootstrap.kubernetes.io/token in the kube-system namespace to be used for TLS bootstrapping authentication.' },
   { name: 'requestheader-client-ca-file', type: 'string', default: '', help: 'Root certificate bundle to use to verify client certificates on incoming requests before trusting usernames in headers.' },
@@ -63,8 +67,7 @@ export const apiserverFlags: FlagDef[] = [
 /** Flags accepted but not yet acted on, when set to a non-default value. */
 export const NOT_YET_ENFORCED = new Set([
   'enable-admission-plugins', 'disable-admission-plugins',
-  'kubelet-certificate-authority', 'kubelet-client-certificate', 'kubelet-client-key', 'token-auth-file',
-  'enable-bootstrap-token-auth', 'requestheader-client-ca-file', 'proxy-client-cert-file', 'proxy-client-key-file',
+  'kubelet-certificate-authority', 'kubelet-client-certificate', 'kubelet-client-key', 'requestheader-client-ca-file', 'proxy-client-cert-file', 'proxy-client-key-file',
 ]);
 
 export interface APIServerOptions {
@@ -87,6 +90,12 @@ export interface APIServerOptions {
   serviceAccountKeyFiles: string[];
   serviceAccountSigningKeyFile: string;
   serviceAccountIssuers: string[];
+  tokenAuthFile?: string;
+  enableBootstrapTokenAuth?: boolean;
+  apiAudiences?: string[];
+  serviceAccountMaxTokenExpirationSeconds?: number;
+  serviceAccountExtendTokenExpiration?: boolean;
+  serviceAccountLookup?: boolean;
   /** --encryption-provider-config */
   encryptionProviderConfig?: string;
   audit?: { policyFile: string; logPath: string; maxAgeDays: number; maxBackups: number; maxSizeMB: number; format: 'json' | 'legacy' };
@@ -120,6 +129,12 @@ export function optionsFromFlags(v: FlagValues): APIServerOptions {
     serviceAccountSigningKeyFile: v['service-account-signing-key-file'] as string,
     serviceAccountIssuers: v['service-account-issuer'] as string[],
     encryptionProviderConfig: (v['encryption-provider-config'] as string) || undefined,
+    tokenAuthFile: (v['token-auth-file'] as string) || undefined,
+    enableBootstrapTokenAuth: v['enable-bootstrap-token-auth'] as boolean,
+    apiAudiences: v['api-audiences'] as string[],
+    serviceAccountMaxTokenExpirationSeconds: Math.round((v['service-account-max-token-expiration'] as number) / 1000),
+    serviceAccountExtendTokenExpiration: v['service-account-extend-token-expiration'] as boolean,
+    serviceAccountLookup: v['service-account-lookup'] as boolean,
     audit: {
       policyFile: v['audit-policy-file'] as string,
       logPath: v['audit-log-path'] as string,

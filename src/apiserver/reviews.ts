@@ -19,6 +19,7 @@ export const reviewDefs: ResourceDef[] = [
   reviewDef('authorization.k8s.io', 'LocalSubjectAccessReview', 'localsubjectaccessreviews', true),
   reviewDef('authorization.k8s.io', 'SelfSubjectRulesReview', 'selfsubjectrulesreviews'),
   reviewDef('authentication.k8s.io', 'SelfSubjectReview', 'selfsubjectreviews'),
+  reviewDef('authentication.k8s.io', 'TokenReview', 'tokenreviews'),
 ];
 
 export type ReviewHandler = (obj: KObject, scope: RequestScope) => KObject;

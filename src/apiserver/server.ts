@@ -22,6 +22,10 @@ import type { ApiContext, UserInfo } from './endpoints/context.js';
 import { cacheFor } from './endpoints/context.js';
 import { setupAuthorization } from './authz/setup.js';
 import { reviewDefs, reviewHandlers } from './reviews.js';
+import { TokenAuthenticator, tokenReviewResponse } from './authn/index.js';
+import { ServiceAccountTokenIssuer, loadSigningKeyFile } from './authn/serviceaccount.js';
+import { CacheObjectSource } from './authz/source.js';
+import { getObject } from './endpoints/read.js';
 import { forbiddenError } from './authz/chain.js';
 import type { Authorizer } from './authz/types.js';
 import type { AttributesWithSelectors } from './authz/node.js';
@@ -145,6 +149,7 @@ export class APIServer implements APIServerHandle {
     const az = await setupAuthorization(ctx, opts.authorizationModes.length ? opts.authorizationModes : ['AlwaysAllow']);
     srv.authorizer = az.authorizer;
     ctx.virtual = reviewHandlers(az.authorizer, az.rbac);
+    await srv.setupTokens(az.source);
     resolveAuthz();
     srv.startCompaction();
     srv.ready = true;
@@ -169,6 +174,42 @@ export class APIServer implements APIServerHandle {
       }
       log.v(2).info('watch caches initialized', { resources: defs.length });
     })();
+  }
+
+  /** Token authentication, TokenRequest (serviceaccounts/token) and TokenReview. */
+  private async setupTokens(objects: CacheObjectSource): Promise<void> {
+    const o = this.opts;
+    await objects.prepare([['', 'secrets'], ['', 'serviceaccounts'], ['', 'pods'], ['', 'nodes']]);
+    const issuers = o.serviceAccountIssuers ?? [];
+    const apiAudiences = o.apiAudiences?.length ? o.apiAudiences : issuers;
+    if (o.tokenAuthFile || o.enableBootstrapTokenAuth || o.serviceAccountKeyFiles.length) {
+      this.tokenAuth = TokenAuthenticator.fromFlags({
+        tokenAuthFile: o.tokenAuthFile,
+        enableBootstrapTokenAuth: o.enableBootstrapTokenAuth,
+        serviceAccountKeyFiles: o.serviceAccountKeyFiles,
+        serviceAccountIssuers: issuers,
+        apiAudiences,
+        serviceAccountLookup: o.serviceAccountLookup ?? true,
+        objects,
+      });
+      const auth = this.tokenAuth;
+      this.ctx.virtual!.set('authentication.k8s.io/tokenreviews', (obj) => tokenReviewResponse(obj, auth, apiAudiences));
+    }
+    if (o.serviceAccountSigningKeyFile && issuers.length) {
+      const issuer = new ServiceAccountTokenIssuer({
+        signingKey: loadSigningKeyFile(o.serviceAccountSigningKeyFile),
+        issuer: issuers[0],
+        apiAudiences,
+        maxExpirationSeconds: o.serviceAccountMaxTokenExpirationSeconds,
+        extendExpiration: o.serviceAccountExtendTokenExpiration,
+      });
+      this.ctx.subresources ??= new Map();
+      this.ctx.subresources.set('/serviceaccounts/token', async (scope, body) => {
+        const sa = objects.get('', 'serviceaccounts', scope.namespace, scope.name) ?? (await getObject(this.ctx, scope.def, scope.namespace, scope.name));
+        const r = issuer.createTokenRequest(sa, body?.spec, objects);
+        return { code: 201, obj: r.object, warnings: r.warnings };
+      });
+    }
   }
 
   advertiseAddress(): string {
@@ -242,34 +283,44 @@ export class APIServer implements APIServerHandle {
     this.compactTimer.unref();
   }
 
-  /** Identity from the TLS client certificate (CN = user, O = groups), cached per connection. */
-  private authenticate(req: Req): UserInfo | null {
+  /** Bearer-token authentication (token file, bootstrap tokens, ServiceAccount JWTs). */
+  private tokenAuth?: TokenAuthenticator;
+
+  /**
+   * Who is asking: a valid TLS client certificate (CN = user, O = groups, cached per connection),
+   * else a bearer token, else anonymous (with --anonymous-auth). Invalid credentials are 401.
+   */
+  private async authenticate(req: Req): Promise<UserInfo> {
     const socket = req.socket as unknown as TLSSocket;
     const sess = (req as any).stream?.session ?? socket;
-    if (this.identities.has(sess)) {
-      const known = this.identities.get(sess);
-      if (!known) throw unauthorized();
-      return known;
-    }
-    let user: UserInfo | null = null;
-    const cert = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
-    if (cert && Object.keys(cert).length) {
-      if (!socket.authorized) {
-        user = null;
-        this.identities.set(sess, user);
-        throw unauthorized();
+    let certUser = this.identities.get(sess);
+    if (certUser === undefined) {
+      certUser = null;
+      const cert = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
+      if (cert && Object.keys(cert).length) {
+        if (!socket.authorized) {
+          this.identities.set(sess, null);
+          (sess as any).__badCert = true;
+          throw unauthorized();
+        }
+        const o = cert.subject?.O;
+        const groups = Array.isArray(o) ? o : o ? [o] : [];
+        const cn = Array.isArray(cert.subject?.CN) ? cert.subject.CN[0] : cert.subject?.CN ?? '';
+        certUser = { username: cn, groups: [...groups, 'system:authenticated'] };
       }
-      const o = cert.subject?.O;
-      const groups = Array.isArray(o) ? o : o ? [o] : [];
-      const cn = Array.isArray(cert.subject?.CN) ? cert.subject.CN[0] : cert.subject?.CN ?? '';
-      user = { username: cn, groups: [...groups, 'system:authenticated'] };
-    } else if (this.opts.anonymousAuth) {
-      user = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
-    } else {
-      throw unauthorized();
+      this.identities.set(sess, certUser);
     }
-    this.identities.set(sess, user);
-    return user;
+    if ((sess as any).__badCert) throw unauthorized();
+    if (certUser) return certUser;
+    const auth = String(req.headers.authorization ?? '');
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+    if (m) {
+      const user = this.tokenAuth ? await this.tokenAuth.authenticate(m[1]) : undefined;
+      if (!user) throw unauthorized();
+      return user;
+    }
+    if (this.opts.anonymousAuth) return { username: 'system:anonymous', groups: ['system:unauthenticated'] };
+    throw unauthorized();
   }
 
   /**
@@ -371,7 +422,7 @@ export class APIServer implements APIServerHandle {
     (res as any).__auditID = auditID;
     let record: AuditRecord | undefined;
     try {
-      let user = this.authenticate(req)!;
+      let user = await this.authenticate(req);
       info = parseRequestInfo(req.method ?? 'GET', path, query);
       if (req.headers['impersonate-user'] || req.headers['impersonate-group'] || req.headers['impersonate-uid']) {
         user = await this.impersonate(user, req);

@@ -60,6 +60,8 @@ export interface ApiContext {
   ttlFor(def: ResourceDef): number | undefined;
   /** Create-only resources answered without storage (reviews), by "<group>/<plural>". */
   virtual?: Map<string, (obj: KObject, scope: RequestScope) => KObject | Promise<KObject>>;
+  /** POST handlers of built-in subresources served by other modules, by "<group>/<plural>/<subresource>". */
+  subresources?: Map<string, (scope: RequestScope, body: KObject) => Promise<{ code: number; obj: KObject; warnings?: string[] }>>;
 }
 
 export function storageResource(def: ResourceDef): string {

@@ -192,6 +192,15 @@ export async function serveResource(ctx: ApiContext, info: RequestInfo, def: Res
   if (key === '/namespaces/finalize' && info.verb === 'update') return serveMainLike(ctx, scope, info, 'other', req, res, finalizePrepare);
   if (key === '/pods/binding' && info.verb === 'create') return serveBinding(ctx, scope, req, res);
   if (key === '/pods/eviction' && info.verb === 'create') return serveEviction(ctx, scope, req, res);
+  const handler = ctx.subresources?.get(key);
+  if (handler && info.verb === 'create') {
+    scope.dryRun = parseDryRun(scope.query, 'create');
+    const body = parseObjectBody(await readBody(req), mediaType(req), 'TokenRequest');
+    const neg = negotiate(req, {});
+    const r = await handler(scope, body);
+    for (const w of r.warnings ?? []) addWarning(res, w);
+    return writeJSON(res, r.code, r.obj, neg.kind === 'protobuf' ? neg.contentType : 'application/json');
+  }
   // not served here (yet): the object's absence is the first thing upstream reports
   await getObject(ctx, def, scope.namespace, scope.name);
   throw notFoundResource();
