@@ -5,6 +5,7 @@
 // 413 past 10000 operations, 422 with upstream's generic message when an operation does not apply).
 
 import { StatusError } from '../errors.js';
+import { isObject, hasOwn, setKey, clone } from './json-util.js';
 
 /** One operation as decoded from the request body (a JSON object; fields are checked when applied). */
 export type JsonPatchOp = Record<string, unknown>;
@@ -33,23 +34,9 @@ const TEST_FAILED = 'test failed';
 
 type Container = Record<string, unknown> | unknown[];
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
-function hasOwn(o: object, k: string): boolean {
-  return Object.prototype.hasOwnProperty.call(o, k);
-}
 
-/** Assign o[k] as an own data property (a "__proto__" key must not replace the prototype). */
-function setKey(o: Record<string, unknown>, k: string, v: unknown): void {
-  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
-  else o[k] = v;
-}
 
-function clone<T>(v: T): T {
-  return v === undefined ? v : (structuredClone(v) as T);
-}
 
 /** The name Go's encoding/json gives a JSON value's kind in "cannot unmarshal X into ..." errors. */
 export function jsonKindName(v: unknown): string {

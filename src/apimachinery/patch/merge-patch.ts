@@ -4,26 +4,12 @@
 // inverse: the merge patch that turns one document into another.
 
 import { StatusError } from '../errors.js';
+import { isObject, hasOwn, setKey, clone, type JsonObject } from './json-util.js';
 
-type JsonObject = Record<string, unknown>;
 
-function isObject(v: unknown): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
-function hasOwn(o: object, k: string): boolean {
-  return Object.prototype.hasOwnProperty.call(o, k);
-}
 
-/** Assign o[k] as an own data property (a "__proto__" key must not replace the prototype). */
-function setKey(o: Record<string, unknown>, k: string, v: unknown): void {
-  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
-  else o[k] = v;
-}
 
-function clone<T>(v: T): T {
-  return v === undefined ? v : (structuredClone(v) as T);
-}
 
 /** The library's "Invalid JSON Patch" (upstream answers 400 BadRequest with it). */
 export function invalidMergePatch(): StatusError {

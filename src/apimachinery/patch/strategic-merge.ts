@@ -7,8 +7,8 @@
 
 import { StatusError } from '../errors.js';
 import { type PatchMeta, lookupPatchMeta, splitPatchStrategy } from './patch-meta.js';
+import { isObject, hasOwn, setKey, clone, type JsonObject } from './json-util.js';
 
-type JsonObject = Record<string, unknown>;
 
 const DIRECTIVE = '$patch';
 const DELETE = 'delete';
@@ -60,23 +60,9 @@ const errBadPatchType = (t: unknown, m: unknown) => plain(`unknown patch type: $
 
 // ---- Go-style formatting ----
 
-function isObject(v: unknown): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
-function hasOwn(o: object, k: string): boolean {
-  return Object.prototype.hasOwnProperty.call(o, k);
-}
 
-/** Assign o[k] as an own data property (a "__proto__" key must not replace the prototype). */
-function setKey(o: Record<string, unknown>, k: string, v: unknown): void {
-  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
-  else o[k] = v;
-}
 
-function clone<T>(v: T): T {
-  return v === undefined ? v : (structuredClone(v) as T);
-}
 
 /** The Go type a decoded JSON value has in upstream's unstructured maps (integers are int64). */
 function goKind(v: unknown): 'nil' | 'map' | 'slice' | 'string' | 'int64' | 'float64' | 'bool' {
