@@ -1,7 +1,8 @@
 // `k8ts server`: the all-in-one cluster. Keeps all state under --data-dir (PKI, store,
 // logs), generates certificates on first start, writes DIR/admin.kubeconfig, and runs the
 // control plane (for now: the API server) in this process.
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { FlagError, parseFlags } from '../util/flags.js';
@@ -58,6 +59,8 @@ export async function run(args: string[]): Promise<void> {
     hostnames: [...(v['tls-san'] as string[]), ...(advertise !== bindAddress ? [advertise] : [])],
     log: (line) => log.info(line),
   });
+  const encryptionConfig = ensureEncryptionConfig(dataDir);
+  const auditPolicy = ensureAuditPolicy(dataDir);
   const server = await APIServer.start({
     bindAddress,
     securePort: port,
@@ -78,6 +81,9 @@ export async function run(args: string[]): Promise<void> {
     serviceAccountKeyFiles: [pki.saPubPath],
     serviceAccountSigningKeyFile: pki.saKeyPath,
     serviceAccountIssuers: ['https://kubernetes.default.svc.cluster.local'],
+    enableBootstrapTokenAuth: true,
+    encryptionProviderConfig: encryptionConfig,
+    audit: { policyFile: auditPolicy, logPath: join(dataDir, 'logs', 'audit.log'), maxAgeDays: 30, maxBackups: 3, maxSizeMB: 100, format: 'json' },
   });
   const kubeconfigPath = join(dataDir, 'admin.kubeconfig');
   const [caCertPem, clientCertPem, clientKeyPem] = await Promise.all([
@@ -97,4 +103,51 @@ export async function run(args: string[]): Promise<void> {
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+/**
+ * DIR/encryption-config.yaml: Secrets encrypted with aescbc under a key generated on the first
+ * start (the Kubernetes-the-Hard-Way layout), identity to read what was stored before.
+ */
+function ensureEncryptionConfig(dataDir: string): string {
+  const path = join(dataDir, 'encryption-config.yaml');
+  if (!existsSync(path)) {
+    const key = randomBytes(32).toString('base64');
+    writeFileSync(path, `kind: EncryptionConfiguration
+apiVersion: apiserver.config.k8s.io/v1
+resources:
+  - resources:
+      - secrets
+    providers:
+      - aescbc:
+          keys:
+            - name: key1
+              secret: ${key}
+      - identity: {}
+`, { mode: 0o600 });
+    log.info('wrote encryption config', { path });
+  }
+  return path;
+}
+
+/** DIR/audit-policy.yaml: every request at Metadata level (no bodies), as a starting point. */
+function ensureAuditPolicy(dataDir: string): string {
+  const path = join(dataDir, 'audit-policy.yaml');
+  if (!existsSync(path)) {
+    writeFileSync(path, `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages:
+  - RequestReceived
+rules:
+  - level: None
+    nonResourceURLs:
+      - /healthz*
+      - /livez*
+      - /readyz*
+      - /version
+  - level: Metadata
+`, { mode: 0o600 });
+    log.info('wrote audit policy', { path });
+  }
+  return path;
 }
