@@ -14,6 +14,8 @@ import { certificateSubjectRestrictionPlugin } from './certificatesubjectrestric
 import { defaultIngressClassPlugin } from './defaultingressclass.js';
 import { defaultStorageClassPlugin } from './defaultstorageclass.js';
 import { denyServiceExternalIPsPlugin } from './denyserviceexternalips.js';
+import { extendedResourceTolerationPlugin } from './extendedresourcetoleration.js';
+import { limitPodHardAntiAffinityTopologyPlugin } from './limitpodhardantiaffinitytopology.js';
 import { limitRangerPlugin } from './limitranger.js';
 import { namespaceLifecyclePlugin } from './namespacelifecycle.js';
 import { nodeRestrictionPlugin, type NodeRestrictionOptions } from './noderestriction.js';
@@ -100,12 +102,10 @@ export const NOOP_PLUGINS: ReadonlySet<string> = new Set([
   'NamespaceAutoProvision',
   'NamespaceLifecycle',
   'NamespaceExists',
-  'LimitPodHardAntiAffinityTopology',
   'ImagePolicyWebhook',
   'PodNodeSelector',
   'PodTolerationRestriction',
   'EventRateLimit',
-  'ExtendedResourceToleration',
   'OwnerReferencesPermissionEnforcement',
   'CertificateApproval',
   'CertificateSigning',
@@ -174,6 +174,8 @@ function construct(name: string, deps: AdmissionDeps): Plugin {
   switch (name) {
     case 'NamespaceLifecycle':
       return namespaceLifecyclePlugin();
+    case 'LimitPodHardAntiAffinityTopology':
+      return limitPodHardAntiAffinityTopologyPlugin();
     case 'LimitRanger':
       return limitRangerPlugin(objects);
     case 'ServiceAccount':
@@ -190,6 +192,8 @@ function construct(name: string, deps: AdmissionDeps): Plugin {
       return priorityPlugin(deps.ctx);
     case 'DefaultTolerationSeconds':
       return defaultTolerationSecondsPlugin(deps.defaultTolerationSeconds ?? 300);
+    case 'ExtendedResourceToleration':
+      return extendedResourceTolerationPlugin();
     case 'DefaultStorageClass':
       return defaultStorageClassPlugin(objects);
     case 'StorageObjectInUseProtection':
