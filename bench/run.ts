@@ -11,6 +11,7 @@ export interface Row {
 const modules: { name: string; load: () => Promise<{ run(): Promise<Row[]> }> }[] = [
   { name: 'storage', load: () => import('./storage.js') },
   { name: 'api', load: () => import('./api.js') },
+  { name: 'authz', load: () => import('./authz.js') },
 ];
 
 function fmt(v: number): string {
