@@ -66,7 +66,6 @@ export const apiserverFlags: FlagDef[] = [
 
 /** Flags accepted but not yet acted on, when set to a non-default value. */
 export const NOT_YET_ENFORCED = new Set([
-  'enable-admission-plugins', 'disable-admission-plugins',
   'kubelet-certificate-authority', 'kubelet-client-certificate', 'kubelet-client-key', 'requestheader-client-ca-file', 'proxy-client-cert-file', 'proxy-client-key-file',
 ]);
 
@@ -90,6 +89,8 @@ export interface APIServerOptions {
   serviceAccountKeyFiles: string[];
   serviceAccountSigningKeyFile: string;
   serviceAccountIssuers: string[];
+  enableAdmissionPlugins?: string[];
+  disableAdmissionPlugins?: string[];
   tokenAuthFile?: string;
   enableBootstrapTokenAuth?: boolean;
   apiAudiences?: string[];
@@ -129,6 +130,8 @@ export function optionsFromFlags(v: FlagValues): APIServerOptions {
     serviceAccountSigningKeyFile: v['service-account-signing-key-file'] as string,
     serviceAccountIssuers: v['service-account-issuer'] as string[],
     encryptionProviderConfig: (v['encryption-provider-config'] as string) || undefined,
+    enableAdmissionPlugins: v['enable-admission-plugins'] as string[],
+    disableAdmissionPlugins: v['disable-admission-plugins'] as string[],
     tokenAuthFile: (v['token-auth-file'] as string) || undefined,
     enableBootstrapTokenAuth: v['enable-bootstrap-token-auth'] as boolean,
     apiAudiences: v['api-audiences'] as string[],

@@ -47,8 +47,8 @@ import { Auditor } from './audit/auditor.js';
 import { loadEncryptionConfig, resourceOfKeyFromDefs } from './encryption/index.js';
 import type { AuditRecord } from './audit/auditor.js';
 import { randomUUID } from 'node:crypto';
-import { priorityPlugin } from './admission/priority.js';
-import { defaultTolerationSecondsPlugin } from './admission/defaulttolerationseconds.js';
+import { buildAdmissionChain } from './admission/chain.js';
+import { contextObjects, contextQuotaAccess } from './admission/common.js';
 
 const log = logger('server.go');
 
@@ -128,7 +128,11 @@ export class APIServer implements APIServerHandle {
         else delete spec.extra;
       },
     });
-    ctx.admission.push(priorityPlugin(ctx), defaultTolerationSecondsPlugin());
+    ctx.admission.push(...buildAdmissionChain(opts.enableAdmissionPlugins ?? [], opts.disableAdmissionPlugins ?? [], {
+      ctx,
+      objects: contextObjects(ctx),
+      quotas: contextQuotaAccess(ctx),
+    }));
 
     const srv = new APIServer(opts, ctx, !deps.store);
     if (opts.audit && (opts.audit.policyFile || opts.audit.logPath)) {

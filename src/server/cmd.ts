@@ -9,6 +9,7 @@ import { FlagError, parseFlags } from '../util/flags.js';
 import type { FlagDef } from '../util/flags.js';
 import { logger, setSink, setVerbosity } from '../util/klog.js';
 import { APIServer } from '../apiserver/server.js';
+import { NamespaceDefaultsController } from '../controllers/serviceaccount.js';
 import { firstServiceIP } from '../apiserver/allocator/ipallocator.js';
 import { ensureServerPKI } from '../pki/server-pki.js';
 import { buildKubeconfig, writeKubeconfig } from '../pki/kubeconfig.js';
@@ -82,9 +83,13 @@ export async function run(args: string[]): Promise<void> {
     serviceAccountSigningKeyFile: pki.saKeyPath,
     serviceAccountIssuers: ['https://kubernetes.default.svc.cluster.local'],
     enableBootstrapTokenAuth: true,
+    enableAdmissionPlugins: ['NodeRestriction'],
     encryptionProviderConfig: encryptionConfig,
     audit: { policyFile: auditPolicy, logPath: join(dataDir, 'logs', 'audit.log'), maxAgeDays: 30, maxBackups: 3, maxSizeMB: 100, format: 'json' },
   });
+  // controllers the all-in-one needs before kube-controller-manager joins it
+  const nsDefaults = new NamespaceDefaultsController(server.ctx, await readFile(pki.caCertPath, 'utf8'));
+  await nsDefaults.start();
   const kubeconfigPath = join(dataDir, 'admin.kubeconfig');
   const [caCertPem, clientCertPem, clientKeyPem] = await Promise.all([
     readFile(pki.caCertPath, 'utf8'),
@@ -97,6 +102,7 @@ export async function run(args: string[]): Promise<void> {
 
   const stop = async (sig: string) => {
     log.info('received signal, shutting down', { signal: sig });
+    nsDefaults.stop();
     await server.close();
     logFile.end();
     process.exit(0);

@@ -26,6 +26,8 @@ export interface RequestScope {
   query: URLSearchParams;
   user: UserInfo;
   dryRun: boolean;
+  /** Send a `Warning` response header (admission plugins' warnings). */
+  warn?: (text: string) => void;
 }
 
 /** Steps run for one resource around writes (the built-in admission/strategy extras). */
