@@ -114,6 +114,50 @@ describe('authorization matrix (Node,RBAC)', () => {
     await allowed('node0', ['get', 'pods', '-A', '--field-selector=spec.nodeName=node-0']);
   });
 
+  test('NodeRestriction: a node modifies only its own Node', async () => {
+    await allowed('node0', ['patch', 'node', 'node-0', '--type=merge', '-p', '{"metadata":{"annotations":{"k8ts.test/touched":"yes"}}}']);
+    const msg = await forbidden('node0', ['patch', 'node', 'node-1', '--type=merge', '-p', '{"metadata":{"annotations":{"k8ts.test/touched":"yes"}}}']);
+    assert.match(msg, /node-0.*node-1|cannot modify node "node-1"|is not allowed to modify node "node-1"/);
+  });
+
+  test('a ServiceAccount token authenticates as the ServiceAccount, and dies with it', async () => {
+    await kc(srv.kubeconfig, ['-n', 'team', 'create', 'serviceaccount', 'robot']);
+    await kc(srv.kubeconfig, ['-n', 'team', 'create', 'rolebinding', 'robot-view', '--clusterrole=view', '--serviceaccount=team:robot']);
+    const token = (await kc(srv.kubeconfig, ['-n', 'team', 'create', 'token', 'robot'])).trim();
+    assert.match(token, /^eyJ/);
+    const base = ['--kubeconfig=/dev/null', `--server=${srv.url}`, `--certificate-authority=${join(srv.dataDir, 'pki', 'ca.crt')}`, `--token=${token}`];
+    const who = await kubectl(srv.kubeconfig, [...base, 'auth', 'whoami']);
+    assert.equal(who.code, 0, who.stderr);
+    assert.match(who.stdout, /system:serviceaccount:team:robot/);
+    assert.match(who.stdout, /system:serviceaccounts:team/);
+    const cms = await kubectl(srv.kubeconfig, [...base, '-n', 'team', 'get', 'configmaps']);
+    assert.equal(cms.code, 0, cms.stderr);
+    const sec = await kubectl(srv.kubeconfig, [...base, '-n', 'team', 'get', 'secrets']);
+    assert.match(sec.stderr, /Forbidden/);
+    await kc(srv.kubeconfig, ['-n', 'team', 'delete', 'serviceaccount', 'robot']);
+    const dead = await kubectl(srv.kubeconfig, [...base, '-n', 'team', 'get', 'configmaps']);
+    assert.match(dead.stderr, /Unauthorized|must be logged in/);
+    const bogus = await kubectl(srv.kubeconfig, ['--kubeconfig=/dev/null', `--server=${srv.url}`, `--certificate-authority=${join(srv.dataDir, 'pki', 'ca.crt')}`, '--token=not-a-token', 'get', 'pods']);
+    assert.match(bogus.stderr, /Unauthorized|must be logged in/);
+  });
+
+  test('a bootstrap token authenticates as system:bootstrap:<id> in system:bootstrappers', async () => {
+    const id = 'abcdef';
+    const secret = '0123456789abcdef';
+    await kc(srv.kubeconfig, ['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1', kind: 'Secret', type: 'bootstrap.kubernetes.io/token',
+      metadata: { name: `bootstrap-token-${id}`, namespace: 'kube-system' },
+      stringData: { 'token-id': id, 'token-secret': secret, 'usage-bootstrap-authentication': 'true' },
+    }));
+    const base = ['--kubeconfig=/dev/null', `--server=${srv.url}`, `--certificate-authority=${join(srv.dataDir, 'pki', 'ca.crt')}`];
+    const who = await kubectl(srv.kubeconfig, [...base, `--token=${id}.${secret}`, 'auth', 'whoami']);
+    assert.equal(who.code, 0, who.stderr);
+    assert.match(who.stdout, /system:bootstrap:abcdef/);
+    assert.match(who.stdout, /system:bootstrappers/);
+    const wrong = await kubectl(srv.kubeconfig, [...base, `--token=${id}.ffffffffffffffff`, 'auth', 'whoami']);
+    assert.match(wrong.stderr, /Unauthorized|must be logged in/);
+  });
+
   test('kube-proxy (system:node-proxier) lists services and endpoints, nothing more', async () => {
     await allowed('proxy', ['get', 'services', '-A']);
     await allowed('proxy', ['get', 'endpointslices', '-A']);
