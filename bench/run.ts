@@ -12,6 +12,7 @@ const modules: { name: string; load: () => Promise<{ run(): Promise<Row[]> }> }[
   { name: 'storage', load: () => import('./storage.js') },
   { name: 'api', load: () => import('./api.js') },
   { name: 'authz', load: () => import('./authz.js') },
+  { name: 'authn', load: () => import('./authn.js') },
 ];
 
 function fmt(v: number): string {
