@@ -89,6 +89,8 @@ export interface APIServerOptions {
   serviceAccountKeyFiles: string[];
   serviceAccountSigningKeyFile: string;
   serviceAccountIssuers: string[];
+  /** --allow-privileged (upstream default false: privileged containers are rejected). */
+  allowPrivileged?: boolean;
   enableAdmissionPlugins?: string[];
   disableAdmissionPlugins?: string[];
   tokenAuthFile?: string;
@@ -130,6 +132,7 @@ export function optionsFromFlags(v: FlagValues): APIServerOptions {
     serviceAccountSigningKeyFile: v['service-account-signing-key-file'] as string,
     serviceAccountIssuers: v['service-account-issuer'] as string[],
     encryptionProviderConfig: (v['encryption-provider-config'] as string) || undefined,
+    allowPrivileged: v['allow-privileged'] as boolean,
     enableAdmissionPlugins: v['enable-admission-plugins'] as string[],
     disableAdmissionPlugins: v['disable-admission-plugins'] as string[],
     tokenAuthFile: (v['token-auth-file'] as string) || undefined,

@@ -7,7 +7,8 @@ import type { Http2SecureServer } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { StatusError, forbidden, internalError, unauthorized } from '../apimachinery/errors.js';
+import { StatusError, fieldErr, forbidden, internalError, invalid, unauthorized } from '../apimachinery/errors.js';
+import type { FieldError } from '../apimachinery/errors.js';
 import { openStore } from '../storage/index.js';
 import type { Store } from '../storage/types.js';
 import { logger } from '../util/klog.js';
@@ -18,7 +19,7 @@ import { groupResources } from './registry/groups.js';
 import type { ResourceDef } from './registry/types.js';
 import { Codec } from './storage/codec.js';
 import { CacheManager } from './storage/watchcache.js';
-import type { ApiContext, UserInfo } from './endpoints/context.js';
+import type { AdmissionPlugin, ApiContext, UserInfo } from './endpoints/context.js';
 import { cacheFor } from './endpoints/context.js';
 import { setupAuthorization } from './authz/setup.js';
 import { reviewDefs, reviewHandlers } from './reviews.js';
@@ -128,6 +129,7 @@ export class APIServer implements APIServerHandle {
         else delete spec.extra;
       },
     });
+    if (!opts.allowPrivileged) ctx.admission.push(privilegedPolicy());
     ctx.admission.push(...buildAdmissionChain(opts.enableAdmissionPlugins ?? [], opts.disableAdmissionPlugins ?? [], {
       ctx,
       objects: contextObjects(ctx),
@@ -566,4 +568,31 @@ export class APIServer implements APIServerHandle {
 
 function notFoundResource(): StatusError {
   return new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
+}
+
+/**
+ * --allow-privileged=false (upstream's default): privileged containers in pods and pod
+ * templates are rejected as upstream's pod validation does ("disallowed by cluster policy").
+ */
+function privilegedPolicy(): AdmissionPlugin {
+  const templatePath: Record<string, string> = { '/pods': 'spec', '/podtemplates': 'template.spec', 'batch/cronjobs': 'spec.jobTemplate.spec.template.spec' };
+  return {
+    name: 'AllowPrivileged',
+    admit(op, obj, _old, scope) {
+      if (!obj || op === 'DELETE' || scope.subresource) return;
+      const key = `${scope.def.group}/${scope.def.plural}`;
+      const path = templatePath[key] ?? (obj.spec?.template?.spec ? 'spec.template.spec' : undefined);
+      if (!path) return;
+      let spec: any = obj;
+      for (const p of path.split('.')) spec = spec?.[p];
+      if (!spec) return;
+      const errs: FieldError[] = [];
+      for (const field of ['initContainers', 'containers', 'ephemeralContainers']) {
+        (spec[field] ?? []).forEach((c: any, i: number) => {
+          if (c?.securityContext?.privileged === true) errs.push(fieldErr.forbidden(`${path}.${field}[${i}].securityContext.privileged`, 'disallowed by cluster policy'));
+        });
+      }
+      if (errs.length) throw invalid(scope.def.kind, scope.def.group, obj.metadata?.name ?? '', errs);
+    },
+  };
 }

@@ -84,6 +84,7 @@ export async function run(args: string[]): Promise<void> {
     serviceAccountIssuers: ['https://kubernetes.default.svc.cluster.local'],
     enableBootstrapTokenAuth: true,
     enableAdmissionPlugins: ['NodeRestriction'],
+    allowPrivileged: true,
     encryptionProviderConfig: encryptionConfig,
     audit: { policyFile: auditPolicy, logPath: join(dataDir, 'logs', 'audit.log'), maxAgeDays: 30, maxBackups: 3, maxSizeMB: 100, format: 'json' },
   });
