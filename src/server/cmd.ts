@@ -10,6 +10,7 @@ import type { FlagDef } from '../util/flags.js';
 import { logger, setSink, setVerbosity } from '../util/klog.js';
 import { APIServer } from '../apiserver/server.js';
 import { NamespaceDefaultsController } from '../controllers/serviceaccount.js';
+import { NamespaceController } from '../controllers/namespace.js';
 import { firstServiceIP } from '../apiserver/allocator/ipallocator.js';
 import { ensureServerPKI } from '../pki/server-pki.js';
 import { buildKubeconfig, writeKubeconfig } from '../pki/kubeconfig.js';
@@ -91,6 +92,8 @@ export async function run(args: string[]): Promise<void> {
   // controllers the all-in-one needs before kube-controller-manager joins it
   const nsDefaults = new NamespaceDefaultsController(server.ctx, await readFile(pki.caCertPath, 'utf8'));
   await nsDefaults.start();
+  const nsController = new NamespaceController(server.ctx);
+  await nsController.start();
   const kubeconfigPath = join(dataDir, 'admin.kubeconfig');
   const [caCertPem, clientCertPem, clientKeyPem] = await Promise.all([
     readFile(pki.caCertPath, 'utf8'),
@@ -104,6 +107,7 @@ export async function run(args: string[]): Promise<void> {
   const stop = async (sig: string) => {
     log.info('received signal, shutting down', { signal: sig });
     nsDefaults.stop();
+    nsController.stop();
     await server.close();
     logFile.end();
     process.exit(0);
