@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import https from 'node:https';
-import { H2Client, loadCreds, startServer, type H2WatchEvent, type ServerProc } from './harness.js';
+import { H2Client, ROOT_CA_CONFIGMAP, loadCreds, startServer, waitForNamespaceDefaults, type H2WatchEvent, type ServerProc } from './harness.js';
 
 let srv: ServerProc;
 let kc: k8s.KubeConfig;
@@ -38,10 +38,16 @@ after(async () => {
 // ---------------------------------------------------------------------------------------------
 // helpers
 
+/**
+ * A fresh namespace, returned once the controllers have given it its `default` ServiceAccount
+ * and `kube-root-ca.crt` ConfigMap (as upstream's e2e framework waits for them): every list and
+ * watch of its configmaps then includes kube-root-ca.crt, deterministically.
+ */
 async function newNamespace(prefix: string): Promise<string> {
   const name = `${prefix}-${++nsSeq}`;
   const ns = await core.createNamespace({ body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } });
   assert.equal(ns.metadata?.name, name);
+  await waitForNamespaceDefaults(h2, name);
   return name;
 }
 
@@ -167,7 +173,7 @@ describe('CoreV1Api CRUD', () => {
 
     const list = await core.listNamespacedConfigMap({ namespace });
     assert.equal(list.kind, 'ConfigMapList');
-    assert.deepEqual(list.items.map((i) => i.metadata?.name), ['one']);
+    assert.deepEqual(list.items.map((i) => i.metadata?.name), [ROOT_CA_CONFIGMAP, 'one'], 'with the namespace\'s kube-root-ca.crt');
     assert.ok(rvNum(list) >= rv1);
 
     // duplicate create: 409 AlreadyExists
@@ -286,6 +292,14 @@ describe('CoreV1Api CRUD', () => {
       ],
     );
     assert.deepEqual(patched.spec?.containers[1].command, ['sleep', '3600']);
+    // the ServiceAccount admission plugin's token mount (added at create) is kept by the merge
+    const tokenVolume = created.data.spec?.volumes?.find((v) => v.name.startsWith('kube-api-access-'))?.name;
+    assert.ok(tokenVolume, `no kube-api-access volume in ${JSON.stringify(created.data.spec?.volumes)}`);
+    assert.equal(created.data.spec?.serviceAccountName, 'default');
+    for (const c of patched.spec?.containers ?? []) {
+      const mounts = (c.volumeMounts ?? []).map((m) => ({ name: m.name, mountPath: m.mountPath, readOnly: m.readOnly }));
+      assert.deepEqual(mounts, [{ name: tokenVolume, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true }], c.name);
+    }
     assert.deepEqual(patched.metadata?.labels, { app: 'web', tier: 'fe' });
     // the same body as a JSON merge patch replaces the whole list (and is then invalid:
     // a pod's container list cannot change) — upstream answers 422
@@ -333,7 +347,8 @@ describe('list options', () => {
 
   test('limit and continue page through everything exactly once, in name order', T, async () => {
     const namespace = await newNamespace('page');
-    const want: string[] = [];
+    // the namespace's kube-root-ca.crt sorts first: 12 objects, 3 pages of 4
+    const want: string[] = [ROOT_CA_CONFIGMAP];
     for (let i = 0; i < 11; i++) {
       const name = `p-${String(i).padStart(2, '0')}`;
       want.push(name);
@@ -352,7 +367,7 @@ describe('list options', () => {
       if (pages === 1) {
         firstRV = page.metadata?.resourceVersion;
         assert.ok(cont, 'first page has a continue token');
-        assert.equal(page.metadata?.remainingItemCount, 7);
+        assert.equal(page.metadata?.remainingItemCount, 8);
       }
       // every page reports the resourceVersion of the first (a consistent snapshot)
       assert.equal(page.metadata?.resourceVersion, firstRV);
@@ -366,7 +381,7 @@ describe('list options', () => {
     const bad = await apiError(core.listNamespacedConfigMap({ namespace, limit: 4, _continue: 'not-a-token' }));
     assert.equal(bad.code, 400);
     // with the selector the pages hold only matches
-    const sel = await core.listNamespacedConfigMap({ namespace, limit: 2, fieldSelector: 'metadata.name!=p-00' });
+    const sel = await core.listNamespacedConfigMap({ namespace, limit: 2, fieldSelector: `metadata.name!=p-00,metadata.name!=${ROOT_CA_CONFIGMAP}` });
     assert.deepEqual(sel.items.map((i) => i.metadata?.name), ['p-01', 'p-02']);
     assert.ok(sel.metadata?._continue);
   });
@@ -539,22 +554,24 @@ describe('informer (ListWatch)', () => {
     const started = informer.start();
     started.catch((e) => errors.push(e));
     try {
-      await until('initial adds', () => log.length >= 2);
-      assert.deepEqual([...log].sort(), ['add pre-1', 'add pre-2']);
+      // the initial list: the two ConfigMaps and the namespace's kube-root-ca.crt
+      await until('initial adds', () => log.length >= 3);
+      assert.deepEqual([...log].sort(), [`add ${ROOT_CA_CONFIGMAP}`, 'add pre-1', 'add pre-2']);
       const mp = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
       for (let i = 0; i < 5; i++) await core.createNamespacedConfigMap({ namespace, body: cm(`n-${i}`, { v: '1' }) });
       await core.patchNamespacedConfigMap({ namespace, name: 'n-1', body: { data: { v: '2' } } }, mp);
       await core.patchNamespacedConfigMap({ namespace, name: 'pre-1', body: { data: { v: '3' } } }, mp);
       await core.deleteNamespacedConfigMap({ namespace, name: 'n-3' });
       await core.deleteNamespacedConfigMap({ namespace, name: 'pre-2' });
-      await until('all events', () => log.length >= 11);
+      await until('all events', () => log.length >= 12);
       await sleep(150);
-      assert.deepEqual(log.slice(2), ['add n-0', 'add n-1', 'add n-2', 'add n-3', 'add n-4', 'update n-1 2', 'update pre-1 3', 'delete n-3', 'delete pre-2']);
+      assert.deepEqual(log.slice(3), ['add n-0', 'add n-1', 'add n-2', 'add n-3', 'add n-4', 'update n-1 2', 'update pre-1 3', 'delete n-3', 'delete pre-2']);
       assert.deepEqual(errors, []);
 
       const server = await core.listNamespacedConfigMap({ namespace });
       const view = (items: readonly k8s.V1ConfigMap[]) => items.map((i) => `${i.metadata?.name}@${i.metadata?.resourceVersion}`).sort();
       assert.deepEqual(view(informer.list(namespace)), view(server.items));
+      assert.deepEqual(server.items.map((i) => i.metadata?.name), [ROOT_CA_CONFIGMAP, 'n-0', 'n-1', 'n-2', 'n-4', 'pre-1']);
       assert.equal(informer.get('n-1', namespace)?.data?.v, '2');
       assert.equal(informer.get('n-3', namespace), undefined);
       assert.ok(Number((informer as unknown as k8s.ListWatch<k8s.V1ConfigMap>).latestResourceVersion()) >= Math.max(...server.items.map((i) => Number(i.metadata?.resourceVersion))));
@@ -646,8 +663,9 @@ describe('raw HTTP/2 watch semantics', () => {
       const bm = await s.waitFor((e) => e.type === 'BOOKMARK', 5000);
       const idx = s.events.indexOf(bm);
       const initial = s.events.slice(0, idx);
-      assert.deepEqual(initial.map((e) => e.type), ['ADDED', 'ADDED', 'ADDED']);
-      assert.deepEqual(initial.map((e) => e.object.metadata.name).sort(), ['i1', 'i2', 'i3']);
+      // the initial state includes the namespace's kube-root-ca.crt
+      assert.deepEqual(initial.map((e) => e.type), ['ADDED', 'ADDED', 'ADDED', 'ADDED']);
+      assert.deepEqual(initial.map((e) => e.object.metadata.name).sort(), ['i1', 'i2', 'i3', ROOT_CA_CONFIGMAP]);
       assert.equal(bm.object.kind, 'ConfigMap');
       assert.equal(bm.object.apiVersion, 'v1');
       assert.deepEqual(bm.object.metadata.annotations, { 'k8s.io/initial-events-end': 'true' });
@@ -664,7 +682,7 @@ describe('raw HTTP/2 watch semantics', () => {
     try {
       const bm = await s2.waitFor((e) => e.type === 'BOOKMARK', 5000);
       const initial = s2.events.slice(0, s2.events.indexOf(bm));
-      assert.deepEqual(initial.map((e) => e.object.metadata.name).sort(), ['i1', 'i2', 'i3', 'live']);
+      assert.deepEqual(initial.map((e) => e.object.metadata.name).sort(), ['i1', 'i2', 'i3', ROOT_CA_CONFIGMAP, 'live']);
       assert.deepEqual(bm.object.metadata.annotations, { 'k8s.io/initial-events-end': 'true' });
     } finally {
       s2.close();

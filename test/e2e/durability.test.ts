@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { H2Client, loadCreds, startServer, type ServerProc } from './harness.js';
+import { DEFAULT_SERVICE_ACCOUNT, H2Client, ROOT_CA_CONFIGMAP, loadCreds, startServer, waitForNamespaceDefaults, type ServerProc } from './harness.js';
 
 const T = { timeout: 120_000 };
 const dirs: string[] = [];
@@ -73,6 +73,10 @@ describe('durability', () => {
     const ns = 'durable';
     const nsRes = await c1.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     assert.equal(nsRes.status, 201, nsRes.body);
+    // the controllers' kube-root-ca.crt and default ServiceAccount of the namespace
+    await waitForNamespaceDefaults(c1, ns);
+    const caBefore = (await c1.get(`/api/v1/namespaces/${ns}/configmaps/${ROOT_CA_CONFIGMAP}`)).json();
+    const saBefore = (await c1.get(`/api/v1/namespaces/${ns}/serviceaccounts/${DEFAULT_SERVICE_ACCOUNT}`)).json();
     const svcBefore = (await c1.get('/api/v1/namespaces/default/services/kubernetes')).json();
     assert.equal(svcBefore.metadata.name, 'kubernetes');
 
@@ -148,8 +152,11 @@ describe('durability', () => {
     }
     // the list is consistent: objects per writer form a gap-free prefix 0..k (a writer's
     // create i+1 starts only after create i was acknowledged; only the last may be lost)
+    // besides the writers' objects the namespace holds only its kube-root-ca.crt
+    const isWritten = (name: string) => /^w\d+-\d{6}$/.test(name);
+    assert.deepEqual(listed.items.map((o: any) => o.metadata.name).filter((n: string) => !isWritten(n)), [ROOT_CA_CONFIGMAP]);
     const perWriter = new Map<string, number[]>();
-    for (const o of listed.items) {
+    for (const o of listed.items.filter((x: any) => isWritten(x.metadata.name))) {
       const [w, i] = o.metadata.name.split('-');
       perWriter.set(w, [...(perWriter.get(w) ?? []), Number(i)]);
     }
@@ -164,6 +171,14 @@ describe('durability', () => {
     const svcAfter = (await c2.get('/api/v1/namespaces/default/services/kubernetes')).json();
     assert.equal(svcAfter.metadata.uid, svcBefore.metadata.uid, 'the kubernetes service is the same object');
     assert.equal(svcAfter.spec.clusterIP, svcBefore.spec.clusterIP);
+    // so did the namespace's kube-root-ca.crt and default ServiceAccount: the same objects, and
+    // the CA is unchanged, so the root-CA publisher does not rewrite the ConfigMap on startup
+    const caAfter = (await c2.get(`/api/v1/namespaces/${ns}/configmaps/${ROOT_CA_CONFIGMAP}`)).json();
+    assert.deepEqual([caAfter.metadata.uid, caAfter.metadata.resourceVersion], [caBefore.metadata.uid, caBefore.metadata.resourceVersion]);
+    assert.deepEqual(caAfter.data, caBefore.data);
+    assert.equal(caAfter.data['ca.crt'], creds1.ca.toString('utf8'), 'kube-root-ca.crt holds the cluster CA');
+    const saAfter = (await c2.get(`/api/v1/namespaces/${ns}/serviceaccounts/${DEFAULT_SERVICE_ACCOUNT}`)).json();
+    assert.deepEqual([saAfter.metadata.uid, saAfter.metadata.resourceVersion], [saBefore.metadata.uid, saBefore.metadata.resourceVersion]);
 
     // resourceVersions keep increasing after the restart
     const maxAcked = Math.max(...acked.map((a) => a.rv));
@@ -200,12 +215,15 @@ describe('durability', () => {
     const c1 = client(srv1.kubeconfig);
     const ns = 'resume';
     assert.equal((await c1.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })).status, 201);
+    await waitForNamespaceDefaults(c1, ns);
     for (let i = 0; i < 5; i++) {
       const r = await c1.request('POST', `/api/v1/namespaces/${ns}/configmaps`, configMap(`before-${i}`, i));
       assert.equal(r.status, 201, r.body);
     }
     const list1 = (await c1.get(`/api/v1/namespaces/${ns}/configmaps`)).json();
     const L = Number(list1.metadata.resourceVersion);
+    const ca1 = list1.items.find((o: any) => o.metadata.name === ROOT_CA_CONFIGMAP);
+    assert.ok(ca1, `the list has the namespace's ${ROOT_CA_CONFIGMAP}`);
     c1.destroy();
     await srv1.stop('SIGTERM');
     assert.equal(srv1.proc.exitCode, 0, 'SIGTERM shuts the server down cleanly (exit 0)');
@@ -232,7 +250,9 @@ describe('durability', () => {
         await Promise.race([w.ended, sleep(3000)]);
         assert.deepEqual(w.events.map((e) => e.type), ['ERROR']);
         const relist = (await c2.get(`/api/v1/namespaces/${ns}/configmaps`)).json();
-        assert.deepEqual(relist.items.map((o: any) => o.metadata.name), ['after-0', 'before-0', 'before-1', 'before-2', 'before-3', 'before-4']);
+        assert.deepEqual(relist.items.map((o: any) => o.metadata.name), ['after-0', 'before-0', 'before-1', 'before-2', 'before-3', 'before-4', ROOT_CA_CONFIGMAP]);
+        const ca2 = relist.items.find((o: any) => o.metadata.name === ROOT_CA_CONFIGMAP);
+        assert.deepEqual([ca2.metadata.uid, ca2.metadata.resourceVersion], [ca1.metadata.uid, ca1.metadata.resourceVersion], 'kube-root-ca.crt is not rewritten by the restart');
         assert.ok(Number(relist.metadata.resourceVersion) >= A);
         const w2 = c2.stream(`/api/v1/namespaces/${ns}/configmaps?watch=1&resourceVersion=${relist.metadata.resourceVersion}`);
         try {
@@ -244,7 +264,8 @@ describe('durability', () => {
           w2.close();
         }
       } else {
-        // resumed: exactly the changes after L, nothing at or before it
+        // resumed: exactly the changes after L, nothing at or before it (and no rewrite of
+        // kube-root-ca.crt by the restart: the CA did not change)
         assert.deepEqual([first.type, first.object.metadata.name, Number(first.object.metadata.resourceVersion)], ['ADDED', 'after-0', A]);
         await c2.request('POST', `/api/v1/namespaces/${ns}/configmaps`, configMap('after-1', 1));
         const ev = await w.next(5000);

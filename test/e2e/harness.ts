@@ -37,7 +37,7 @@ export async function startServer(opts: { dataDir?: string; extraArgs?: string[]
   const logs: string[] = [];
   let out = '';
   proc.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
-  const url = await new Promise<string>((resolveUrl, reject) => {
+  const startup = new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`k8ts server did not start in time; logs:\n${logs.join('')}`)), opts.timeoutMs ?? 20000);
     proc.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
@@ -52,6 +52,20 @@ export async function startServer(opts: { dataDir?: string; extraArgs?: string[]
       reject(new Error(`k8ts server exited with ${code}; logs:\n${logs.join('')}`));
     });
   });
+  let url: string;
+  try {
+    url = await startup;
+  } catch (err) {
+    // leave nothing behind: a server that did not come up in time is killed, and a data dir
+    // made here is removed
+    if (proc.exitCode === null && proc.signalCode === null) {
+      const gone = new Promise<void>((r) => proc.once('exit', () => r()));
+      proc.kill('SIGKILL');
+      await gone;
+    }
+    if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise<void>((r) => proc.once('exit', () => r()));
@@ -375,6 +389,52 @@ export class H2Client {
     this.closed = true;
     for (const s of this.sessions) if (s && !s.destroyed) s.destroy();
     this.sessions = [];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What every namespace gets from kube-controller-manager (as on a real cluster): the
+// ServiceAccounts controller creates the `default` ServiceAccount and the root-CA publisher the
+// `kube-root-ca.crt` ConfigMap (data ca.crt: the cluster CA), a moment after the namespace.
+
+/** Name of the ServiceAccount the ServiceAccounts controller creates in every namespace. */
+export const DEFAULT_SERVICE_ACCOUNT = 'default';
+/** Name of the ConfigMap the root-CA publisher creates in every namespace. */
+export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
+/** The annotation upstream's root-CA publisher puts on kube-root-ca.crt. */
+export const ROOT_CA_DESCRIPTION =
+  'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.';
+
+/** Whether (kind, name) is one of the objects the controllers put in every namespace. */
+export function isNamespaceDefault(kind: string, name: string): boolean {
+  const k = kind.toLowerCase();
+  if (k === 'configmap' || k === 'configmaps' || k === 'cm') return name === ROOT_CA_CONFIGMAP;
+  if (k === 'serviceaccount' || k === 'serviceaccounts' || k === 'sa') return name === DEFAULT_SERVICE_ACCOUNT;
+  return false;
+}
+
+/**
+ * Wait until the controllers have populated a new namespace (its `default` ServiceAccount and
+ * `kube-root-ca.crt` ConfigMap exist), as upstream's e2e framework does after creating a test
+ * namespace (WaitForDefaultServiceAccountInNamespace, WaitForKubeRootCAInNamespace). Afterwards
+ * a list or watch of the namespace deterministically includes them.
+ */
+export async function waitForNamespaceDefaults(client: string | H2Client, namespace: string, timeoutMs = 10000): Promise<void> {
+  const c = typeof client === 'string' ? H2Client.fromKubeconfig(client) : client;
+  const paths = [`/api/v1/namespaces/${namespace}/serviceaccounts/${DEFAULT_SERVICE_ACCOUNT}`, `/api/v1/namespaces/${namespace}/configmaps/${ROOT_CA_CONFIGMAP}`];
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (const path of paths) {
+      for (;;) {
+        const r = await c.get(path);
+        if (r.status === 200) break;
+        if (r.status !== 404) throw new Error(`GET ${path}: ${r.status} ${r.body.slice(0, 300)}`);
+        if (Date.now() > deadline) throw new Error(`namespace ${namespace}: ${path} still missing after ${timeoutMs} ms`);
+        await new Promise((res) => setTimeout(res, 20));
+      }
+    }
+  } finally {
+    if (c !== client) c.close();
   }
 }
 

@@ -9,7 +9,9 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KUBECTL, kubectlAvailable, startServer, type Result, type ServerProc } from './harness.js';
+import { readFileSync } from 'node:fs';
+import YAML from 'yaml';
+import { KUBECTL, ROOT_CA_CONFIGMAP, ROOT_CA_DESCRIPTION, kubectlAvailable, startServer, waitForNamespaceDefaults, type Result, type ServerProc } from './harness.js';
 
 const skip = kubectlAvailable() ? false : `kubectl not found at ${KUBECTL}`;
 
@@ -154,11 +156,22 @@ function bg(args: string[], opts: RunOpts = {}): Bg {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let nsCounter = 0;
-/** Create a fresh namespace (with create -f, which sends JSON) and return its name. */
+/**
+ * Create a fresh namespace (with create -f, which sends JSON) and return its name, once the
+ * controllers have given it its `default` ServiceAccount and `kube-root-ca.crt` ConfigMap (as
+ * upstream's e2e framework waits for them), so lists and watches of it include them every time.
+ */
 async function newNs(prefix: string): Promise<string> {
   const name = `${prefix}-${++nsCounter}`;
   await ok(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }) });
+  await waitForNamespaceDefaults(srv.kubeconfig, name);
   return name;
+}
+
+/** The cluster CA (PEM) from the admin kubeconfig: what kube-root-ca.crt must hold. */
+function clusterCaPem(): string {
+  const cfg = YAML.parse(readFileSync(srv.kubeconfig, 'utf8'));
+  return Buffer.from(cfg.clusters[0].cluster['certificate-authority-data'], 'base64').toString('utf8');
 }
 
 /** create -f - with the given objects (a stream of JSON documents). */
@@ -475,7 +488,8 @@ spec:
       const list = join(work, `list-${ns}.json`);
       writeFileSync(list, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [cm(ns, 'j2'), cm(ns, 'j3')] }));
       assert.deepEqual(lines(await ok(['create', '-f', list])), ['configmap/j2 created', 'configmap/j3 created']);
-      assert.deepEqual(lines(await ok(['-n', ns, 'get', 'cm', '-o', 'name'])), ['configmap/j1', 'configmap/j2', 'configmap/j3']);
+      // every namespace also holds the root-CA publisher's kube-root-ca.crt
+      assert.deepEqual(lines(await ok(['-n', ns, 'get', 'cm', '-o', 'name'])), ['configmap/j1', 'configmap/j2', 'configmap/j3', `configmap/${ROOT_CA_CONFIGMAP}`]);
     });
 
     test('create -f dir/ creates every manifest in the directory', async () => {
@@ -488,6 +502,7 @@ spec:
       writeFileSync(join(dir, 'README.txt'), 'not a manifest');
       const out = await ok(['create', '-f', `${dir}/`]);
       assert.deepEqual(lines(out), ['configmap/a created', 'configmap/b created', 'serviceaccount/c created']);
+      assert.deepEqual(lines(await ok(['-n', ns, 'get', 'cm,sa', '-o', 'name'])), ['configmap/a', 'configmap/b', `configmap/${ROOT_CA_CONFIGMAP}`, 'serviceaccount/c', 'serviceaccount/default']);
     });
 
     test('apply: created, unchanged, configured, pruned field, last-applied annotation', async () => {
@@ -718,15 +733,22 @@ spec:
     test('get --sort-by', async () => {
       const sns = await newNs('sort');
       await createObjs(cm(sns, 'b', { order: '3' }), cm(sns, 'c', { order: '1' }), cm(sns, 'a', { order: '2' }));
-      assert.deepEqual(lines(await ok(['-n', sns, 'get', 'cm', '--sort-by=.metadata.name', '-o', 'name'])), ['configmap/a', 'configmap/b', 'configmap/c']);
-      assert.deepEqual(lines(await ok(['-n', sns, 'get', 'cm', '--sort-by={.data.order}', '-o', 'name'])), ['configmap/c', 'configmap/a', 'configmap/b']);
+      // the namespace's kube-root-ca.crt is listed too: by name it sorts after a, b, c; it has no
+      // .data.order, and kubectl's sorter puts an item without the field first
+      assert.deepEqual(lines(await ok(['-n', sns, 'get', 'cm', '--sort-by=.metadata.name', '-o', 'name'])), ['configmap/a', 'configmap/b', 'configmap/c', `configmap/${ROOT_CA_CONFIGMAP}`]);
+      assert.deepEqual(lines(await ok(['-n', sns, 'get', 'cm', '--sort-by={.data.order}', '-o', 'name'])), [`configmap/${ROOT_CA_CONFIGMAP}`, 'configmap/c', 'configmap/a', 'configmap/b']);
       const t = parseTable(await ok(['-n', sns, 'get', 'cm', '--sort-by=.data.order']));
-      assert.deepEqual(t.rows.map((r) => r.NAME), ['c', 'a', 'b']);
+      assert.deepEqual(t.rows.map((r) => r.NAME), [ROOT_CA_CONFIGMAP, 'c', 'a', 'b']);
+      // the server's own order (a list is sorted by name) with a different sort key
+      const byRv = lines(await ok(['-n', sns, 'get', 'cm', '--sort-by=.metadata.resourceVersion', '-o', 'name']));
+      assert.deepEqual(byRv, [`configmap/${ROOT_CA_CONFIGMAP}`, 'configmap/b', 'configmap/c', 'configmap/a'], 'in creation order');
     });
 
-    test('get --chunk-size=2 pages through 7 objects with limit/continue', async () => {
+    test('get --chunk-size=2 pages through 8 objects (7 + kube-root-ca.crt) with limit/continue', async () => {
       const cns = await newNs('chunk');
       await createObjs(...Array.from({ length: 7 }, (_, i) => cm(cns, `item-${i}`, { i: String(i) })));
+      // in name order the namespace's kube-root-ca.crt comes last: 8 objects, 4 full pages
+      const all = [...Array.from({ length: 7 }, (_, i) => `item-${i}`), ROOT_CA_CONFIGMAP];
       const r = await run(['-n', cns, 'get', 'configmaps', '--chunk-size=2', '-v=6']);
       assert.equal(r.code, 0, r.stderr);
       const gets = r.stderr.split('\n').filter((l) => /GET https:\/\/\S+\/api\/v1\/namespaces\/[^/]+\/configmaps\?\S*limit=2/.test(l));
@@ -735,15 +757,16 @@ spec:
       assert.ok(gets.every((l) => / 200 OK /.test(l)));
       const t = parseTable(r.stdout);
       assert.equal(lines(r.stdout).filter((l) => l.startsWith('NAME')).length, 1, 'one header for all pages');
-      assert.deepEqual(t.rows.map((x) => x.NAME), Array.from({ length: 7 }, (_, i) => `item-${i}`));
+      assert.deepEqual(t.rows.map((x) => x.NAME), all);
       assert.equal(t.rows[0].DATA, '1');
+      assert.equal(t.rows[7].DATA, '1', 'kube-root-ca.crt holds ca.crt');
 
       // the same through the raw API
       const page = JSON.parse(await ok(['get', '--raw', `/api/v1/namespaces/${cns}/configmaps?limit=2`]));
       assert.equal(page.items.length, 2);
       assert.equal(typeof page.metadata.continue, 'string');
       assert.ok(page.metadata.continue.length > 0);
-      assert.equal(page.metadata.remainingItemCount, 5);
+      assert.equal(page.metadata.remainingItemCount, 6);
       const names: string[] = page.items.map((i: any) => i.metadata.name);
       let cont: string | undefined = page.metadata.continue;
       while (cont) {
@@ -752,7 +775,7 @@ spec:
         assert.equal(p.metadata.resourceVersion, page.metadata.resourceVersion, 'all pages are served at the first page\'s resourceVersion');
         cont = p.metadata.continue;
       }
-      assert.deepEqual(names, Array.from({ length: 7 }, (_, i) => `item-${i}`));
+      assert.deepEqual(names, all);
     });
 
     test('get all', async () => {
@@ -1079,8 +1102,17 @@ spec:
       await createObjs(cm(ns, 'd1'), cm(ns, 'd2', {}, { grp: 'x' }), cm(ns, 'd3', {}, { grp: 'x' }), cm(ns, 'd4'), cm(ns, 'd5'));
       assert.equal(await ok(['-n', ns, 'delete', 'cm', 'd1']), 'configmap "d1" deleted\n');
       assert.equal(await ok(['-n', ns, 'delete', 'cm', '-l', 'grp=x']), 'configmap "d2" deleted\nconfigmap "d3" deleted\n');
-      assert.equal(await ok(['-n', ns, 'delete', 'cm', '--all']), 'configmap "d4" deleted\nconfigmap "d5" deleted\n');
-      assert.equal(await ok(['-n', ns, 'get', 'cm', '-o', 'name']), '');
+      // --all also deletes the namespace's kube-root-ca.crt (as on any cluster) ...
+      const caUid = await ok(['-n', ns, 'get', 'cm', ROOT_CA_CONFIGMAP, '-o', 'jsonpath={.metadata.uid}']);
+      assert.equal(await ok(['-n', ns, 'delete', 'cm', '--all']), `configmap "d4" deleted\nconfigmap "d5" deleted\nconfigmap "${ROOT_CA_CONFIGMAP}" deleted\n`);
+      // ... which the root-CA publisher then recreates (a new object), and only that is left
+      let left = '';
+      for (let i = 0; i < 100 && left !== `configmap/${ROOT_CA_CONFIGMAP}\n`; i++) {
+        if (i) await sleep(50);
+        left = await ok(['-n', ns, 'get', 'cm', '-o', 'name']);
+      }
+      assert.equal(left, `configmap/${ROOT_CA_CONFIGMAP}\n`);
+      assert.notEqual(await ok(['-n', ns, 'get', 'cm', ROOT_CA_CONFIGMAP, '-o', 'jsonpath={.metadata.uid}']), caUid, 'kube-root-ca.crt was recreated');
       assert.equal(await fails(['-n', ns, 'delete', 'cm', 'd1']), 'Error from server (NotFound): configmaps "d1" not found');
       const r = await run(['-n', ns, 'delete', 'cm', 'd1', '--ignore-not-found']);
       assert.equal(r.code, 0);
@@ -1217,7 +1249,8 @@ spec:
       }
       const ls = lines(w.stdout);
       assert.match(ls[0], /^NAME\s+DATA\s+AGE$/);
-      assert.deepEqual(ls.slice(1).map((l) => l.split(/\s+/).slice(0, 2).join(' ')), ['pre 0', 'w1 0', 'w1 1', 'w1 1']);
+      // the initial list has the namespace's kube-root-ca.crt (1 key) too
+      assert.deepEqual(ls.slice(1).map((l) => l.split(/\s+/).slice(0, 2).join(' ')), [`${ROOT_CA_CONFIGMAP} 1`, 'pre 0', 'w1 0', 'w1 1', 'w1 1']);
     });
 
     test('get -w --output-watch-events', async () => {
@@ -1234,7 +1267,8 @@ spec:
       }
       const t = parseTable(w.stdout);
       assert.deepEqual(t.header, ['EVENT', 'NAME', 'DATA', 'AGE']);
-      assert.deepEqual(t.rows.map((r) => `${r.EVENT} ${r.NAME}`), ['ADDED e1', 'MODIFIED e1', 'DELETED e1']);
+      // the initial list (the namespace's kube-root-ca.crt) is printed as ADDED, then the changes
+      assert.deepEqual(t.rows.map((r) => `${r.EVENT} ${r.NAME}`), [`ADDED ${ROOT_CA_CONFIGMAP}`, 'ADDED e1', 'MODIFIED e1', 'DELETED e1']);
     });
 
     test('get --watch-only -o json prints only the changes, as JSON objects', async () => {
@@ -1434,6 +1468,8 @@ spec:
       const sa = parseTable(await ok(['-n', ns, 'get', 'sa', 'robot']));
       assert.deepEqual(sa.header, ['NAME', 'SECRETS', 'AGE']);
       assert.equal(sa.rows[0].SECRETS, '0');
+      // next to the namespace's default ServiceAccount
+      assert.deepEqual(lines(await ok(['-n', ns, 'get', 'sa', '-o', 'name'])), ['serviceaccount/default', 'serviceaccount/robot']);
       assert.equal(await ok(['create', 'priorityclass', 'e2e-high', '--value=1000', '--description=high priority']), 'priorityclass.scheduling.k8s.io/e2e-high created\n');
       const pc = parseTable(await ok(['get', 'priorityclass']));
       assert.deepEqual(pc.header, ['NAME', 'VALUE', 'GLOBAL-DEFAULT', 'AGE', 'PREEMPTIONPOLICY']);
@@ -1442,6 +1478,7 @@ spec:
       assert.equal(rowByName(pc, 'system-node-critical').VALUE, '2000001000');
       assert.equal(await ok(['create', 'namespace', 'e2e-created-ns']), 'namespace/e2e-created-ns created\n');
       assert.equal(rowByName(parseTable(await ok(['get', 'ns', 'e2e-created-ns'])), 'e2e-created-ns').STATUS, 'Active');
+      await waitForNamespaceDefaults(srv.kubeconfig, 'e2e-created-ns');
     });
 
     test('create quota, pdb, ingress', async () => {
@@ -1463,6 +1500,161 @@ spec:
       // no quota controller: status.hard/used stay empty, and upstream's printer iterates status.hard
       assert.equal(q.rows[0].REQUEST, '');
       assert.equal(q.rows[0].LIMIT, '');
+    });
+  });
+
+  // ------------------------------------------------------------------ namespace defaults
+  describe('what kube-controller-manager and ServiceAccount admission add to every namespace and pod', () => {
+    const SA_MOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
+    /** upstream's projected token volume (serviceaccount.TokenVolumeSource, with the API defaults) */
+    const tokenVolume = (name: string) => ({
+      name,
+      projected: {
+        defaultMode: 420,
+        sources: [
+          { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+          { configMap: { items: [{ key: 'ca.crt', path: 'ca.crt' }], name: ROOT_CA_CONFIGMAP } },
+          { downwardAPI: { items: [{ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' }, path: 'namespace' }] } },
+        ],
+      },
+    });
+    /** names.SimpleNameGenerator: 5 characters of "bcdfghjklmnpqrstvwxz2456789" */
+    const TOKEN_VOLUME_NAME = /^kube-api-access-[bcdfghjklmnpqrstvwxz2456789]{5}$/;
+    const poll = async (what: string, f: () => Promise<boolean>, ms = 5000) => {
+      const deadline = Date.now() + ms;
+      while (!(await f())) {
+        if (Date.now() > deadline) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
+        await sleep(50);
+      }
+    };
+
+    test('every namespace, old and new, has a default ServiceAccount and a kube-root-ca.crt ConfigMap with the cluster CA', async () => {
+      const ca = clusterCaPem();
+      assert.match(ca, /^-----BEGIN CERTIFICATE-----\n/);
+      assert.equal(await ok(['create', 'namespace', 'e2e-defaults']), 'namespace/e2e-defaults created\n');
+      await waitForNamespaceDefaults(srv.kubeconfig, 'e2e-defaults');
+      for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'e2e-defaults']) {
+        const c = JSON.parse(await ok(['-n', ns, 'get', 'cm', ROOT_CA_CONFIGMAP, '-o', 'json']));
+        assert.deepEqual(c.data, { 'ca.crt': ca }, `${ns}/${ROOT_CA_CONFIGMAP} holds the cluster CA`);
+        assert.deepEqual(c.metadata.annotations, { 'kubernetes.io/description': ROOT_CA_DESCRIPTION }, ns);
+        assert.equal(c.metadata.labels, undefined, ns);
+        const sa = JSON.parse(await ok(['-n', ns, 'get', 'sa', 'default', '-o', 'json']));
+        assert.equal(sa.metadata.name, 'default');
+        assert.equal(sa.secrets, undefined, 'no token Secrets since v1.24');
+        assert.equal(sa.automountServiceAccountToken, undefined);
+      }
+      const cms = parseTable(await ok(['-n', 'e2e-defaults', 'get', 'cm']));
+      assert.deepEqual(cms.rows.map((r) => [r.NAME, r.DATA]), [[ROOT_CA_CONFIGMAP, '1']]);
+      const sas = parseTable(await ok(['-n', 'e2e-defaults', 'get', 'sa']));
+      assert.deepEqual(sas.rows.map((r) => [r.NAME, r.SECRETS]), [['default', '0']]);
+    });
+
+    test('a deleted kube-root-ca.crt or default ServiceAccount is recreated', async () => {
+      const ns = await newNs('recreate');
+      const uid = await ok(['-n', ns, 'get', 'cm', ROOT_CA_CONFIGMAP, '-o', 'jsonpath={.metadata.uid}']);
+      assert.equal(await ok(['-n', ns, 'delete', 'cm', ROOT_CA_CONFIGMAP]), `configmap "${ROOT_CA_CONFIGMAP}" deleted\n`);
+      let c: any;
+      await poll('kube-root-ca.crt to be recreated', async () => {
+        const r = await run(['-n', ns, 'get', 'cm', ROOT_CA_CONFIGMAP, '-o', 'json']);
+        c = r.code === 0 ? JSON.parse(r.stdout) : undefined;
+        return !!c;
+      });
+      assert.notEqual(c.metadata.uid, uid);
+      assert.deepEqual(c.data, { 'ca.crt': clusterCaPem() });
+      const saUid = await ok(['-n', ns, 'get', 'sa', 'default', '-o', 'jsonpath={.metadata.uid}']);
+      assert.equal(await ok(['-n', ns, 'delete', 'sa', 'default']), 'serviceaccount "default" deleted\n');
+      await poll('the default ServiceAccount to be recreated', async () => (await run(['-n', ns, 'get', 'sa', 'default'])).code === 0);
+      assert.notEqual(await ok(['-n', ns, 'get', 'sa', 'default', '-o', 'jsonpath={.metadata.uid}']), saUid);
+    });
+
+    test('a changed kube-root-ca.crt is put back (the root-CA publisher syncs on ConfigMap updates); other metadata is kept', async () => {
+      const ns = await newNs('ca-restore');
+      const ca = clusterCaPem();
+      await ok(['-n', ns, 'label', 'cm', ROOT_CA_CONFIGMAP, 'team=e2e']);
+      await ok(['-n', ns, 'patch', 'cm', ROOT_CA_CONFIGMAP, '--type=merge', '-p', '{"data":{"ca.crt":"not a CA"}}']);
+      await poll('ca.crt to be restored', async () => JSON.parse(await ok(['-n', ns, 'get', 'cm', ROOT_CA_CONFIGMAP, '-o', 'json'])).data?.['ca.crt'] === ca);
+      await ok(['-n', ns, 'annotate', 'cm', ROOT_CA_CONFIGMAP, 'kubernetes.io/description-']);
+      await poll('the description annotation to be restored', async () => {
+        const c = JSON.parse(await ok(['-n', ns, 'get', 'cm', ROOT_CA_CONFIGMAP, '-o', 'json']));
+        return c.metadata.annotations?.['kubernetes.io/description'] === ROOT_CA_DESCRIPTION;
+      });
+      const c = JSON.parse(await ok(['-n', ns, 'get', 'cm', ROOT_CA_CONFIGMAP, '-o', 'json']));
+      assert.deepEqual(c.data, { 'ca.crt': ca });
+      assert.deepEqual(c.metadata.labels, { team: 'e2e' }, 'the publisher only rewrites data and its annotation');
+    });
+
+    test('pods get serviceAccountName default and the kube-api-access projected volume in every container', async () => {
+      const ns = await newNs('sa-admission');
+      const p = { ...(pod(ns, 'p') as any) };
+      p.spec.initContainers = [{ name: 'init', image: 'busybox' }];
+      await createObjs(p);
+      const o = JSON.parse(await ok(['-n', ns, 'get', 'pod', 'p', '-o', 'json']));
+      assert.equal(o.spec.serviceAccountName, 'default');
+      assert.equal(o.spec.serviceAccount, 'default', 'the deprecated field mirrors serviceAccountName');
+      assert.equal(o.spec.automountServiceAccountToken, undefined);
+      assert.equal(o.spec.volumes.length, 1, JSON.stringify(o.spec.volumes));
+      const vol = o.spec.volumes[0].name;
+      assert.match(vol, TOKEN_VOLUME_NAME);
+      assert.deepEqual(o.spec.volumes, [tokenVolume(vol)]);
+      const mount = { mountPath: SA_MOUNT, name: vol, readOnly: true };
+      assert.deepEqual(o.spec.containers[0].volumeMounts, [mount]);
+      assert.deepEqual(o.spec.initContainers[0].volumeMounts, [mount]);
+      const d = await ok(['-n', ns, 'describe', 'pod', 'p']);
+      assert.match(d, /\nService Account:\s+default\n/);
+      assert.ok(d.includes(`      ${SA_MOUNT} from ${vol} (ro)\n`), d);
+      assert.match(d, new RegExp(`\\n {2}${vol}:\\n {4}Type:\\s+Projected \\(a volume that contains injected data from multiple sources\\)\\n {4}TokenExpirationSeconds:\\s+3607\\n {4}ConfigMapName:\\s+kube-root-ca\\.crt\\n`));
+      // a second pod gets its own generated volume name
+      await createObjs(pod(ns, 'p2'));
+      const vol2 = await ok(['-n', ns, 'get', 'pod', 'p2', '-o', 'jsonpath={.spec.volumes[0].name}']);
+      assert.match(vol2, TOKEN_VOLUME_NAME);
+    });
+
+    test('ServiceAccount admission: automount opt-outs, a container with its own mount, a missing ServiceAccount', async () => {
+      const ns = await newNs('sa-admission-cases');
+      await ok(['-n', ns, 'create', 'sa', 'robot']);
+      await ok(['-n', ns, 'create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'quiet', namespace: ns }, automountServiceAccountToken: false }) });
+      const mk = (name: string, spec: object) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns }, spec: { containers: [{ name: 'c', image: 'nginx' }], ...spec } });
+      const get = async (name: string) => JSON.parse(await ok(['-n', ns, 'get', 'pod', name, '-o', 'json'])).spec;
+      // the pod opts out
+      await createObjs(mk('off', { automountServiceAccountToken: false }));
+      let s = await get('off');
+      assert.deepEqual([s.serviceAccountName, s.volumes, s.containers[0].volumeMounts], ['default', undefined, undefined]);
+      // the ServiceAccount opts out; the pod's own setting wins over it
+      await createObjs(mk('sa-off', { serviceAccountName: 'quiet' }), mk('pod-on', { serviceAccountName: 'quiet', automountServiceAccountToken: true }));
+      s = await get('sa-off');
+      assert.deepEqual([s.serviceAccountName, s.serviceAccount, s.volumes, s.containers[0].volumeMounts], ['quiet', 'quiet', undefined, undefined]);
+      s = await get('pod-on');
+      assert.equal(s.volumes.length, 1);
+      assert.match(s.volumes[0].name, TOKEN_VOLUME_NAME);
+      // the deprecated serviceAccount field alone names the account
+      await createObjs(mk('legacy', { serviceAccount: 'robot' }));
+      s = await get('legacy');
+      assert.deepEqual([s.serviceAccountName, s.serviceAccount], ['robot', 'robot']);
+      // a container with its own mount at the token path keeps it; the others get the token volume
+      await createObjs(
+        mk('own', {
+          volumes: [{ name: 'mine', emptyDir: {} }],
+          containers: [
+            { name: 'c', image: 'nginx', volumeMounts: [{ name: 'mine', mountPath: SA_MOUNT }] },
+            { name: 'd', image: 'nginx' },
+          ],
+        }),
+      );
+      s = await get('own');
+      const tok = s.volumes.find((v: any) => v.name !== 'mine').name;
+      assert.deepEqual(s.volumes, [{ name: 'mine', emptyDir: {} }, tokenVolume(tok)]);
+      assert.deepEqual(s.containers[0].volumeMounts, [{ name: 'mine', mountPath: SA_MOUNT }]);
+      assert.deepEqual(s.containers[1].volumeMounts, [{ mountPath: SA_MOUNT, name: tok, readOnly: true }]);
+      // a ServiceAccount that does not exist
+      const e = await fails(['create', '-f', '-'], { input: JSON.stringify(mk('nosa', { serviceAccountName: 'nope' })) });
+      assert.equal(e, `Error from server (Forbidden): error when creating "STDIN": pods "nosa" is forbidden: error looking up service account ${ns}/nope: serviceaccount "nope" not found`);
+    });
+
+    test('a pod created together with its namespace is admitted (admission waits for the default ServiceAccount)', async () => {
+      const name = `together-${++nsCounter}`;
+      const out = await ok(['create', '-f', '-'], { input: [JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }), JSON.stringify(pod(name, 'first'))].join('\n') });
+      assert.deepEqual(lines(out), [`namespace/${name} created`, 'pod/first created']);
+      assert.equal(await ok(['-n', name, 'get', 'pod', 'first', '-o', 'jsonpath={.spec.serviceAccountName}']), 'default');
     });
   });
 

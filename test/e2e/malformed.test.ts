@@ -10,7 +10,7 @@ import https from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
-import { startServer, type ServerProc } from './harness.js';
+import { ROOT_CA_CONFIGMAP, startServer, waitForNamespaceDefaults, type ServerProc } from './harness.js';
 
 let srv: ServerProc;
 let agent: https.Agent;
@@ -237,6 +237,8 @@ async function newNs(prefix: string): Promise<string> {
   const name = `${prefix}-${++nsCount}`;
   const r = await request('POST', '/api/v1/namespaces', { body: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }) });
   assert.equal(r.status, 201, r.text);
+  // once the controllers have added its default ServiceAccount and kube-root-ca.crt
+  await waitForNamespaceDefaults(srv.kubeconfig, name);
   return name;
 }
 
@@ -474,7 +476,9 @@ describe('malformed requests', () => {
     });
 
     stest('bad continue token → 400 BadRequest', async () => {
+      // in name order: kube-root-ca.crt (the namespace's root CA), q1, q2, q3
       const first = json(await list('limit=1'));
+      assert.equal(first.items[0].metadata.name, ROOT_CA_CONFIGMAP);
       assert.ok(first.metadata.continue, 'first page has a continue token');
       for (const c of ['garbage', '%%%', Buffer.from('{"v":"meta.k8s.io/v1","rv":"x","start":"q"}').toString('base64'), Buffer.from('not json').toString('base64')]) {
         expectStatus(await list(`limit=1&continue=${encodeURIComponent(c)}`), 400, 'BadRequest');
@@ -488,7 +492,7 @@ describe('malformed requests', () => {
       );
       // the real token still works
       const second = json(await list(`limit=1&continue=${encodeURIComponent(first.metadata.continue)}`));
-      assert.equal(second.items[0].metadata.name, 'q2');
+      assert.equal(second.items[0].metadata.name, 'q1');
     });
 
     stest('bad propagationPolicy / orphanDependents combination → 422 Invalid', async () => {
