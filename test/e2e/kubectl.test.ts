@@ -1210,9 +1210,11 @@ spec:
       assert.equal(await fails(['-n', ns, 'get', 'pod', 'bound']), 'Error from server (NotFound): pods "bound" not found');
     });
 
-    test('delete ns: Terminating, and no new content in it', async () => {
+    test('delete ns: Terminating while content is held by a finalizer, no new content in it, then gone', async () => {
       const ns = await newNs('doomed');
-      await createObjs(cm(ns, 'inside'));
+      // the namespace controller deletes the content at once; a finalizer on one object keeps the
+      // namespace Terminating until it is removed
+      await createObjs({ ...(cm(ns, 'inside') as any), metadata: { name: 'inside', namespace: ns, finalizers: ['example.com/hold'] } });
       assert.equal(await ok(['delete', 'ns', ns, '--wait=false']), `namespace "${ns}" deleted\n`);
       const row = rowByName(parseTable(await ok(['get', 'ns', ns])), ns);
       assert.equal(row.STATUS, 'Terminating');
@@ -1225,8 +1227,22 @@ spec:
         err,
         `Error from server (Forbidden): error when creating "STDIN": configmaps "late" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
       );
-      // existing content can still be read and deleted
-      await ok(['-n', ns, 'get', 'cm', 'inside']);
+      // the content is deleted (kube-root-ca.crt too, and not recreated in a terminating
+      // namespace); what a finalizer holds can still be read
+      let left: string[] = [];
+      for (let i = 0; i < 100; i++) {
+        if (i) await sleep(50);
+        left = lines(await ok(['-n', ns, 'get', 'cm,sa', '-o', 'name']));
+        if (left.length === 1) break;
+      }
+      assert.deepEqual(left, ['configmap/inside']);
+      const inside = JSON.parse(await ok(['-n', ns, 'get', 'cm', 'inside', '-o', 'json']));
+      assert.ok(inside.metadata.deletionTimestamp, 'the namespace controller deleted it');
+      assert.equal(rowByName(parseTable(await ok(['get', 'ns', ns])), ns).STATUS, 'Terminating');
+      // once the finalizer is gone, so is the object and then the namespace
+      await ok(['-n', ns, 'patch', 'cm', 'inside', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]']);
+      assert.equal(await ok(['wait', '--for=delete', `namespace/${ns}`, '--timeout=20s']), `namespace/${ns} condition met\n`);
+      assert.equal(await fails(['get', 'ns', ns]), `Error from server (NotFound): namespaces "${ns}" not found`);
     });
   });
 
