@@ -30,13 +30,16 @@ export class NamespaceDefaultsController {
     cache.onChange((_prev, cur) => {
       if (cur) this.enqueue(cur.name);
     });
-    // a deleted default ServiceAccount or CA ConfigMap is recreated
-    for (const plural of ['serviceaccounts', 'configmaps']) {
-      const def = this.ctx.registry.lookup('', 'v1', plural)!;
-      (await cacheFor(this.ctx, def)).onChange((prev, cur) => {
-        if (prev && !cur && (prev.name === 'default' || prev.name === 'kube-root-ca.crt')) this.enqueue(prev.namespace);
-      });
-    }
+    // a deleted default ServiceAccount is recreated; a changed or deleted CA ConfigMap is put back
+    const saDef = this.ctx.registry.lookup('', 'v1', 'serviceaccounts')!;
+    (await cacheFor(this.ctx, saDef)).onChange((prev, cur) => {
+      if (prev && !cur && prev.name === 'default') this.enqueue(prev.namespace);
+    });
+    const cmDef = this.ctx.registry.lookup('', 'v1', 'configmaps')!;
+    (await cacheFor(this.ctx, cmDef)).onChange((prev, cur) => {
+      const e = cur ?? prev;
+      if (e && e.name === 'kube-root-ca.crt') this.enqueue(e.namespace);
+    });
   }
 
   stop(): void {
@@ -81,7 +84,7 @@ export class NamespaceDefaultsController {
       kind: 'ConfigMap',
       metadata: { name: 'kube-root-ca.crt', namespace: ns, annotations: { 'kubernetes.io/description': 'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.' } },
       data: { 'ca.crt': this.caCertPem },
-    }, (cur) => cur.data?.['ca.crt'] !== this.caCertPem);
+    }, (cur) => cur.data?.['ca.crt'] !== this.caCertPem || cur.metadata?.annotations?.['kubernetes.io/description'] === undefined);
   }
 
   private async ensure(plural: string, ns: string, obj: KObject, stale?: (cur: KObject) => boolean): Promise<void> {
@@ -96,7 +99,11 @@ export class NamespaceDefaultsController {
       return;
     }
     if (stale && stale(this.ctx.codec.decode(kv))) {
-      await updateObject(this.ctx, scope, (cur) => ({ ...cur!, data: obj.data }), { mode: 'main', isPatch: true });
+      await updateObject(this.ctx, scope, (cur) => ({
+        ...cur!,
+        metadata: { ...cur!.metadata, annotations: { ...(cur!.metadata?.annotations ?? {}), ...(obj.metadata.annotations ?? {}) } },
+        data: obj.data,
+      }), { mode: 'main', isPatch: true });
     }
   }
 }
