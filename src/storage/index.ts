@@ -1,6 +1,7 @@
-// Storage entry point: openStore() picks a backend (memory or the embedded sqlite default);
-// re-exports the Store API and the backends.
+// Storage entry point: openStore() picks a backend (memory, the embedded sqlite default, or an
+// external etcd v3 cluster); re-exports the Store API and the backends.
 
+import { EtcdStore } from './etcd.js';
 import { MemoryStore } from './memory.js';
 import { SqliteStore } from './sqlite.js';
 import type { Store } from './types.js';
@@ -8,8 +9,13 @@ import type { Store } from './types.js';
 export * from './types.js';
 export { MemoryStore } from './memory.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite.js';
+export { EtcdStore, type EtcdStoreOptions } from './etcd.js';
 
-export type OpenStoreOptions = { backend: 'memory' } | { backend: 'sqlite'; path: string; fsync?: boolean };
+export type OpenStoreOptions =
+  | { backend: 'memory' }
+  | { backend: 'sqlite'; path: string; fsync?: boolean }
+  /** --etcd-servers, --etcd-cafile, --etcd-certfile, --etcd-keyfile (file paths or PEM bytes). */
+  | { backend: 'etcd3'; endpoints: string[]; ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer };
 
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   switch (opts.backend) {
@@ -17,6 +23,8 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       return new MemoryStore();
     case 'sqlite':
       return SqliteStore.open({ path: opts.path, fsync: opts.fsync });
+    case 'etcd3':
+      return EtcdStore.open({ endpoints: opts.endpoints, ca: opts.ca, cert: opts.cert, key: opts.key });
     default:
       throw new Error(`unknown storage backend: ${(opts as { backend?: unknown }).backend}`);
   }
