@@ -77,6 +77,9 @@ export interface APIServerOptions {
   tlsPrivateKeyFile: string;
   clientCAFile: string;
   etcdServers: string[];
+  etcdCAFile?: string;
+  etcdCertFile?: string;
+  etcdKeyFile?: string;
   etcdPrefix: string;
   etcdCompactionIntervalMs: number;
   storageBackend: 'sqlite' | 'memory' | 'etcd3';
@@ -119,6 +122,9 @@ export function optionsFromFlags(v: FlagValues): APIServerOptions {
     tlsPrivateKeyFile: v['tls-private-key-file'] as string,
     clientCAFile: v['client-ca-file'] as string,
     etcdServers,
+    etcdCAFile: (v['etcd-cafile'] as string) || undefined,
+    etcdCertFile: (v['etcd-certfile'] as string) || undefined,
+    etcdKeyFile: (v['etcd-keyfile'] as string) || undefined,
     etcdPrefix: ((v['etcd-prefix'] as string) || '/registry').replace(/\/+$/, '') || '/registry',
     etcdCompactionIntervalMs: v['etcd-compaction-interval'] as number,
     storageBackend: backend,

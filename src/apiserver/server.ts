@@ -93,7 +93,9 @@ export class APIServer implements APIServerHandle {
         mkdirSync(join(dir, 'db'), { recursive: true });
         store = await openStore({ backend: 'sqlite', path: join(dir, 'db', 'state.db') });
       } else {
-        throw new Error('--etcd-servers: the etcd3 storage backend is not available in this build yet; use the embedded store (omit --etcd-servers)');
+        if (!opts.etcdServers.length) throw new Error('--storage-backend=etcd3 needs --etcd-servers');
+        store = await openStore({ backend: 'etcd3', endpoints: opts.etcdServers, ca: opts.etcdCAFile, cert: opts.etcdCertFile, key: opts.etcdKeyFile });
+        log.info('using etcd', { servers: opts.etcdServers.join(',') });
       }
     }
     const registry = new Registry([...coreResources, ...groupResources, ...reviewDefs] as ResourceDef[]);

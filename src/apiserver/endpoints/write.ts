@@ -264,7 +264,7 @@ export async function updateObject(
     runValidation(def, obj, current, scope);
 
     // no-op updates are not written (same resourceVersion comes back)
-    if (stripForCompare(obj, false) === stripForCompare(current, false)) {
+    if (stripForCompare(obj, false) === stripForCompare(current, false) && !ctx.codec.isStale(kv!)) {
       return { obj: current, created: false };
     }
     const hooks = hooksFor(ctx, def);
