@@ -1,6 +1,10 @@
 // API server benchmarks: `k8ts server` runs as a child process (its own data dir, on a free
-// port) and this process drives it over HTTP/2 with the admin client certificate, as separate
-// clients would: a pool of 8 sessions with 32 requests in flight.
+// port) and this process drives it over HTTP/2 with the admin client certificate: 32 requests
+// in flight over a pool of 2 sessions (BENCH_API_SESSIONS). The client side is kept cheap so
+// that the figures are the server's (client and server share the machine's cores): request
+// bodies are serialised before the timed phases, responses are checked by status without
+// parsing, and watch events are recognised by scanning the bytes of each line (every line is
+// parsed and checked after the timed rounds).
 //
 //   - pod creates/s and create latency p50/p99 (20k pods of ~1 KB JSON)
 //   - pod gets/s and get latency p50/p99
@@ -15,6 +19,7 @@
 // The child and the temp dir are removed at the end (also on failure).
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type * as http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { H2Client, KUBECTL, kubectl, kubectlAvailable, rssMB, startServer, type ServerProc } from '../test/e2e/harness.js';
@@ -32,7 +37,7 @@ const LIST_N = Math.round(10_000 * SCALE);
 const TOTAL_N = Math.round(100_000 * SCALE);
 const GET_N = Math.round(20_000 * SCALE);
 const WATCHERS = Math.max(10, Math.round(1000 * Math.min(1, SCALE * 10)));
-const SESSIONS = 8;
+const SESSIONS = Math.max(1, Number(process.env.BENCH_API_SESSIONS ?? '2') || 2);
 const CONCURRENCY = 32;
 const FILL_CONCURRENCY = 64;
 /** The fill phase to TOTAL_N stops early after this long (the row then says how many). */
@@ -119,6 +124,58 @@ function pod(ns: string, name: string, i: number): Record<string, unknown> {
   };
 }
 
+/**
+ * The JSON text of pod(ns, name, i), built from pre-serialised pieces (the client's cost per
+ * request is then a few string concatenations, not a JSON.stringify of the object).
+ */
+function podBodyTemplate(ns: string): (name: string, i: number) => Buffer {
+  const NAME = '@@NAME@@';
+  const SHARD = '@@SHARD@@';
+  const text = JSON.stringify(pod(ns, NAME, 0)).replace('"shard":"0"', `"shard":"${SHARD}"`);
+  const [a, rest] = text.split(NAME);
+  const [b, c] = rest.split(SHARD);
+  if (a === undefined || b === undefined || c === undefined || text.split(NAME).length !== 2 || rest.split(SHARD).length !== 2) throw new Error('pod template: unexpected JSON layout');
+  const body = (name: string, i: number) => Buffer.from(`${a}${name}${b}${i % 16}${c}`);
+  const check = JSON.stringify(pod(ns, 'pod-000123', 123));
+  if (body('pod-000123', 123).toString() !== check) throw new Error('pod template does not reproduce pod()');
+  return body;
+}
+
+function podName(i: number): string {
+  return `pod-${String(i).padStart(6, '0')}`;
+}
+
+/**
+ * One request on a session with a pre-serialised body: resolves with the status (the body is
+ * read only for an error message).
+ */
+function send(session: http2.ClientHttp2Session, method: string, path: string, body?: Buffer): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const headers: http2.OutgoingHttpHeaders = { ':method': method, ':path': path, accept: 'application/json' };
+    if (body) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = body.length;
+    }
+    let req: http2.ClientHttp2Stream;
+    try {
+      req = session.request(headers, { endStream: !body });
+    } catch (e) {
+      reject(e);
+      return;
+    }
+    let status = 0;
+    let chunks: Buffer[] | undefined;
+    req.on('response', (h) => {
+      status = Number(h[':status']);
+      if (status >= 300) chunks = [];
+    });
+    req.on('data', (c: Buffer) => chunks?.push(c));
+    req.on('end', () => resolve({ status, body: chunks ? Buffer.concat(chunks).toString('utf8') : '' }));
+    req.on('error', reject);
+    if (body) req.end(body);
+  });
+}
+
 /** Run fn(0..total-1) with `concurrency` in flight; returns each call's latency in ms. */
 async function runPool(total: number, concurrency: number, fn: (i: number) => Promise<void>, progress?: string): Promise<{ lat: Float64Array; ms: number }> {
   const lat = new Float64Array(total);
@@ -141,10 +198,14 @@ async function runPool(total: number, concurrency: number, fn: (i: number) => Pr
   return { lat, ms: performance.now() - t0 };
 }
 
-async function createPods(c: H2Client, ns: string, from: number, to: number, concurrency: number, progress: string, budgetMs = Infinity) {
+async function createPods(c: H2Client, ns: string, from: number, to: number, concurrency: number, progress: string, budgetMs = Infinity, preserialise = true) {
   let created = 0;
   const deadline = performance.now() + budgetMs;
   let stopAt = to;
+  const template = podBodyTemplate(ns);
+  // the measured phases send bodies serialised beforehand; the long fill builds each one as it goes
+  const bodies = preserialise ? Array.from({ length: to - from }, (_, k) => template(podName(from + k), from + k)) : undefined;
+  const path = `/api/v1/namespaces/${ns}/pods`;
   const r = await runPool(
     to - from,
     concurrency,
@@ -155,9 +216,9 @@ async function createPods(c: H2Client, ns: string, from: number, to: number, con
         stopAt = Math.min(stopAt, i);
         return;
       }
-      const name = `pod-${String(i).padStart(6, '0')}`;
-      const res = await c.request('POST', `/api/v1/namespaces/${ns}/pods`, pod(ns, name, i));
-      if (res.status !== 201) throw new Error(`create ${name}: ${res.status} ${res.body.slice(0, 300)}`);
+      const body = bodies ? bodies[k] : template(podName(i), i);
+      const res = await send(c.session(k % c.size), 'POST', path, body);
+      if (res.status !== 201) throw new Error(`create ${podName(i)}: ${res.status} ${res.body.slice(0, 300)}`);
       created++;
     },
     progress,
@@ -186,6 +247,53 @@ async function timeStartup(dataDir: string, cacheDir: string): Promise<{ srv: Se
   return { srv, ms: performance.now() - t0 };
 }
 
+/**
+ * A watch whose lines are recognised without parsing: each complete line that starts like an
+ * ADDED pod event hands its metadata.name (read from the bytes) to onAdded with the arrival
+ * time of the chunk; every such line is kept for checking after the timed rounds.
+ */
+function rawWatch(session: http2.ClientHttp2Session, path: string, onAdded: (name: string, at: number) => void) {
+  const req = session.request({ ':method': 'GET', ':path': path, accept: 'application/json' });
+  const response = new Promise<number>((res, rej) => {
+    req.once('response', (h) => res(Number(h[':status'])));
+    req.once('error', rej);
+    req.once('close', () => rej(new Error('watch closed before a response')));
+  });
+  response.catch(() => {});
+  const head = Buffer.from('{"type":"ADDED","object":{"apiVersion":"v1","kind":"Pod","metadata":{');
+  const nameKey = Buffer.from('"name":"');
+  const lines: Buffer[] = [];
+  let rest: Buffer | undefined;
+  req.on('data', (chunk: Buffer) => {
+    const at = performance.now();
+    if (rest) {
+      chunk = Buffer.concat([rest, chunk]);
+      rest = undefined;
+    }
+    let start = 0;
+    let nl: number;
+    while ((nl = chunk.indexOf(10, start)) >= 0) {
+      if (chunk.compare(head, 0, head.length, start, Math.min(nl, start + head.length)) === 0) {
+        const line = chunk.subarray(start, nl);
+        lines.push(line);
+        const n = line.indexOf(nameKey);
+        const e = n >= 0 ? line.indexOf(34, n + nameKey.length) : -1;
+        if (e > 0) onAdded(line.toString('latin1', n + nameKey.length, e), at);
+      }
+      start = nl + 1;
+    }
+    if (start < chunk.length) rest = chunk.subarray(start);
+  });
+  req.on('error', () => {});
+  return {
+    response,
+    lines,
+    close: () => {
+      if (!req.closed) req.close();
+    },
+  };
+}
+
 async function watchFanout(srv: ServerProc, rows: Row[]): Promise<void> {
   const ns = 'fanout';
   const sessions = Math.max(1, Math.ceil(WATCHERS / 250));
@@ -193,41 +301,43 @@ async function watchFanout(srv: ServerProc, rows: Row[]): Promise<void> {
   const c = H2Client.fromKubeconfig(srv.kubeconfig);
   try {
     await wc.ready();
+    await c.ready();
     const nsRes = await c.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     if (nsRes.status !== 201) throw new Error(`create namespace ${ns}: ${nsRes.status} ${nsRes.body}`);
     const rv = (await c.get(`/api/v1/namespaces/${ns}/pods`)).json().metadata.resourceVersion;
     log(`opening ${WATCHERS} watches over ${sessions} HTTP/2 sessions`);
+    const ROUNDS = 5;
     const arrivals = new Map<string, Float64Array>();
     const names: string[] = [];
-    const ROUNDS = 5;
     for (let r = 0; r < ROUNDS; r++) {
       names.push(`fan-${r}`);
       arrivals.set(`fan-${r}`, new Float64Array(WATCHERS).fill(NaN));
     }
+    let duplicates = 0;
     const streams = [];
     for (let w = 0; w < WATCHERS; w++) {
       const idx = w;
       streams.push(
-        wc.stream(`/api/v1/namespaces/${ns}/pods?watch=1&resourceVersion=${rv}&allowWatchBookmarks=true`, {
-          sessionIdx: w % sessions,
-          onEvent: (e) => {
-            if (e.type !== 'ADDED') return;
-            const a = arrivals.get(e.object?.metadata?.name);
-            if (a && Number.isNaN(a[idx])) a[idx] = performance.now();
-          },
+        rawWatch(wc.session(w % sessions), `/api/v1/namespaces/${ns}/pods?watch=1&resourceVersion=${rv}&allowWatchBookmarks=true`, (name, at) => {
+          const a = arrivals.get(name);
+          if (!a) return;
+          if (Number.isNaN(a[idx])) a[idx] = at;
+          else duplicates++;
         }),
       );
     }
-    const statuses = await Promise.all(streams.map((s) => s.response.then((x) => x.status, () => 0)));
+    const statuses = await Promise.all(streams.map((s) => s.response.catch(() => 0)));
     const ok = statuses.filter((s) => s === 200).length;
     if (ok !== WATCHERS) throw new Error(`${WATCHERS - ok} of ${WATCHERS} watches were not accepted (statuses: ${[...new Set(statuses)]})`);
     await new Promise((r) => setTimeout(r, 300)); // every watcher registered server-side
+    const bodies = podBodyTemplate(ns);
+    const created = names.map((name, r) => bodies(name, r));
     const lat: number[] = [];
     let missed = 0;
     for (let r = 0; r < ROUNDS; r++) {
       const name = names[r];
       const t0 = performance.now();
-      const res = await c.request('POST', `/api/v1/namespaces/${ns}/pods`, pod(ns, name, r));
+      const res = await send(c.session(0), 'POST', `/api/v1/namespaces/${ns}/pods`, created[r]);
       if (res.status !== 201) throw new Error(`create ${name}: ${res.status} ${res.body.slice(0, 300)}`);
       const a = arrivals.get(name)!;
       const until = performance.now() + 10_000;
@@ -238,12 +348,29 @@ async function watchFanout(srv: ServerProc, rows: Row[]): Promise<void> {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
+    // what was timed by its bytes must be the right event: parse and check every line now
+    let bad = 0;
+    for (const st of streams) {
+      const seen = new Set<string>();
+      for (const line of st.lines) {
+        try {
+          const e = JSON.parse(line.toString('utf8'));
+          const name = e?.object?.metadata?.name;
+          if (e.type !== 'ADDED' || e.object.kind !== 'Pod' || e.object.metadata.namespace !== ns || !arrivals.has(name) || seen.has(name)) bad++;
+          seen.add(name);
+        } catch {
+          bad++;
+        }
+      }
+    }
     if (missed) log(`WARNING: ${missed} deliveries did not arrive within 10 s`);
+    if (duplicates || bad) log(`WARNING: ${duplicates} duplicate deliveries, ${bad} lines that are not the expected ADDED events`);
     const s = sortedCopy(lat);
     log(`fan-out: ${lat.length} deliveries, p50 ${percentile(s, 0.5).toFixed(1)} ms, p99 ${percentile(s, 0.99).toFixed(1)} ms`);
     rows.push({ name: `watch fan-out to ${WATCHERS} watchers p50`, value: percentile(s, 0.5), unit: 'ms' });
     rows.push({ name: `watch fan-out to ${WATCHERS} watchers p99`, value: percentile(s, 0.99), unit: 'ms', target: '< 50' });
     if (missed) rows.push({ name: 'watch fan-out: deliveries missing after 10 s', value: missed, unit: 'events', target: '0' });
+    if (duplicates || bad) rows.push({ name: 'watch fan-out: duplicate or malformed deliveries', value: duplicates + bad, unit: 'events', target: '0' });
     for (const st of streams) st.close();
   } finally {
     wc.destroy();
@@ -296,9 +423,9 @@ export async function run(): Promise<Row[]> {
     // ---- gets
     log(`getting ${GET_N} pods (spread over ${listNs}) with ${CONCURRENCY} in flight`);
     meter = cpuMeter(srv.proc.pid!);
+    const getPaths = Array.from({ length: GET_N }, (_, i) => `/api/v1/namespaces/${listNs}/pods/${podName((i * 7919) % LIST_N)}`);
     const gr = await runPool(GET_N, CONCURRENCY, async (i) => {
-      const k = (i * 7919) % LIST_N;
-      const res = await c!.get(`/api/v1/namespaces/${listNs}/pods/pod-${String(k).padStart(6, '0')}`);
+      const res = await send(c!.session(i % c!.size), 'GET', getPaths[i]);
       if (res.status !== 200) throw new Error(`get: ${res.status} ${res.body.slice(0, 200)}`);
     });
     meter('gets');
@@ -349,7 +476,7 @@ export async function run(): Promise<Row[]> {
     if (fillTo > fillFrom) {
       log(`creating ${fillTo - fillFrom} more pods with ${FILL_CONCURRENCY} in flight (budget ${FILL_BUDGET_MS / 1000} s)`);
       meter = cpuMeter(srv.proc.pid!);
-      const fr = await createPods(c, ns, fillFrom, fillTo, FILL_CONCURRENCY, 'fill', FILL_BUDGET_MS);
+      const fr = await createPods(c, ns, fillFrom, fillTo, FILL_CONCURRENCY, 'fill', FILL_BUDGET_MS, false);
       meter('fill');
       total += fr.created;
       rows.push({ name: `pod create, bulk fill (${FILL_CONCURRENCY} concurrent)`, value: (fr.created / fr.ms) * 1000, unit: 'ops/s' });

@@ -158,6 +158,21 @@ const JSON_TYPES = new Set(['application/json', 'application/*', '*/*']);
 export function negotiate(req: Req, allowed: { table?: boolean; partial?: boolean; discovery?: boolean }): Negotiated {
   const accept = String(req.headers.accept ?? '');
   if (!accept) return { kind: 'object', contentType: 'application/json' };
+  if (accept.length > 256) return negotiateAccept(accept, allowed);
+  // clients send the same few Accept headers over and over: remember the answers
+  const memoKey = `${allowed.table ? 1 : 0}${allowed.partial ? 1 : 0}${allowed.discovery ? 1 : 0}${accept}`;
+  const hit = negotiated.get(memoKey);
+  if (hit) return { kind: hit.kind, contentType: hit.contentType };
+  const n = negotiateAccept(accept, allowed);
+  if (negotiated.size >= MAX_NEGOTIATED) negotiated.clear();
+  negotiated.set(memoKey, n);
+  return { kind: n.kind, contentType: n.contentType };
+}
+
+const negotiated = new Map<string, Negotiated>();
+const MAX_NEGOTIATED = 512;
+
+function negotiateAccept(accept: string, allowed: { table?: boolean; partial?: boolean; discovery?: boolean }): Negotiated {
   const ranges = parseAccept(accept);
   for (const r of ranges) {
     const as = r.params.as;

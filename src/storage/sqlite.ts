@@ -1,6 +1,6 @@
 // SqliteStore: the embedded, on-disk Store backend (kine-like) on one SQLite file through
-// better-sqlite3. Owns the schema, the write path (one transaction per write, watchers notified
-// in-process right after commit), reads at current and past revisions, the history log that
+// better-sqlite3. Owns the schema, the write path (group commit: the writes of one event-loop
+// turn share one transaction; watchers are notified in-process right after it committed), reads at current and past revisions, the history log that
 // watches replay, compaction, TTL expiry and reopen/recovery.
 //
 // Schema (chosen so that a write touches only two B-tree pages: WAL volume, and with it the
@@ -18,6 +18,16 @@
 //   meta(name PK, value): 'revision' and 'compact', written at init and at compaction. On open
 //       the revision is max(meta.revision, MAX(log.revision)), so a compaction that removed the
 //       newest rows (tombstones) cannot move the counter backwards.
+//
+// Group commit: a write runs its statements at once (so it sees every earlier write, gets the
+// next revision and fails at once with KeyExists/Conflict/KeyNotFound) inside a transaction
+// that stays open until the end of the current event-loop turn (setImmediate) or until 256
+// writes joined it; then it commits, the watchers get the batch's events in revision order,
+// and only then do the writes' promises resolve. Nothing uncommitted is observable: reads
+// report the last committed revision, and a read touching a key written in the open batch
+// (get of that key, list/count of a prefix holding one) commits the batch first. If the
+// commit (or a statement) fails, the whole batch is rolled back, the revision counter goes
+// back and every write of the batch rejects with 'Unavailable'.
 //
 // Durability: WAL journal with synchronous=NORMAL. A commit appends the transaction's frames to
 // the WAL with write(2) before COMMIT returns, so once a write is acknowledged its bytes are in
@@ -66,6 +76,24 @@ const SCHEMA_VERSION = 1;
 const EMPTY = Buffer.alloc(0);
 /** WAL pages between automatic checkpoints (4 KiB pages: ~40 MB). */
 const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+/** Writes per group-commit transaction at most (then it commits at once). */
+const MAX_BATCH_WRITES = 256;
+/** Bytes of values per group-commit transaction at most. */
+const MAX_BATCH_BYTES = 8 * 1024 * 1024;
+
+/** The open group-commit transaction. */
+interface Batch {
+  /** this.rev when it began (restored when it is rolled back). */
+  startRev: number;
+  /** Keys written in it (reads of these commit it first). */
+  keys: Set<string>;
+  events: WatchEvent[];
+  bytes: number;
+  /** Settled when the batch committed (or failed). */
+  done: Promise<void>;
+  resolve: () => void;
+  reject: (err: StorageError) => void;
+}
 
 interface Row {
   key: string;
@@ -126,17 +154,22 @@ type Stmt = Database.Statement<unknown[], unknown>;
 export class SqliteStore implements Store {
   readonly backend = 'sqlite';
   private readonly db: Database.Database;
+  /** The last revision handed out (committed, or written in the open batch). */
   private rev = 1;
+  /** The last committed revision: what readers see. */
+  private committedRev = 1;
   private compactRev = 0;
+  private batch: Batch | null = null;
+  private commitScheduled = false;
   private readonly hub: WatchHub;
   private readonly expiry: ExpiryTimer;
   private closed = false;
   private readonly s: Record<string, Stmt>;
   private readonly rangeStmts = new Map<string, Stmt>();
-  private readonly txCreate: (key: string, value: Buffer, expiresAt: number | null) => void;
-  private readonly txPut: (prev: KeyValue, value: Buffer, expiresAt: number | null) => void;
-  private readonly txDelete: (prev: KeyValue) => void;
   private readonly txCompact: (from: number, to: number) => void;
+  private readonly stBegin: Stmt;
+  private readonly stCommit: Stmt;
+  private readonly stRollback: Stmt;
 
   /** Prefer openStore({ backend: 'sqlite', path }) or SqliteStore.open(). */
   constructor(opts: SqliteStoreOptions) {
@@ -186,28 +219,13 @@ export class SqliteStore implements Store {
       setMeta: p('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'),
     };
 
-    this.txCreate = db.transaction((key: string, value: Buffer, expiresAt: number | null) => {
-      const rev = this.rev + 1;
-      let head = 0;
-      if (this.s.kvInsert.run(key, rev, expiresAt).changes === 0) {
-        // The key has a head: live (KeyExists, nothing written) or a tombstone (re-create).
-        const h = this.s.head.get(key) as { revision: number; deleted: number };
-        if (!h.deleted) throw new StorageError('KeyExists', `key already exists: ${key}`, key);
-        head = h.revision;
-        this.s.kvSet.run(rev, 0, expiresAt, key);
-      }
-      this.s.logInsert.run(rev, key, 0, rev, 1, value, expiresAt, head);
-    });
-    this.txPut = db.transaction((prev: KeyValue, value: Buffer, expiresAt: number | null) => {
-      const rev = this.rev + 1;
-      this.s.kvSet.run(rev, 0, expiresAt, prev.key);
-      this.s.logInsert.run(rev, prev.key, 0, prev.createRevision, prev.version + 1, value, expiresAt, prev.modRevision);
-    });
-    this.txDelete = db.transaction((prev: KeyValue) => this.deleteRows(prev, this.rev + 1));
+    this.stBegin = db.prepare('BEGIN');
+    this.stCommit = db.prepare('COMMIT');
+    this.stRollback = db.prepare('ROLLBACK');
     this.txCompact = db.transaction((from: number, to: number) => this.compactRows(from, to));
 
     this.hub = new WatchHub({
-      currentRevision: () => this.rev,
+      currentRevision: () => this.committedRev,
       compactedRevision: () => this.compactRev,
       history: (prefix, from, to) => this.history(prefix, from, to),
     });
@@ -256,12 +274,13 @@ export class SqliteStore implements Store {
     const meta = new Map((db.prepare('SELECT name, value FROM meta').all() as Array<{ name: string; value: number }>).map((r) => [r.name, r.value]));
     const maxLog = (db.prepare('SELECT MAX(revision) AS r FROM log').get() as { r: number | null }).r ?? 0;
     this.rev = Math.max(1, meta.get('revision') ?? 1, maxLog);
+    this.committedRev = this.rev;
     this.compactRev = meta.get('compact') ?? 0;
   }
 
   async currentRevision(): Promise<number> {
     this.checkOpen();
-    return this.rev;
+    return this.committedRev;
   }
 
   async compactedRevision(): Promise<number> {
@@ -271,8 +290,9 @@ export class SqliteStore implements Store {
 
   async get(key: string, opts?: { revision?: number }): Promise<KeyValue | undefined> {
     this.checkOpen();
-    const rev = checkReadRevision(opts?.revision, this.rev, this.compactRev);
-    if (rev === this.rev) return this.current(key);
+    if (this.batch?.keys.has(key)) this.commitBatch();
+    const rev = checkReadRevision(opts?.revision, this.committedRev, this.compactRev);
+    if (rev === this.committedRev) return this.current(key);
     const head = this.s.head.get(key) as { revision: number; deleted: number } | undefined;
     if (!head) return undefined;
     const found = this.walk(head.revision, head.deleted, rev);
@@ -281,13 +301,15 @@ export class SqliteStore implements Store {
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
     this.checkOpen();
-    const rev = checkReadRevision(opts.revision, this.rev, this.compactRev);
+    this.commitIfPendingUnder(prefix);
+    const rev = checkReadRevision(opts.revision, this.committedRev, this.compactRev);
     const from = opts.startKey !== undefined && opts.startKey > prefix ? opts.startKey : prefix;
     const end = prefixEnd(prefix);
     const limit = opts.limit && opts.limit > 0 ? Math.floor(opts.limit) : Infinity;
     const bounds: unknown[] = end ? [from, end] : [from];
-    if (rev === this.rev) {
-      const rows = this.range('list', !!end).all(...bounds, limit === Infinity ? -1 : limit) as RawRow[];
+    if (rev === this.committedRev) {
+      // (a LIMIT bound as a parameter costs a re-prepare per call: unlimited lists have none)
+      const rows = (limit === Infinity ? this.range('listAll', !!end).all(...bounds) : this.range('list', !!end).all(...bounds, limit)) as RawRow[];
       const items = rows.map(fromRaw);
       let count = items.length;
       if (items.length === limit) count = (this.range('count', !!end).get(...bounds) as { n: number }).n;
@@ -327,6 +349,7 @@ export class SqliteStore implements Store {
 
   async count(prefix: string): Promise<number> {
     this.checkOpen();
+    this.commitIfPendingUnder(prefix);
     const end = prefixEnd(prefix);
     return (this.range('count', !!end).get(...(end ? [prefix, end] : [prefix])) as { n: number }).n;
   }
@@ -335,14 +358,24 @@ export class SqliteStore implements Store {
     this.checkOpen();
     const expiresAt = expiryFor(opts?.ttlSeconds);
     const v = Buffer.from(value);
-    this.write(() => this.txCreate(key, v, expiresAt ?? null));
-    const rev = ++this.rev;
+    const batch = this.openBatch();
+    const rev = this.rev + 1;
+    this.run(batch, () => {
+      let head = 0;
+      if (this.s.kvInsert.run(key, rev, expiresAt ?? null).changes === 0) {
+        // The key has a head: live (KeyExists, nothing written) or a tombstone (re-create).
+        const h = this.s.head.get(key) as { revision: number; deleted: number };
+        if (!h.deleted) throw new StorageError('KeyExists', `key already exists: ${key}`, key);
+        head = h.revision;
+        this.s.kvSet.run(rev, 0, expiresAt ?? null, key);
+      }
+      this.s.logInsert.run(rev, key, 0, rev, 1, v, expiresAt ?? null, head);
+    });
     const kv: KeyValue = { key, value: v, createRevision: rev, modRevision: rev, version: 1 };
-    if (expiresAt !== undefined) {
-      kv.expiresAt = expiresAt;
-      this.expiry.schedule(expiresAt);
-    }
-    this.hub.notify([{ type: 'PUT', kv }]);
+    if (expiresAt !== undefined) kv.expiresAt = expiresAt;
+    this.added(batch, { type: 'PUT', kv }, v.length);
+    await batch.done;
+    if (expiresAt !== undefined) this.expiry.schedule(expiresAt);
     return kv;
   }
 
@@ -355,13 +388,17 @@ export class SqliteStore implements Store {
     }
     const expiresAt = expiryFor(opts?.ttlSeconds);
     const v = Buffer.from(value);
-    this.write(() => this.txPut(prev, v, expiresAt ?? null));
-    const kv: KeyValue = { key, value: v, createRevision: prev.createRevision, modRevision: ++this.rev, version: prev.version + 1 };
-    if (expiresAt !== undefined) {
-      kv.expiresAt = expiresAt;
-      this.expiry.schedule(expiresAt);
-    }
-    this.hub.notify([{ type: 'PUT', kv, prevKv: prev }]);
+    const batch = this.openBatch();
+    const rev = this.rev + 1;
+    this.run(batch, () => {
+      this.s.kvSet.run(rev, 0, expiresAt ?? null, key);
+      this.s.logInsert.run(rev, key, 0, prev.createRevision, prev.version + 1, v, expiresAt ?? null, prev.modRevision);
+    });
+    const kv: KeyValue = { key, value: v, createRevision: prev.createRevision, modRevision: rev, version: prev.version + 1 };
+    if (expiresAt !== undefined) kv.expiresAt = expiresAt;
+    this.added(batch, { type: 'PUT', kv, prevKv: prev }, v.length);
+    await batch.done;
+    if (expiresAt !== undefined) this.expiry.schedule(expiresAt);
     return kv;
   }
 
@@ -372,7 +409,12 @@ export class SqliteStore implements Store {
     if (opts?.expectedModRevision !== undefined && opts.expectedModRevision !== prev.modRevision) {
       throw new StorageError('Conflict', `modRevision mismatch for ${key}: expected ${opts.expectedModRevision}, current ${prev.modRevision}`, key, prev);
     }
-    return { prev, revision: this.deleteNow(prev) };
+    const batch = this.openBatch();
+    const rev = this.rev + 1;
+    this.run(batch, () => this.deleteRows(prev, rev));
+    this.added(batch, deleteEvent(prev, rev), 0);
+    await batch.done;
+    return { prev, revision: rev };
   }
 
   watch(prefix: string, opts: WatchOptions, onEvents: WatchHandler, onError: WatchErrorHandler): Watcher {
@@ -381,6 +423,7 @@ export class SqliteStore implements Store {
 
   async compact(revision: number): Promise<void> {
     this.checkOpen();
+    this.commitBatch();
     if (revision > this.rev) throw new StorageError('FutureRevision', `compact revision ${revision} is a future revision (current ${this.rev})`);
     if (revision < this.compactRev) {
       throw new StorageError('Compacted', `revision ${revision} has already been compacted`, undefined, undefined, this.compactRev);
@@ -392,6 +435,8 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // acknowledge (or fail) the open batch's writes before the database goes away
+    this.commitBatch();
     this.closed = true;
     this.expiry.stop();
     this.hub.closeAll(closedError());
@@ -403,9 +448,100 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Runs a write transaction, mapping driver errors to 'Unavailable'. The log-writing
-   * transactions insert at this.rev + 1; their callers advance this.rev once it committed.
+   * The open group-commit transaction, begun now if there is none (its commit is scheduled
+   * for the end of this event-loop turn).
    */
+  private openBatch(): Batch {
+    if (this.batch) return this.batch;
+    try {
+      this.stBegin.run();
+    } catch (e) {
+      throw new StorageError('Unavailable', `sqlite write failed: ${(e as Error)?.message ?? e}`);
+    }
+    let resolve!: () => void;
+    let reject!: (err: StorageError) => void;
+    const done = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    done.catch(() => {}); // every write awaits it; never an unhandled rejection
+    const batch: Batch = { startRev: this.rev, keys: new Set(), events: [], bytes: 0, done, resolve, reject };
+    this.batch = batch;
+    if (!this.commitScheduled) {
+      this.commitScheduled = true;
+      setImmediate(() => {
+        this.commitScheduled = false;
+        this.commitBatch();
+      });
+    }
+    return batch;
+  }
+
+  /**
+   * Runs one write's statements inside the open batch. A StorageError (KeyExists: thrown before
+   * anything was written) fails only this write; a driver error rolls the whole batch back.
+   */
+  private run(batch: Batch, statements: () => void): void {
+    try {
+      statements();
+    } catch (e) {
+      if (e instanceof StorageError) throw e;
+      const err = new StorageError('Unavailable', `sqlite write failed: ${(e as Error)?.message ?? e}`);
+      this.abortBatch(batch, err);
+      throw err;
+    }
+  }
+
+  /** Records a write done in the batch (its revision is now handed out). */
+  private added(batch: Batch, ev: WatchEvent, bytes: number): void {
+    this.rev = ev.kv.modRevision;
+    batch.keys.add(ev.kv.key);
+    batch.events.push(ev);
+    batch.bytes += bytes;
+    if (batch.events.length >= MAX_BATCH_WRITES || batch.bytes >= MAX_BATCH_BYTES) this.commitBatch();
+  }
+
+  /** Commits the open batch now (if any): watchers get its events, then its writes resolve. */
+  private commitBatch(): void {
+    const batch = this.batch;
+    if (!batch) return;
+    try {
+      this.stCommit.run();
+    } catch (e) {
+      this.abortBatch(batch, new StorageError('Unavailable', `sqlite commit failed: ${(e as Error)?.message ?? e}`));
+      return;
+    }
+    this.batch = null;
+    this.committedRev = this.rev;
+    if (batch.events.length) this.hub.notify(batch.events);
+    batch.resolve();
+  }
+
+  private abortBatch(batch: Batch, err: StorageError): void {
+    if (this.batch !== batch) return;
+    this.batch = null;
+    try {
+      if (this.db.inTransaction) this.stRollback.run();
+    } catch (e) {
+      log.error('sqlite rollback failed', { err: (e as Error)?.message ?? String(e) });
+    }
+    this.rev = batch.startRev;
+    batch.reject(err);
+  }
+
+  /** Commits the open batch when it wrote a key under prefix (so a read sees only committed state). */
+  private commitIfPendingUnder(prefix: string): void {
+    const batch = this.batch;
+    if (!batch) return;
+    for (const k of batch.keys) {
+      if (k.startsWith(prefix)) {
+        this.commitBatch();
+        return;
+      }
+    }
+  }
+
+  /** Runs a transaction outside the batch path (compaction), mapping driver errors to 'Unavailable'. */
   private write(tx: () => void): void {
     try {
       tx();
@@ -443,13 +579,6 @@ export class SqliteStore implements Store {
     this.s.logInsert.run(rev, prev.key, 1, 0, 0, EMPTY, null, prev.modRevision);
   }
 
-  private deleteNow(prev: KeyValue): number {
-    this.write(() => this.txDelete(prev));
-    const rev = ++this.rev;
-    this.hub.notify([deleteEvent(prev, rev)]);
-    return rev;
-  }
-
   /**
    * Compaction from `from` (the previous compaction revision) to `to`. Invariant after a
    * compaction at c: every key has at most one row <= c, a live one. For each key written in
@@ -479,7 +608,7 @@ export class SqliteStore implements Store {
   }
 
   /** Range statements, prepared once per (kind, bounded) pair. */
-  private range(kind: 'list' | 'count' | 'heads' | 'countUnchanged' | 'changed', bounded: boolean): Stmt {
+  private range(kind: 'list' | 'listAll' | 'count' | 'heads' | 'countUnchanged' | 'changed', bounded: boolean): Stmt {
     const id = kind + (bounded ? '+' : '');
     let st = this.rangeStmts.get(id);
     if (st) return st;
@@ -488,6 +617,9 @@ export class SqliteStore implements Store {
     switch (kind) {
       case 'list':
         sql = `SELECT ${RAW_COLS} FROM kv k JOIN log l ON l.revision = k.revision WHERE ${where('k.')} AND k.deleted = 0 ORDER BY k.key LIMIT ?`;
+        break;
+      case 'listAll':
+        sql = `SELECT ${RAW_COLS} FROM kv k JOIN log l ON l.revision = k.revision WHERE ${where('k.')} AND k.deleted = 0 ORDER BY k.key`;
         break;
       case 'count':
         sql = `SELECT COUNT(*) AS n FROM kv WHERE ${where('')} AND deleted = 0`;
@@ -503,7 +635,7 @@ export class SqliteStore implements Store {
         break;
     }
     st = this.db.prepare(sql);
-    if (kind === 'list' || kind === 'heads') st.raw(true);
+    if (kind === 'list' || kind === 'listAll' || kind === 'heads') st.raw(true);
     this.rangeStmts.set(id, st);
     return st;
   }
@@ -552,6 +684,7 @@ export class SqliteStore implements Store {
    */
   private expireDue(): number | undefined {
     if (this.closed) return undefined;
+    this.commitBatch(); // its own transactions below
     for (;;) {
       const now = Date.now();
       const due = this.s.due.all(now) as Array<{ key: string }>;
@@ -571,6 +704,7 @@ export class SqliteStore implements Store {
         this.rev = startRev; // rolled back
         throw e;
       }
+      this.committedRev = this.rev;
       for (const ev of events) this.hub.notify([ev]);
       if (due.length < 1000) break;
     }

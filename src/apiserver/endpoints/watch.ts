@@ -11,11 +11,26 @@ import type { Negotiated, Req, Res } from '../http.js';
 import { gvString, invalidListOptions, parseRV, toServed } from './read.js';
 import { parseIncludeObject, partialObject, tableDef, tableRow } from '../table.js';
 import type { CacheEntry, WatchEventType } from '../storage/watchcache.js';
+import type { ServerHttp2Stream } from 'node:http2';
 
 /** Upstream's --min-request-timeout default: watches last 30–60 minutes unless asked. */
 const MIN_REQUEST_TIMEOUT_S = 1800;
 const BOOKMARK_INTERVAL_MS = 60_000;
 const MAX_BUFFERED = 32 * 1024 * 1024;
+
+/**
+ * The JSON watch line of (type, entry), encoded once: the cache hands the same entry to every
+ * watcher of an event in one synchronous loop, so a one-entry memo serves a whole fan-out.
+ */
+let memoEntry: CacheEntry | undefined;
+let memoLines: { [t in WatchEventType]?: Buffer } = {};
+export function jsonEventLine(type: WatchEventType, e: CacheEntry): Buffer {
+  if (memoEntry !== e) {
+    memoEntry = e;
+    memoLines = {};
+  }
+  return (memoLines[type] ??= Buffer.from(`{"type":"${type}","object":${e.raw}}\n`));
+}
 
 export async function handleWatch(ctx: ApiContext, def: ResourceDef, namespace: string, query: URLSearchParams, neg: Negotiated, req: Req, res: Res): Promise<void> {
   const pred = predicateFrom(def, query);
@@ -59,7 +74,7 @@ export async function handleWatch(ctx: ApiContext, def: ResourceDef, namespace: 
   const converted = !!def.fromStorage || neg.kind !== 'object';
   let firstTable = true;
   const encode = (type: WatchEventType, e: CacheEntry): string | Buffer => {
-    if (!converted) return `{"type":"${type}","object":${e.raw}}\n`;
+    if (!converted) return jsonEventLine(type, e);
     if (neg.kind === 'protobuf') return encodeWatchEventFrame(type, toServed(def, JSON.parse(e.raw)));
     const obj = toServed(def, JSON.parse(e.raw));
     let out: unknown = obj;
@@ -95,6 +110,9 @@ export async function handleWatch(ctx: ApiContext, def: ResourceDef, namespace: 
   res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-cache, private', ...(auditID ? { 'audit-id': auditID } : {}) });
   // send the 200 now: clients (informers) wait for it before they report the watch started
   (res as any).flushHeaders?.();
+  // HTTP/2: write the event bytes to the stream itself (the compat response only forwards them)
+  const h2 = (res as unknown as { stream?: ServerHttp2Stream }).stream;
+  const out: { write(chunk: string | Buffer): unknown; readonly writableLength: number } = h2 ?? res;
   let closed = false;
   let stop = () => {};
   const timers: NodeJS.Timeout[] = [];
@@ -107,8 +125,12 @@ export async function handleWatch(ctx: ApiContext, def: ResourceDef, namespace: 
   };
   const write = (s: string | Buffer): boolean => {
     if (closed) return false;
-    res.write(s);
-    return res.writableLength < MAX_BUFFERED;
+    if (h2 && (h2.destroyed || h2.writableEnded)) {
+      finish();
+      return false;
+    }
+    out.write(s);
+    return out.writableLength < MAX_BUFFERED;
   };
   try {
     stop = cache.watch(

@@ -71,6 +71,8 @@ export class ResourceCache {
   private changeListeners = new Set<(prev: CacheEntry | undefined, cur: CacheEntry | undefined) => void>();
   private pending: WatchEvent[][] | null = [];
   readonly ready: Promise<void>;
+  /** Resolved with this cache once it is loaded (what CacheManager.cache hands out then). */
+  loaded?: Promise<ResourceCache>;
 
   constructor(
     readonly prefix: string,
@@ -124,9 +126,7 @@ export class ResourceCache {
           if (!prev) continue;
           this.items.delete(key);
           this.sortedKeys = null;
-          const obj = JSON.parse(prev.raw);
-          obj.metadata.resourceVersion = String(rev);
-          const entry: CacheEntry = { ...prev, rv: rev, raw: JSON.stringify(obj) };
+          const entry = withRv(prev, rev);
           cev = { type: 'DELETE', rv: rev, entry, prev };
         }
       } catch (err) {
@@ -160,10 +160,15 @@ export class ResourceCache {
   }
 
   private dispatch(ev: CacheEvent): void {
+    if (!this.watchers.size) return;
+    // an object leaving a watcher's selector is a DELETED of its previous state at ev.rv:
+    // built once per event, for every watcher that sees it so
+    let left: CacheEntry | undefined;
     for (const w of this.watchers) {
       const t = watchEventType(ev, w.filter);
       if (!t) continue;
-      if (!w.sink.send(t, t === 'DELETED' && ev.type === 'PUT' ? withRv(ev.prev!, ev.rv) : ev.entry)) {
+      const e = t === 'DELETED' && ev.type === 'PUT' ? (left ??= withRv(ev.prev!, ev.rv)) : ev.entry;
+      if (!w.sink.send(t, e)) {
         this.watchers.delete(w);
         w.sink.close('watcher is too slow');
       }
@@ -202,9 +207,16 @@ export class ResourceCache {
         if (filter.match(e)) sink.send('ADDED', e);
       }
     } else {
-      for (let i = this.eventsStart; i < this.events.length; i++) {
+      // the window is in revision order: start at the first event after fromRev
+      let lo = this.eventsStart;
+      let hi = this.events.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (this.events[mid].rv <= fromRev) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let i = lo; i < this.events.length; i++) {
         const ev = this.events[i];
-        if (ev.rv <= fromRev) continue;
         const t = watchEventType(ev, filter);
         if (t) sink.send(t, t === 'DELETED' && ev.type === 'PUT' ? withRv(ev.prev!, ev.rv) : ev.entry);
       }
@@ -224,9 +236,24 @@ export class ResourceCache {
 }
 
 function withRv(e: CacheEntry, rv: number): CacheEntry {
-  const obj = JSON.parse(e.raw);
+  return { ...e, rv, raw: rawWithRv(e.raw, rv) };
+}
+
+const RV_IN_CANONICAL_HEAD = /^\{"apiVersion":"[^"\\]*","kind":"[^"\\]*","metadata":\{"resourceVersion":"\d*"/;
+
+/**
+ * An entry's JSON with metadata.resourceVersion replaced by rv: textually when it has the head
+ * withResourceVersion writes (resourceVersion first in metadata), else parsed and re-serialised.
+ */
+function rawWithRv(raw: string, rv: number): string {
+  const m = RV_IN_CANONICAL_HEAD.exec(raw);
+  if (m) {
+    const at = m[0].lastIndexOf('"resourceVersion":"');
+    return `${raw.slice(0, at)}"resourceVersion":"${rv}"${raw.slice(m[0].length)}`;
+  }
+  const obj = JSON.parse(raw);
   obj.metadata.resourceVersion = String(rv);
-  return { ...e, rv, raw: JSON.stringify(obj) };
+  return JSON.stringify(obj);
 }
 
 function passes(e: CacheEntry | undefined, f: WatchFilter): boolean {
@@ -323,7 +350,12 @@ export class CacheManager {
   }
 
   /** The cache for a storage prefix (e.g. "/registry/pods/"), created and loaded on first use. */
-  async cache(prefix: string, indexer: Indexer): Promise<ResourceCache> {
+  cache(prefix: string, indexer: Indexer): Promise<ResourceCache> {
+    // hot path (every request touches a cache): an already loaded cache, no new promise
+    return this.caches.get(prefix)?.loaded ?? this.loadCache(prefix, indexer);
+  }
+
+  private async loadCache(prefix: string, indexer: Indexer): Promise<ResourceCache> {
     await this.start();
     let c = this.caches.get(prefix);
     if (!c) {
@@ -347,6 +379,11 @@ export class CacheManager {
         self.loadInitial(entries, rev);
       });
       this.caches.set(prefix, c);
+      const created = c;
+      c.ready.then(
+        () => (created.loaded = Promise.resolve(created)),
+        () => {},
+      );
     }
     await c.ready;
     return c;
