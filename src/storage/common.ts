@@ -14,6 +14,19 @@ const log = logger('storage');
  * U+10FFFF is dropped and the previous one incremented instead.
  */
 export function prefixEnd(prefix: string): string {
+  // reads ask for the same few prefixes over and over
+  let end = prefixEnds.get(prefix);
+  if (end === undefined) {
+    end = computePrefixEnd(prefix);
+    if (prefixEnds.size >= 4096) prefixEnds.clear();
+    prefixEnds.set(prefix, end);
+  }
+  return end;
+}
+
+const prefixEnds = new Map<string, string>();
+
+function computePrefixEnd(prefix: string): string {
   const cps = Array.from(prefix);
   while (cps.length) {
     const cp = cps[cps.length - 1].codePointAt(0)!;

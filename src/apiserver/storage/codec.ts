@@ -18,8 +18,52 @@ export const identityTransformer: ValueTransformer = {
   fromStorage: (b) => b,
 };
 
+/**
+ * What the watch cache indexes of a stored object (see ResourceCache.makeEntry), computed by
+ * the cache from the object being encoded: the cache then does not parse the stored JSON of
+ * the write's event again. `owner` is the cache that computed it (only it may use it).
+ */
+export interface IndexHint {
+  owner: object;
+  namespace: string;
+  name: string;
+  labels: Record<string, string> | undefined;
+  fields: Record<string, string>;
+}
+
+/** Hints are kept for values up to this size, and for this many keys at most. */
+const MAX_HINT_TEXT = 64 * 1024;
+const MAX_HINTS = 512;
+
 export class Codec {
+  private hinter?: (key: string, obj: KObject) => IndexHint | undefined;
+  /** key → the JSON text last encoded for it and the index of the object it came from */
+  private readonly hints = new Map<string, { text: string; hint: IndexHint }>();
+
   constructor(private transformer: ValueTransformer = identityTransformer) {}
+
+  /** Set by the watch cache: computes IndexHints as objects are encoded. */
+  setIndexHinter(fn: (key: string, obj: KObject) => IndexHint | undefined): void {
+    this.hinter = fn;
+  }
+
+  /** Undoes setIndexHinter(fn) (when fn is still the hinter). */
+  unsetIndexHinter(fn: (key: string, obj: KObject) => IndexHint | undefined): void {
+    if (this.hinter !== fn) return;
+    this.hinter = undefined;
+    this.hints.clear();
+  }
+
+  /**
+   * The hint encode() left for key, when the stored JSON text is exactly what it encoded then
+   * (so the object it was computed from has this JSON) and `owner` computed it. Taken once.
+   */
+  takeIndexHint(key: string, text: string, owner: object): IndexHint | undefined {
+    const h = this.hints.get(key);
+    if (!h) return undefined;
+    this.hints.delete(key);
+    return h.hint.owner === owner && h.text === text ? h.hint : undefined;
+  }
 
   setTransformer(t: ValueTransformer): void {
     this.transformer = t;
@@ -30,7 +74,21 @@ export class Codec {
    * the resourceVersion in without re-serialising (see withResourceVersion).
    */
   encode(obj: KObject, key: string): Buffer {
-    return this.transformer.toStorage(Buffer.from(canonicalJSON(obj)), key);
+    const text = canonicalJSON(obj);
+    if (this.hinter && text.length <= MAX_HINT_TEXT) {
+      let hint: IndexHint | undefined;
+      try {
+        hint = this.hinter(key, obj);
+      } catch {
+        hint = undefined; // the cache indexes the stored JSON instead
+      }
+      this.hints.delete(key);
+      if (hint) {
+        if (this.hints.size >= MAX_HINTS) this.hints.delete(this.hints.keys().next().value!);
+        this.hints.set(key, { text, hint });
+      }
+    }
+    return this.transformer.toStorage(Buffer.from(text), key);
   }
 
   /**

@@ -7,7 +7,7 @@
 import type { Store, WatchEvent, Watcher } from '../../storage/types.js';
 import { StorageError } from '../../storage/types.js';
 import { StatusError } from '../../apimachinery/errors.js';
-import type { Codec } from './codec.js';
+import type { Codec, IndexHint } from './codec.js';
 import { withResourceVersion } from './codec.js';
 import type { KObject } from '../registry/types.js';
 import { logger } from '../../util/klog.js';
@@ -86,12 +86,44 @@ export class ResourceCache {
 
   /** Build an entry from a stored kv. */
   makeEntry(key: string, text: string, rv: number): CacheEntry {
+    // a write of this server: indexed when it was encoded, the JSON need not be parsed again
+    const hint = this.codec.takeIndexHint(key, text, this);
+    if (hint) {
+      const raw = withResourceVersion(text, rv);
+      if (raw !== undefined) return { key, namespace: hint.namespace, name: hint.name, rv, raw, labels: hint.labels, fields: hint.fields };
+    }
     const obj = JSON.parse(text);
     const meta = (obj.metadata ??= {});
     meta.resourceVersion = String(rv);
     const { labels, fields } = this.indexer(obj);
     const raw = withResourceVersion(text, rv) ?? JSON.stringify(obj);
     return { key, namespace: meta.namespace ?? '', name: meta.name ?? '', rv, raw, labels, fields };
+  }
+
+  /**
+   * What makeEntry would index for the stored JSON of obj, computed from obj itself as it is
+   * encoded (Codec.encode keeps it until the write's event arrives). Undefined for objects
+   * whose index could differ from their JSON's: non-string names or labels, odd metadata.
+   */
+  indexHint(obj: KObject): IndexHint | undefined {
+    const meta = obj.metadata;
+    if (meta !== undefined && (meta === null || typeof meta !== 'object' || Array.isArray(meta))) return undefined;
+    const namespace = meta?.namespace ?? '';
+    const name = meta?.name ?? '';
+    if (typeof namespace !== 'string' || typeof name !== 'string') return undefined;
+    const idx = this.indexer(obj);
+    let labels: Record<string, string> | undefined;
+    if (idx.labels !== undefined) {
+      if (idx.labels === null || typeof idx.labels !== 'object' || Array.isArray(idx.labels)) return undefined;
+      labels = {};
+      for (const k of Object.keys(idx.labels)) {
+        const v = idx.labels[k];
+        if (typeof v !== 'string') return undefined;
+        labels[k] = v;
+      }
+    }
+    for (const k in idx.fields) if (typeof idx.fields[k] !== 'string') return undefined;
+    return { owner: this, namespace, name, labels, fields: idx.fields };
   }
 
   /** Load the initial state (from a list at initRev), then apply events buffered meanwhile. */
@@ -291,7 +323,12 @@ export class CacheManager {
     private readonly rootPrefix: string,
     private readonly codec: Codec,
     private readonly capacity = 10000,
-  ) {}
+  ) {
+    codec.setIndexHinter(this.hinter);
+  }
+
+  /** Index hints for objects encoded under a cached prefix (see ResourceCache.indexHint). */
+  private readonly hinter = (key: string, obj: KObject): IndexHint | undefined => this.cacheForKey(key)?.indexHint(obj);
 
   /** Start the root watch at the store's current revision. */
   start(): Promise<void> {
@@ -414,6 +451,7 @@ export class CacheManager {
 
   stop(): void {
     this.stopped = true;
+    this.codec.unsetIndexHinter(this.hinter);
     this.rootWatch?.cancel();
     for (const c of this.caches.values()) c.closeAll('server shutting down');
   }

@@ -145,3 +145,45 @@ test('negotiate: memoized answers equal fresh ones, per allowed forms, and are n
   assert.equal(negotiate(req(accepts[2]), {}).kind, 'object');
   for (let k = 0; k < 2; k++) assert.throws(() => negotiate(req('text/html'), {}), /only the following media types/);
 });
+
+test('entries of this server\'s writes are indexed from the encoded object, exactly as from their JSON', async () => {
+  const store = new MemoryStore();
+  const c = new Codec();
+  const mgr = new CacheManager(store, '/registry/', c);
+  const podIndexer = (o: any) => ({
+    labels: o.metadata?.labels,
+    fields: { 'metadata.name': o.metadata?.name ?? '', 'spec.nodeName': String(o.spec?.nodeName ?? ''), 'status.phase': String(o.status?.phase ?? '') },
+  });
+  const cache = await mgr.cache('/registry/pods/', podIndexer);
+  const parsedFrom = (name: string) => {
+    // the entry as built from the stored JSON alone (no hint left for it)
+    const e = cache.items.get(`/registry/pods/ns/${name}`)!;
+    const text = c.decodeText({ key: e.key, value: c.encode(JSON.parse(e.raw), 'no-hint-for-this-key'), createRevision: 0, modRevision: e.rv, version: 1 });
+    return cache.makeEntry(e.key, text, e.rv);
+  };
+  const objs: any[] = [
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', namespace: 'ns', labels: { app: 'web' } }, spec: { nodeName: 'n1' }, status: { phase: 'Running' } },
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'b', namespace: 'ns' }, spec: {} },
+    { kind: 'Pod', apiVersion: 'v1', spec: { nodeName: 'n2' }, metadata: { labels: { a: 'b', c: 'd' }, namespace: 'ns', name: 'c' } },
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'd', namespace: 'ns', labels: { n: 5 } } },
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'e', namespace: 'ns', labels: null } },
+  ];
+  for (const o of objs) await store.create(`/registry/pods/ns/${o.metadata.name}`, c.encode(o, `/registry/pods/ns/${o.metadata.name}`));
+  await mgr.sync();
+  for (const o of objs) {
+    const e = cache.items.get(`/registry/pods/ns/${o.metadata.name}`)!;
+    assert.deepEqual(e, parsedFrom(o.metadata.name), o.metadata.name);
+  }
+  // the cache does not share the written object's labels: changing them later changes nothing
+  objs[0].metadata.labels.app = 'changed';
+  assert.equal(cache.items.get('/registry/pods/ns/a')!.labels!.app, 'web');
+  // a hint is only used for exactly the JSON it was made for
+  const key = '/registry/pods/ns/a';
+  const v1 = c.encode({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', namespace: 'ns', labels: { v: '1' } } }, key);
+  c.encode({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', namespace: 'ns', labels: { v: '2' } } }, key); // a write that failed
+  await store.update(key, v1);
+  await mgr.sync();
+  assert.deepEqual(cache.items.get(key)!.labels, { v: '1' });
+  mgr.stop();
+  await store.close();
+});
