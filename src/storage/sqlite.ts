@@ -21,8 +21,9 @@
 //
 // Group commit: a write runs its statements at once (so it sees every earlier write, gets the
 // next revision and fails at once with KeyExists/Conflict/KeyNotFound) inside a transaction
-// that stays open until the end of the current event-loop turn (setImmediate) or until 256
-// writes joined it; then it commits, the watchers get the batch's events in revision order,
+// that stays open until the end of the current event-loop turn (setImmediate; when the last
+// batch had a single write, only until the current callbacks and promise continuations ran:
+// process.nextTick) or until 256 writes joined it; then it commits, the watchers get the batch's events in revision order,
 // and only then do the writes' promises resolve. Nothing uncommitted is observable: reads
 // report the last committed revision, and a read touching a key written in the open batch
 // (get of that key, list/count of a prefix holding one) commits the batch first. If the
@@ -161,6 +162,12 @@ export class SqliteStore implements Store {
   private compactRev = 0;
   private batch: Batch | null = null;
   private commitScheduled = false;
+  /** Writes in the last committed batch (picks when the next batch commits). */
+  private lastBatchWrites = 0;
+  private readonly scheduledCommit = () => {
+    this.commitScheduled = false;
+    this.commitBatch();
+  };
   private readonly hub: WatchHub;
   private readonly expiry: ExpiryTimer;
   private closed = false;
@@ -469,10 +476,10 @@ export class SqliteStore implements Store {
     this.batch = batch;
     if (!this.commitScheduled) {
       this.commitScheduled = true;
-      setImmediate(() => {
-        this.commitScheduled = false;
-        this.commitBatch();
-      });
+      // Concurrent writers (the last batch had company): commit at the end of this event-loop
+      // turn, after every I/O callback of it. A lone writer: as soon as the current run of
+      // callbacks and promise continuations is over, without waiting for the loop to go round.
+      (this.lastBatchWrites > 1 ? setImmediate : process.nextTick)(this.scheduledCommit);
     }
     return batch;
   }
@@ -513,6 +520,7 @@ export class SqliteStore implements Store {
     }
     this.batch = null;
     this.committedRev = this.rev;
+    this.lastBatchWrites = batch.events.length;
     if (batch.events.length) this.hub.notify(batch.events);
     batch.resolve();
   }
