@@ -52,7 +52,21 @@ export async function handleGet(ctx: ApiContext, def: ResourceDef, namespace: st
   writeObject(def, obj, neg, query, res);
 }
 
-export function writeObject(def: ResourceDef, obj: KObject, neg: Negotiated, query: URLSearchParams, res: Res, code = 200): void {
+/**
+ * Answer with one object. `storedText`: the JSON text the object was just stored as
+ * (Codec.encodeWithText) when obj is exactly that object plus its new metadata.resourceVersion;
+ * the JSON answer is then that text with the resourceVersion spliced in (no second
+ * serialisation; same JSON, stored key order).
+ */
+export function writeObject(def: ResourceDef, obj: KObject, neg: Negotiated, query: URLSearchParams, res: Res, code = 200, storedText?: string): void {
+  if (storedText !== undefined && neg.kind === 'object' && neg.contentType === 'application/json' && !def.fromStorage && !def.toStorage) {
+    const rv = obj.metadata?.resourceVersion;
+    const raw = typeof rv === 'string' && /^\d+$/.test(rv) ? withResourceVersion(storedText, rv) : undefined;
+    if (raw !== undefined) {
+      writeRaw(res, code, raw);
+      return;
+    }
+  }
   if (neg.kind === 'table') {
     writeJSON(res, code, toTable(def, [obj], { resourceVersion: obj.metadata?.resourceVersion }, parseIncludeObject(query.get('includeObject'))), neg.contentType);
   } else if (neg.kind === 'partial') {

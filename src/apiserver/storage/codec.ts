@@ -74,6 +74,15 @@ export class Codec {
    * the resourceVersion in without re-serialising (see withResourceVersion).
    */
   encode(obj: KObject, key: string): Buffer {
+    return this.encodeWithText(obj, key).value;
+  }
+
+  /**
+   * encode(), also handing back the JSON text before the transformer: a handler that answers
+   * with the object it just stored can splice the new resourceVersion into that text
+   * (withResourceVersion) instead of serialising the object a second time.
+   */
+  encodeWithText(obj: KObject, key: string): { value: Buffer; text: string } {
     const text = canonicalJSON(obj);
     if (this.hinter && text.length <= MAX_HINT_TEXT) {
       let hint: IndexHint | undefined;
@@ -88,7 +97,7 @@ export class Codec {
         this.hints.set(key, { text, hint });
       }
     }
-    return this.transformer.toStorage(Buffer.from(text), key);
+    return { value: this.transformer.toStorage(Buffer.from(text), key), text };
   }
 
   /**
@@ -144,7 +153,7 @@ const CANONICAL_HEAD = /^\{"apiVersion":"[^"\\]*","kind":"[^"\\]*","metadata":\{
  * The stored JSON text with metadata.resourceVersion set, spliced in textually when the text
  * has the canonical head written by Codec.encode (undefined otherwise: parse and re-serialise).
  */
-export function withResourceVersion(text: string, rv: number): string | undefined {
+export function withResourceVersion(text: string, rv: number | string): string | undefined {
   const m = CANONICAL_HEAD.exec(text);
   if (!m) return undefined;
   const at = m[0].length;

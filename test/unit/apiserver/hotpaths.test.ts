@@ -187,3 +187,41 @@ test('entries of this server\'s writes are indexed from the encoded object, exac
   mgr.stop();
   await store.close();
 });
+
+test('writeObject with the stored text answers the same object without serialising it again', async () => {
+  const { writeObject } = await import('../../../src/apiserver/endpoints/read.js');
+  const c = new Codec();
+  const fakeRes = () => {
+    const out: { code?: number; headers?: Record<string, unknown>; body?: string } = {};
+    const res = {
+      headersSent: false,
+      writableEnded: false,
+      getHeaderNames: () => [],
+      writeHead(code: number, headers: Record<string, unknown>) {
+        out.code = code;
+        out.headers = headers;
+      },
+      end(body: string | Buffer) {
+        out.body = String(body);
+      },
+    };
+    return { res: res as any, out };
+  };
+  const def = { group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true } as any;
+  const obj: any = { kind: 'Pod', apiVersion: 'v1', metadata: { name: 'p', namespace: 'n', labels: { a: 'b' } }, spec: { x: [1, 2] } };
+  const { text } = c.encodeWithText(obj, '/registry/pods/n/p');
+  obj.metadata.resourceVersion = '42';
+  const a = fakeRes();
+  writeObject(def, obj, { kind: 'object', contentType: 'application/json' }, new URLSearchParams(), a.res, 201, text);
+  assert.equal(a.out.code, 201);
+  assert.deepEqual(JSON.parse(a.out.body!), obj);
+  assert.equal(a.out.body, '{"apiVersion":"v1","kind":"Pod","metadata":{"resourceVersion":"42","name":"p","namespace":"n","labels":{"a":"b"}},"spec":{"x":[1,2]}}');
+  assert.equal(a.out.headers!['content-length'], Buffer.byteLength(a.out.body!));
+  // without the text (or for other forms) it is serialised as before
+  const b = fakeRes();
+  writeObject(def, obj, { kind: 'object', contentType: 'application/json' }, new URLSearchParams(), b.res, 201);
+  assert.deepEqual(JSON.parse(b.out.body!), obj);
+  const t = fakeRes();
+  writeObject(def, obj, { kind: 'partial', contentType: 'application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io' }, new URLSearchParams(), t.res, 201, text);
+  assert.equal(JSON.parse(t.out.body!).kind, 'PartialObjectMetadata');
+});
