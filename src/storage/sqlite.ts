@@ -1,7 +1,8 @@
 // SqliteStore: the embedded, on-disk Store backend (kine-like) on one SQLite file through
 // better-sqlite3. Owns the schema, the write path (group commit: the writes of one event-loop
-// turn share one transaction; watchers are notified in-process right after it committed), reads at current and past revisions, the history log that
-// watches replay, compaction, TTL expiry and reopen/recovery.
+// turn share one transaction; watchers are notified in-process right after it committed),
+// reads at current and past revisions, the history log that watches replay, compaction, TTL
+// expiry and reopen/recovery.
 //
 // Schema (chosen so that a write touches only two B-tree pages: WAL volume, and with it the
 // checkpoint cost, is what bounds write throughput):
@@ -23,12 +24,13 @@
 // next revision and fails at once with KeyExists/Conflict/KeyNotFound) inside a transaction
 // that stays open until the end of the current event-loop turn (setImmediate; when the last
 // batch had a single write, only until the current callbacks and promise continuations ran:
-// process.nextTick) or until 256 writes joined it; then it commits, the watchers get the batch's events in revision order,
-// and only then do the writes' promises resolve. Nothing uncommitted is observable: reads
-// report the last committed revision, and a read touching a key written in the open batch
-// (get of that key, list/count of a prefix holding one) commits the batch first. If the
-// commit (or a statement) fails, the whole batch is rolled back, the revision counter goes
-// back and every write of the batch rejects with 'Unavailable'.
+// process.nextTick) or until 256 writes (8 MB) joined it. Then it commits, the watchers get
+// the batch's events in revision order, and only then do the writes' promises resolve: a
+// write is acknowledged only once its transaction committed. Nothing uncommitted is
+// observable: reads report the last committed revision, and a read touching a key written in
+// the open batch (get of that key, list/count of a prefix holding one) commits the batch
+// first. If the commit (or a statement) fails, the whole batch is rolled back, the revision
+// counter goes back and every write of the batch rejects with 'Unavailable'.
 //
 // Durability: WAL journal with synchronous=NORMAL. A commit appends the transaction's frames to
 // the WAL with write(2) before COMMIT returns, so once a write is acknowledged its bytes are in
