@@ -401,7 +401,10 @@ export class CacheManager {
         let startKey: string | undefined;
         let rev = 0;
         for (;;) {
-          const res = await this.store.list(prefix, { startKey, limit: 10000, revision: rev || undefined });
+          // small pages, yielding between them: a large cache loading in the background must
+          // not hold up requests (kubectl answers within a second of start even with 100k pods)
+          if (rev) await new Promise((r) => setImmediate(r));
+          const res = await this.store.list(prefix, { startKey, limit: 1000, revision: rev || undefined });
           rev = res.revision;
           for (const kv of res.items) {
             try {
