@@ -2,7 +2,7 @@
 // content negotiation (JSON, Table, PartialObjectMetadata, aggregated discovery), and
 // writing objects and Status errors.
 
-import type { Http2ServerRequest, Http2ServerResponse, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import YAML from 'yaml';
 import { StatusError, badRequest } from '../apimachinery/errors.js';
 import { parseGoJson } from '../apimachinery/patch/index.js';
@@ -230,19 +230,9 @@ export function writeRaw(res: Res, code: number, body: string | Buffer, contentT
     rec.setResponse(code, obj);
     (res as any).__auditResponded = true;
   }
-  const stream = (res as unknown as { stream?: ServerHttp2Stream & { headRequest?: boolean } }).stream;
-  if (stream && !stream.headRequest && !stream.destroyed && !stream.closed && code !== 204 && code !== 205 && code !== 304) {
-    // HTTP/2: answer on the stream itself. The compat response's writeHead + end would check
-    // every header again and ask for (empty) trailers, which costs an extra frame and event.
-    // Its state stays consistent for what reads it: statusCode here, headersSent from the
-    // stream, 'finish' and 'close' from the stream closing.
-    res.statusCode = code;
-    const out: OutgoingHttpHeaders = res.getHeaderNames().length ? { ...res.getHeaders(), ...headers } : headers;
-    out[':status'] = code;
-    stream.respond(out);
-    stream.end(body);
-    return;
-  }
+  // (Not on the Http2Stream directly, without the compat layer's empty trailers: once the
+  // request was read, the stream is then destroyed before its last write completes, and
+  // Node 20's Writable builds an ERR_STREAM_DESTROYED, stack and all, per response.)
   res.writeHead(code, headers);
   res.end(body);
 }
