@@ -6,8 +6,11 @@ type Command = (args: string[]) => Promise<void>;
 
 const commands: Record<string, { help: string; load: () => Promise<Command> }> = {
   'kube-apiserver': { help: 'run the Kubernetes API server', load: async () => (await import('../apiserver/cmd.js')).run },
+  'kube-controller-manager': { help: 'run the controller manager', load: async () => (await import('../controller-manager/cmd.js')).run },
+  'kube-scheduler': { help: 'run the scheduler', load: async () => (await import('../scheduler/cmd.js')).run },
   kubeadm: { help: 'kubeadm subset: init phase certs|kubeconfig, certs check-expiration', load: async () => (await import('../kubeadm/cmd.js')).run },
   server: { help: 'run an all-in-one cluster (control plane) under --data-dir', load: async () => (await import('../server/cmd.js')).run },
+  'sim-nodes': { help: 'run a fleet of simulated nodes (kwok-like) against an API server', load: async () => (await import('../simnodes/cmd.js')).run },
   version: { help: 'print the version', load: async () => async () => { const { versionInfo } = await import('../version.js'); process.stdout.write(`k8ts ${versionInfo().gitVersion}\n`); } },
 };
 

@@ -5,3 +5,4 @@ export * from './rest.js';
 export * from './informer.js';
 export * from './workqueue.js';
 export * from './leaderelection.js';
+export * from './events.js';

@@ -795,6 +795,11 @@ export class RestClient {
     return new RestClient({ server, caCertPem: ca, tokenFile: `${dir}/token`, namespace, ...withoutUndefined(opts) });
   }
 
+  /** Replace the bearer token (a token source refreshing e.g. a TokenRequest token). */
+  setToken(token: string): void {
+    this.token = token;
+  }
+
   /** Close the HTTP/2 session (in-flight requests are allowed to finish). */
   close(): void {
     this.closed = true;

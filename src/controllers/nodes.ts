@@ -1,0 +1,5 @@
+// Registration of the nodes controllers with kube-controller-manager (see src/controller-manager).
+
+import type { ControllerDescriptor } from '../controller-manager/context.js';
+
+export const descriptors: ControllerDescriptor[] = [];
