@@ -27,6 +27,11 @@ const serverFlags: FlagDef[] = [
   { name: 'storage-backend', type: 'string', default: 'sqlite', help: 'sqlite (embedded, on disk) or memory' },
   { name: 'tls-san', type: 'stringSlice', default: [], help: 'Extra DNS names or IPs for the API server certificate' },
   { name: 'event-ttl', type: 'duration', default: 3600000, help: 'Amount of time to retain events' },
+  { name: 'cluster-cidr', type: 'string', default: '10.200.0.0/16', help: 'CIDR for pod IPs; each node gets a range of it (--node-cidr-mask-size)' },
+  { name: 'node-cidr-mask-size', type: 'int', default: 24, help: 'Mask size of the pod CIDR given to each node' },
+  { name: 'disable-scheduler', type: 'bool', default: false, help: 'Do not run the kube-scheduler in this process' },
+  { name: 'disable-controller-manager', type: 'bool', default: false, help: 'Do not run the kube-controller-manager in this process' },
+  { name: 'sim-nodes', type: 'int', default: 0, help: 'Run this many simulated nodes (kwok-like) in this process' },
   { name: 'v', type: 'int', default: 0, help: 'log level verbosity' },
 ];
 
