@@ -135,7 +135,6 @@ export async function startControllerManager(o: StartOptions): Promise<Controlle
         },
       },
     });
-    log.info(`attempting to acquire leader lease ${opts.leaseNamespace}/${opts.leaseName}...`);
     elector.start();
   } else {
     void startControllers(stopCtl.signal).catch((err) => log.error('starting controllers failed', { err }));

@@ -247,3 +247,20 @@ export async function ensureServerPKI(dir: string, opts: ServerPKIOptions): Prom
   await Promise.all(writes);
   return paths;
 }
+
+/**
+ * A client certificate dir/pki/<baseName>.crt/.key for an in-process component (e.g.
+ * CN=system:kube-controller-manager), signed by the CA ensureServerPKI made; reused while valid.
+ */
+export async function ensureComponentClientCert(dir: string, baseName: string, commonName: string, organization?: string): Promise<{ certPath: string; keyPath: string }> {
+  const paths = serverPKIPaths(dir);
+  const certPath = join(dir, 'pki', `${baseName}.crt`);
+  const keyPath = join(dir, 'pki', `${baseName}.key`);
+  const [caCert, caKey, cert, key] = await Promise.all([paths.caCertPath, paths.caKeyPath, certPath, keyPath].map(readIfExists));
+  const ca = caProblem(caCert, caKey).ca;
+  if (!ca) throw new Error(`ensureComponentClientCert: no usable CA under ${join(dir, 'pki')}`);
+  if (leafProblem(cert, key, ca, { cn: commonName, organization, usage: 'client' }) === undefined) return { certPath, keyPath };
+  const pair = await issueCert({ certPem: caCert!, keyPem: caKey! }, { commonName, organizations: organization ? [organization] : [], usages: ['client'], keyAlgorithm: 'ecdsa' });
+  await writeCertKeyPair(certPath, keyPath, pair);
+  return { certPath, keyPath };
+}

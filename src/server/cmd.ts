@@ -1,6 +1,7 @@
 // `k8ts server`: the all-in-one cluster. Keeps all state under --data-dir (PKI, store,
 // logs), generates certificates on first start, writes DIR/admin.kubeconfig, and runs the
-// control plane (for now: the API server) in this process.
+// control plane in this process: the API server, and (unless disabled) kube-controller-manager,
+// kube-scheduler and simulated nodes, which talk to it over HTTPS with their own kubeconfigs.
 import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import { NamespaceDefaultsController } from '../controllers/serviceaccount.js';
 import { NamespaceController } from '../controllers/namespace.js';
 import { firstServiceIP } from '../apiserver/allocator/ipallocator.js';
 import { ensureServerPKI } from '../pki/server-pki.js';
+import { startComponents } from './components.js';
 import { buildKubeconfig, writeKubeconfig } from '../pki/kubeconfig.js';
 
 const log = logger('server.go');
@@ -107,12 +109,26 @@ export async function run(args: string[]): Promise<void> {
   ]);
   await writeKubeconfig(kubeconfigPath, buildKubeconfig({ server: server.url, caCertPem, clientCertPem, clientKeyPem }));
   log.info('wrote admin kubeconfig', { path: kubeconfigPath });
+  const components = await startComponents({
+    dataDir,
+    serverURL: server.url,
+    caCertPem,
+    pki,
+    clusterCIDR: v['cluster-cidr'] as string,
+    nodeCIDRMaskSize: v['node-cidr-mask-size'] as number,
+    serviceCIDR,
+    controllerManager: !v['disable-controller-manager'],
+    scheduler: !v['disable-scheduler'],
+    simNodes: v['sim-nodes'] as number,
+    adminKubeconfig: kubeconfigPath,
+  });
   process.stdout.write(`k8ts is running at ${server.url}\nTo use kubectl:\n  export KUBECONFIG=${kubeconfigPath}\n  kubectl get namespaces\n`);
 
   const stop = async (sig: string) => {
     log.info('received signal, shutting down', { signal: sig });
     nsDefaults.stop();
     nsController.stop();
+    await components.stop();
     await server.close();
     logFile.end();
     process.exit(0);

@@ -1,0 +1,84 @@
+// The components `k8ts server` runs next to its API server, in the same process but as
+// separate clients over HTTPS with their own identities (as the Hard Way's units do):
+// kube-controller-manager (CN=system:kube-controller-manager, controllers acting as their
+// kube-system ServiceAccounts), kube-scheduler (CN=system:kube-scheduler), and — when asked —
+// simulated nodes (admin credentials, as kwok uses).
+
+import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { RestClient, defaultUserAgent } from '../client/index.js';
+import { buildKubeconfig, writeKubeconfig } from '../pki/kubeconfig.js';
+import { ensureComponentClientCert } from '../pki/server-pki.js';
+import type { ServerPKIPaths } from '../pki/server-pki.js';
+import { defaultControllerManagerOptions } from '../controller-manager/options.js';
+import { startControllerManager } from '../controller-manager/index.js';
+import { logger } from '../util/klog.js';
+
+const log = logger('server.go');
+
+export interface ComponentsOptions {
+  dataDir: string;
+  serverURL: string;
+  caCertPem: string;
+  pki: ServerPKIPaths;
+  clusterCIDR: string;
+  nodeCIDRMaskSize: number;
+  serviceCIDR: string;
+  controllerManager: boolean;
+  scheduler: boolean;
+  simNodes: number;
+  adminKubeconfig: string;
+}
+
+export interface Components {
+  stop(): Promise<void>;
+}
+
+/** Write DIR/<name>.kubeconfig for a component identity and return a client from it. */
+async function componentClient(o: ComponentsOptions, name: string, cn: string, qps: number, burst: number): Promise<RestClient> {
+  const { certPath, keyPath } = await ensureComponentClientCert(o.dataDir, name, cn);
+  const [clientCertPem, clientKeyPem] = await Promise.all([readFile(certPath, 'utf8'), readFile(keyPath, 'utf8')]);
+  const path = join(o.dataDir, `${name}.kubeconfig`);
+  await writeKubeconfig(path, buildKubeconfig({ server: o.serverURL, caCertPem: o.caCertPem, clientCertPem, clientKeyPem, userName: cn }));
+  return RestClient.fromKubeconfig(path, { qps, burst, userAgent: defaultUserAgent(name) });
+}
+
+export async function startComponents(o: ComponentsOptions): Promise<Components> {
+  const stops: (() => Promise<void>)[] = [];
+  if (o.controllerManager) {
+    const client = await componentClient(o, 'kube-controller-manager', 'system:kube-controller-manager', 100, 200);
+    const signer = { certFile: o.pki.caCertPath, keyFile: o.pki.caKeyPath };
+    const cm = await startControllerManager({
+      client,
+      options: defaultControllerManagerOptions({
+        kubeconfig: join(o.dataDir, 'kube-controller-manager.kubeconfig'),
+        clusterCIDRs: [o.clusterCIDR],
+        allocateNodeCIDRs: true,
+        nodeCIDRMaskSizeIPv4: o.nodeCIDRMaskSize,
+        serviceClusterIPRange: o.serviceCIDR,
+        signers: {
+          'kubernetes.io/kubelet-serving': signer,
+          'kubernetes.io/kube-apiserver-client-kubelet': signer,
+          'kubernetes.io/kube-apiserver-client': signer,
+          'kubernetes.io/legacy-unknown': signer,
+        },
+        rootCAFile: o.pki.caCertPath,
+        rootCA: o.caCertPem,
+        serviceAccountPrivateKeyFile: o.pki.saKeyPath,
+        useServiceAccountCredentials: true,
+        // the all-in-one is the only candidate: take the lease quickly after a restart
+        leaseDurationMs: 15_000,
+      }),
+      onLostLeadership: () => log.error('kube-controller-manager lost its lease; controllers stopped until it is re-acquired'),
+    });
+    stops.push(async () => {
+      await cm.stop();
+      client.close();
+    });
+  }
+  return {
+    stop: async () => {
+      for (const s of stops.reverse()) await s().catch(() => undefined);
+    },
+  };
+}
