@@ -447,3 +447,47 @@ export function rssMB(pid: number): number {
     return NaN;
   }
 }
+
+export interface ComponentProc {
+  proc: ChildProcess;
+  /** stderr so far */
+  logs: () => string;
+  /** resolves when a stderr line matches */
+  waitForLog(re: RegExp, timeoutMs?: number): Promise<void>;
+  /** signal and wait for exit (SIGKILL after 5 s) */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Spawn `k8ts <component> [args]` (e.g. kube-controller-manager) as a child process. */
+export function spawnK8ts(args: string[]): ComponentProc {
+  const proc = spawn(process.execPath, [k8tsBin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  const waiters: { re: RegExp; resolve: () => void }[] = [];
+  const onData = (d: Buffer) => {
+    text += d.toString();
+    for (const w of [...waiters]) if (w.re.test(text)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  };
+  proc.stderr!.on('data', onData);
+  proc.stdout!.on('data', onData);
+  return {
+    proc,
+    logs: () => text,
+    waitForLog: (re, timeoutMs = 20000) =>
+      new Promise<void>((resolveWait, reject) => {
+        if (re.test(text)) return resolveWait();
+        const t = setTimeout(() => reject(new Error(`timed out waiting for ${re} in logs:\n${text}`)), timeoutMs);
+        waiters.push({ re, resolve: () => (clearTimeout(t), resolveWait()) });
+      }),
+    stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+      proc.kill(signal);
+      const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
