@@ -1,5 +1,7 @@
 // Registration of the lifecycle controllers with kube-controller-manager (see src/controller-manager).
 
 import type { ControllerDescriptor } from '../controller-manager/context.js';
+import { garbageCollectorDescriptor } from './garbagecollector/index.js';
+import { namespaceDescriptor } from './namespace/index.js';
 
-export const descriptors: ControllerDescriptor[] = [];
+export const descriptors: ControllerDescriptor[] = [garbageCollectorDescriptor, namespaceDescriptor];

@@ -1,0 +1,66 @@
+// The namespace controller (upstream namespace_controller.go): namespaces with a
+// deletionTimestamp are queued (on every informer event and resync) and handed to the deleter
+// by --concurrent-namespace-syncs workers; while content remains the namespace is looked at
+// again after half the deleter's estimate (+1s), other failures are retried with backoff.
+
+import type { Informer, RateLimitingQueue } from '../../client/index.js';
+import { newRateLimitingQueue, DeletedFinalStateUnknown } from '../../client/index.js';
+import { logger } from '../../util/klog.js';
+import type { Namespace } from '../util/types.js';
+import { NamespacedResourcesDeleter, ResourcesRemainingError } from './deleter.js';
+
+const log = logger('namespace_controller.go');
+
+export class NamespaceController {
+  readonly queue: RateLimitingQueue<string> = newRateLimitingQueue<string>('namespace');
+  private workers: Promise<void>[] = [];
+
+  constructor(
+    informer: Informer<Namespace>,
+    private readonly deleter: NamespacedResourcesDeleter,
+    resyncMs: number,
+  ) {
+    const enqueue = (ns: Namespace | DeletedFinalStateUnknown<Namespace>) => {
+      const obj = ns instanceof DeletedFinalStateUnknown ? ns.obj : ns;
+      // only namespaces being deleted need work (upstream enqueueNamespace)
+      if (!obj.metadata?.deletionTimestamp) return;
+      this.queue.add(obj.metadata.name!);
+    };
+    informer.addEventHandler({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n) }, resyncMs);
+  }
+
+  run(workers: number): void {
+    log.info('Starting namespace controller');
+    for (let i = 0; i < workers; i++) this.workers.push(this.worker());
+  }
+
+  async stop(): Promise<void> {
+    this.queue.shutDown();
+    await Promise.all(this.workers);
+    log.info('Shutting down namespace controller');
+  }
+
+  private async worker(): Promise<void> {
+    for (;;) {
+      const [key, shutdown] = await this.queue.get();
+      if (shutdown) return;
+      const start = Date.now();
+      try {
+        await this.deleter.delete(key);
+        this.queue.forget(key);
+      } catch (err) {
+        if (err instanceof ResourcesRemainingError) {
+          const t = Math.floor(err.estimate / 2) + 1;
+          log.v(4).info('Content remaining in namespace', { namespace: key, waitSeconds: t });
+          this.queue.addAfter(key, t * 1000);
+        } else {
+          log.error(`deletion of namespace ${key} failed: ${(err as Error).message}`);
+          this.queue.addRateLimited(key);
+        }
+      } finally {
+        log.v(4).info('Finished syncing namespace', { namespace: key, duration: `${Date.now() - start}ms` });
+        this.queue.done(key);
+      }
+    }
+  }
+}
