@@ -48,7 +48,7 @@ function log(msg: string): void {
 }
 
 /** CPU seconds (user+system) used so far by a process (Linux /proc), or NaN. */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -11,9 +11,9 @@
 // pod phase stops after BENCH_SIM_POD_BUDGET_MS (default 240 s) and reports how far it got.
 // Progress goes to stderr. Children and the temp dir are removed at the end.
 
-import { readFileSync } from 'node:fs';
 import { H2Client, rssMB, spawnK8ts, startServer } from '../test/e2e/harness.js';
 import type { ComponentProc, ServerProc } from '../test/e2e/harness.js';
+import { cpuSeconds } from './api.js';
 
 export interface Row {
   name: string;
@@ -29,16 +29,6 @@ const CONCURRENCY = 64;
 
 function log(msg: string): void {
   process.stderr.write(`  [simnodes] ${msg}\n`);
-}
-
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return NaN;
-  }
 }
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
