@@ -139,7 +139,15 @@ export const deploymentDef: ResourceDef = {
       ensureObj(obj, 'metadata').generation = num(old.metadata?.generation) + 1;
     }
   },
-  prepareForStatusUpdate: statusOnlyUpdate,
+  // Upstream's deploymentStatusStrategy keeps only spec and labels: the deployment controller
+  // records the revision annotation through deployments/status (a spec-side update would bump
+  // the generation, since annotation changes do).
+  prepareForStatusUpdate(obj, old) {
+    const annotations = obj.metadata?.annotations;
+    statusOnlyUpdate(obj, old);
+    if (annotations === undefined) delete ensureObj(obj, 'metadata').annotations;
+    else ensureObj(obj, 'metadata').annotations = annotations;
+  },
   validate(obj: KObject, ctx: ValidationContext) {
     if (ctx.subresource === 'status') return validateStatus(obj.status);
     return validateDeploymentSpec(isObj(obj.spec) ? obj.spec : {});
