@@ -19,7 +19,7 @@ const NODES = { group: '', version: 'v1', resource: 'nodes' };
 const EVENTS = { group: '', version: 'v1', resource: 'events' };
 const REVISIONS = { group: 'apps', version: 'v1', resource: 'controllerrevisions' };
 
-const CONTROLLERS = 'job';
+const CONTROLLERS = 'job,cronjob,ttl-after-finished';
 
 async function until<T>(fn: () => Promise<T | undefined | false | null>, what: string, timeoutMs = 30000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -189,7 +189,90 @@ describe('batch and stateful-set controllers', () => {
       }
     }, 'job deleted');
   });
+
+  // ---------------------------------------------------------------------------------------------
+  // CronJob
+
+  const cronManifest = (name: string, schedule: string, spec: Record<string, unknown> = {}) => ({
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: { name },
+    spec: { schedule, ...spec, jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } } },
+  });
+  const getCron = (name: string) => client.get<any>({ ...CRONJOBS, namespace: ns, name });
+  const jobsOf = async (cj: any): Promise<any[]> =>
+    (await client.list<any>({ ...JOBS, namespace: ns })).items.filter((j) => j.metadata.ownerReferences?.some((r: any) => r.uid === cj.metadata.uid && r.controller));
+  /** Make the controller see one missed run of a yearly schedule: last run on Jan 1 of last year. */
+  async function missOneYearlyRun(name: string, extraStatus: Record<string, unknown> = {}): Promise<number> {
+    const year = new Date().getUTCFullYear();
+    await client.patch({ ...CRONJOBS, namespace: ns, name, subresource: 'status' }, 'merge', { status: { lastScheduleTime: `${year - 1}-01-01T00:00:00Z`, ...extraStatus } });
+    return Date.UTC(year, 0, 1);
+  }
+  async function finishJobPods(jobName: string): Promise<void> {
+    const p = await until(async () => (await pods(`job-name=${jobName}`))[0], `pod of ${jobName}`);
+    await setPhase(p, 'Succeeded', false);
+    await until(async () => cond(await getJob(jobName), 'Complete'), `${jobName} Complete`);
+  }
+
+  it('a cronjob starts the job of a missed schedule time at once, named by its scheduled minute', async () => {
+    await client.create({ ...CRONJOBS, namespace: ns }, cronManifest('yearly', '0 0 1 1 *', { timeZone: 'UTC' }));
+    const scheduled = await missOneYearlyRun('yearly');
+    const jobName = `yearly-${scheduled / 60000}`;
+    const job = await until(() => getJob(jobName), jobName);
+    assert.equal(job.metadata.annotations['batch.kubernetes.io/cronjob-scheduled-timestamp'], new Date(scheduled).toISOString().replace('.000Z', 'Z'));
+    assert.equal(job.metadata.ownerReferences[0].kind, 'CronJob');
+    let cj = await until(async () => {
+      const c = await getCron('yearly');
+      return c.status?.active?.length === 1 ? c : undefined;
+    }, 'status.active');
+    assert.equal(cj.status.active[0].name, jobName);
+    assert.equal(cj.status.lastScheduleTime, new Date(scheduled).toISOString().replace('.000Z', 'Z'));
+    await until(async () => (await events('yearly')).some((e) => e.reason === 'SuccessfulCreate' && e.message === `Created job ${jobName}`) || undefined, 'SuccessfulCreate event');
+    await finishJobPods(jobName);
+    cj = await until(async () => {
+      const c = await getCron('yearly');
+      return !c.status?.active?.length && c.status?.lastSuccessfulTime ? c : undefined;
+    }, 'active cleared and lastSuccessfulTime');
+    await until(async () => (await events('yearly')).some((e) => e.reason === 'SawCompletedJob' && e.message === `Saw completed job: ${jobName}, condition: Complete`) || undefined, 'SawCompletedJob event');
+  });
+
+  it('concurrencyPolicy Forbid does not start a run while one is active (kubectl create job --from=cronjob)', async () => {
+    await client.create({ ...CRONJOBS, namespace: ns }, cronManifest('forbid', '0 0 1 1 *', { concurrencyPolicy: 'Forbid', timeZone: 'UTC' }));
+    await kc(srv.kubeconfig, ['create', 'job', 'manual', '--from=cronjob/forbid']);
+    const manual = await getJob('manual');
+    assert.equal(manual.metadata.ownerReferences[0].kind, 'CronJob');
+    const ref = { kind: 'Job', namespace: ns, name: 'manual', uid: manual.metadata.uid, apiVersion: 'batch/v1' };
+    await missOneYearlyRun('forbid', { active: [ref] });
+    await until(async () => (await events('forbid')).some((e) => e.reason === 'JobAlreadyActive' && e.message === 'Not starting job because prior execution is running and concurrency policy is Forbid') || undefined, 'JobAlreadyActive event');
+    const cj = await getCron('forbid');
+    assert.deepEqual((await jobsOf(cj)).map((j) => j.metadata.name), ['manual']);
+  });
+
+  it('finished jobs beyond successfulJobsHistoryLimit are deleted, oldest first', async () => {
+    await client.create({ ...CRONJOBS, namespace: ns }, cronManifest('hist', '0 0 1 1 *', { successfulJobsHistoryLimit: 1, timeZone: 'UTC' }));
+    await until(async () => (await getCron('hist')).metadata.uid, 'cronjob');
+    for (const n of ['hist-a', 'hist-b']) {
+      await kc(srv.kubeconfig, ['create', 'job', n, '--from=cronjob/hist']);
+      await finishJobPods(n);
+    }
+    const cj = await getCron('hist');
+    await until(async () => {
+      const names = (await jobsOf(cj)).filter((j) => !j.metadata.deletionTimestamp).map((j) => j.metadata.name);
+      return names.length === 1 && names[0] === 'hist-b' ? true : undefined;
+    }, 'only the newest finished job kept');
+    await until(async () => (await events('hist')).some((e) => e.reason === 'SuccessfulDelete' && e.message === 'Deleted job hist-a') || undefined, 'SuccessfulDelete event');
+  });
+
+  it('a */1 cronjob fires at the next minute boundary (one wait of up to a minute)', async () => {
+    await client.create({ ...CRONJOBS, namespace: ns }, cronManifest('minutely', '*/1 * * * *'));
+    const cj = await getCron('minutely');
+    const job = await until(async () => (await jobsOf(cj))[0], 'the first run', 75_000);
+    const scheduled = Date.parse(job.metadata.annotations['batch.kubernetes.io/cronjob-scheduled-timestamp']);
+    assert.equal(scheduled % 60000, 0);
+    assert.ok(scheduled > Date.parse(cj.metadata.creationTimestamp));
+    assert.equal(job.metadata.name, `minutely-${scheduled / 60000}`);
+  });
 });
 
 export type { KubeObject };
-export { CRONJOBS, STS, DS, PVCS, NODES, REVISIONS, kubectl };
+export { STS, DS, PVCS, NODES, REVISIONS, kubectl };

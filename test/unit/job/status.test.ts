@@ -1,0 +1,109 @@
+// Job status math: completion indexes, wanted active pods, success/failure decisions, the pod
+// failure backoff, conditions, and the pods an (Indexed) job creates.
+
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatIndexes, indexesToCreate, parseIndexes } from '../../../src/controllers/job/indexes.js';
+import {
+  completionsReached, exceedsBackoffLimit, failureBackoffMs, isPodFailedForJob, remainingBackoffMs, setCondition, timeToDeadline,
+  updateBackoffRecord, wantActiveNonIndexed,
+} from '../../../src/controllers/job/status.js';
+import { newJobPod } from '../../../src/controllers/job/podtemplate.js';
+
+const job = (spec: Record<string, unknown>, status: Record<string, unknown> = {}): any => ({
+  apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j', namespace: 'ns', uid: 'uid-1' },
+  spec: { template: { metadata: { labels: { 'job-name': 'j' } }, spec: { containers: [{ name: 'c', image: 'i' }], restartPolicy: 'Never' } }, ...spec },
+  status,
+});
+
+describe('completion indexes', () => {
+  it('formats and parses the interval form', () => {
+    assert.equal(formatIndexes([0, 1, 2, 5, 7, 8]), '0-2,5,7-8');
+    assert.equal(formatIndexes([3, 1]), '1,3');
+    assert.equal(formatIndexes([]), '');
+    assert.deepEqual([...parseIndexes('0-2,5,7-8', 8)].sort(), [0, 1, 2, 5, 7]);
+    assert.deepEqual([...parseIndexes('x,2', 5)], [2]);
+  });
+  it('picks the lowest missing indexes', () => {
+    assert.deepEqual(indexesToCreate(5, new Set([0]), new Set([1, 3]), 2), [2, 4]);
+    assert.deepEqual(indexesToCreate(3, new Set([0, 1, 2]), new Set(), 2), []);
+  });
+});
+
+describe('job decisions', () => {
+  it('wanted active pods', () => {
+    assert.equal(wantActiveNonIndexed(job({ completions: 3, parallelism: 2 }), 0, 0), 2);
+    assert.equal(wantActiveNonIndexed(job({ completions: 3, parallelism: 2 }), 2, 2), 1);
+    assert.equal(wantActiveNonIndexed(job({ completions: 3, parallelism: 2 }), 0, 3), 0);
+    // work queue (no completions): no new pods once one succeeded
+    assert.equal(wantActiveNonIndexed(job({ parallelism: 3 }), 0, 0), 3);
+    assert.equal(wantActiveNonIndexed(job({ parallelism: 3 }), 2, 1), 2);
+  });
+  it('success and failure', () => {
+    assert.equal(completionsReached(job({ completions: 3 }), 1, 3), true);
+    assert.equal(completionsReached(job({ completions: 3 }), 1, 2), false);
+    assert.equal(completionsReached(job({}), 1, 1), false);
+    assert.equal(completionsReached(job({}), 0, 1), true);
+    assert.equal(exceedsBackoffLimit(job({ backoffLimit: 1 }), 1), false);
+    assert.equal(exceedsBackoffLimit(job({ backoffLimit: 1 }), 2), true);
+    assert.equal(exceedsBackoffLimit(job({}), 7), true);
+  });
+  it('active deadline', () => {
+    const j = job({ activeDeadlineSeconds: 10 }, { startTime: '2026-01-01T00:00:00Z' });
+    assert.equal(timeToDeadline(j, Date.parse('2026-01-01T00:00:04Z')), 6000);
+    assert.ok(timeToDeadline(j, Date.parse('2026-01-01T00:00:11Z'))! < 0);
+    assert.equal(timeToDeadline(job({}), Date.now()), undefined);
+  });
+  it('deleted pods count as failed unless podReplacementPolicy is Failed', () => {
+    const deleting = { metadata: { deletionTimestamp: '2026-01-01T00:00:00Z' }, status: { phase: 'Running' } };
+    assert.equal(isPodFailedForJob(deleting, job({})), true);
+    assert.equal(isPodFailedForJob(deleting, job({ podReplacementPolicy: 'Failed' })), false);
+    assert.equal(isPodFailedForJob({ status: { phase: 'Failed' } }, job({ podReplacementPolicy: 'Failed' })), true);
+  });
+});
+
+describe('pod failure backoff', () => {
+  it('10s doubling, capped at 6 minutes', () => {
+    assert.deepEqual([0, 1, 2, 3, 6, 7, 20].map(failureBackoffMs), [0, 10_000, 20_000, 40_000, 320_000, 360_000, 360_000]);
+  });
+  it('failures accumulate; a later success resets', () => {
+    const failedAt = (iso: string) => ({ status: { phase: 'Failed', containerStatuses: [{ name: 'c', state: { terminated: { exitCode: 1, finishedAt: iso } } }] } }) as any;
+    const okAt = (iso: string) => ({ status: { phase: 'Succeeded', containerStatuses: [{ name: 'c', state: { terminated: { exitCode: 0, finishedAt: iso } } }] } }) as any;
+    let r = updateBackoffRecord({ failuresAfterLastSuccess: 0, lastFailureTimeMs: 0 }, [failedAt('2026-01-01T00:00:00Z')], []);
+    assert.equal(r.failuresAfterLastSuccess, 1);
+    assert.equal(remainingBackoffMs(r, Date.parse('2026-01-01T00:00:04Z')), 6000);
+    r = updateBackoffRecord(r, [failedAt('2026-01-01T00:00:20Z')], []);
+    assert.equal(r.failuresAfterLastSuccess, 2);
+    assert.equal(remainingBackoffMs(r, Date.parse('2026-01-01T00:00:30Z')), 10_000);
+    r = updateBackoffRecord(r, [], [okAt('2026-01-01T00:01:00Z')]);
+    assert.deepEqual(r, { failuresAfterLastSuccess: 0, lastFailureTimeMs: 0 });
+  });
+});
+
+describe('conditions', () => {
+  it('appends, then changes the transition time only when the status flips', () => {
+    const j = job({});
+    assert.equal(setCondition(j, 'Suspended', 'False', 'JobResumed', 'Job resumed', 't0'), false);
+    assert.equal(setCondition(j, 'Suspended', 'True', 'JobSuspended', 'Job suspended', 't1'), true);
+    assert.equal(setCondition(j, 'Suspended', 'True', 'JobSuspended', 'Job suspended', 't2'), false);
+    assert.equal(setCondition(j, 'Suspended', 'False', 'JobResumed', 'Job resumed', 't3'), true);
+    assert.deepEqual(j.status.conditions, [{ type: 'Suspended', status: 'False', reason: 'JobResumed', message: 'Job resumed', lastProbeTime: 't3', lastTransitionTime: 't3' }]);
+  });
+});
+
+describe('job pods', () => {
+  it('NonIndexed: generateName, finalizer, controllerRef', () => {
+    const p = newJobPod(job({}));
+    assert.equal(p.metadata!.generateName, 'j-');
+    assert.deepEqual(p.metadata!.finalizers, ['batch.kubernetes.io/job-tracking']);
+    assert.deepEqual(p.metadata!.ownerReferences, [{ apiVersion: 'batch/v1', kind: 'Job', name: 'j', uid: 'uid-1', controller: true, blockOwnerDeletion: true }]);
+  });
+  it('Indexed: index annotation, label, env var and hostname', () => {
+    const p = newJobPod(job({ completionMode: 'Indexed', completions: 3 }), 2);
+    assert.equal(p.metadata!.generateName, 'j-2-');
+    assert.equal(p.metadata!.annotations!['batch.kubernetes.io/job-completion-index'], '2');
+    assert.equal(p.metadata!.labels!['batch.kubernetes.io/job-completion-index'], '2');
+    assert.equal(p.spec!.hostname, 'j-2');
+    assert.deepEqual(p.spec!.containers[0]!.env, [{ name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } }]);
+  });
+});
