@@ -63,7 +63,13 @@ export async function run(args: string[]): Promise<void> {
     throw e;
   }
   setVerbosity(v.v as number);
-  const client = await RestClient.fromKubeconfig(v.kubeconfig as string, { qps: v['kube-api-qps'] as number, burst: v['kube-api-burst'] as number });
+  let client: RestClient;
+  try {
+    client = await RestClient.fromKubeconfig(v.kubeconfig as string, { qps: v['kube-api-qps'] as number, burst: v['kube-api-burst'] as number });
+  } catch (e) {
+    process.stderr.write(`Error: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
   const abort = new AbortController();
   let exiting = false;
   const shutdown = async (sig: string) => {

@@ -26,6 +26,8 @@ export interface SimPod extends KubeObject {
     hostNetwork?: boolean;
     containers?: SimContainer[];
     initContainers?: SimContainer[];
+    /** condition types of spec.readinessGates */
+    readinessGates?: string[];
   };
   status?: {
     phase?: string;
@@ -34,6 +36,8 @@ export interface SimPod extends KubeObject {
     /** PodScheduled is True */
     scheduled?: boolean;
     ready?: { status: string; lastTransitionTime?: string };
+    /** status of the conditions named by readiness gates (absent: no such condition) */
+    gates?: Record<string, string>;
     restartCount?: number;
     /** state.running.startedAt of the first container */
     runningSince?: string;
@@ -81,6 +85,8 @@ export function compactPod(raw: KubeObject, ours: (nodeName: string) => boolean)
   if (cs) s.containers = cs;
   const ics = containers(spec.initContainers, true);
   if (ics) s.initContainers = ics;
+  const gates: string[] = Array.isArray(spec.readinessGates) ? spec.readinessGates.map((g: Any) => String(g?.conditionType ?? '')) : [];
+  if (gates.length) s.readinessGates = gates;
   const st = o.status ?? {};
   const status: NonNullable<SimPod['status']> = {};
   if (st.phase) status.phase = st.phase;
@@ -90,6 +96,7 @@ export function compactPod(raw: KubeObject, ours: (nodeName: string) => boolean)
   for (const c of Array.isArray(st.conditions) ? st.conditions : []) {
     if (c?.type === 'PodScheduled' && c.status === 'True') status.scheduled = true;
     if (c?.type === 'Ready') status.ready = { status: String(c.status), lastTransitionTime: c.lastTransitionTime };
+    if (gates.includes(c?.type)) (status.gates ??= {})[c.type] = String(c.status);
   }
   const first = Array.isArray(st.containerStatuses) ? st.containerStatuses[0] : undefined;
   if (first) {

@@ -32,8 +32,12 @@ export interface PodRuntime {
   waitingUntil: number;
   lastTermination?: Termination;
   termination?: Termination;
+  /** every container is ready (ContainersReady) */
   ready: boolean;
   readyChangedAt: number;
+  /** the pod is ready (Ready): containers ready and readiness gates True */
+  podReady: boolean;
+  podReadyChangedAt: number;
   /** signature of the status last written (skip identical writes) */
   sentSig: string;
 }
@@ -63,6 +67,8 @@ export function newRuntime(uid: string, node: string, now: number, podIPs: strin
     waitingUntil: 0,
     ready: false,
     readyChangedAt: now,
+    podReady: false,
+    podReadyChangedAt: now,
     sentSig: '',
   };
 }
@@ -122,7 +128,14 @@ export function advance(rt: PodRuntime, restartPolicy: string | undefined, ctl: 
   return next;
 }
 
+/** Record the pod's Ready (containers ready and every readiness gate True). */
+export function setPodReady(rt: PodRuntime, podReady: boolean, now: number): void {
+  if (podReady === rt.podReady) return;
+  rt.podReady = podReady;
+  rt.podReadyChangedAt = now;
+}
+
 /** What the written status depends on: equal signatures mean equal statuses. */
 export function runtimeSignature(rt: PodRuntime): string {
-  return `${rt.phase}|${rt.container}|${rt.ready ? 1 : 0}|${rt.restartCount}|${rt.containerStartedAt}|${rt.podIPs.join(',')}`;
+  return `${rt.phase}|${rt.container}|${rt.ready ? 1 : 0}${rt.podReady ? 1 : 0}|${rt.restartCount}|${rt.containerStartedAt}|${rt.podIPs.join(',')}`;
 }

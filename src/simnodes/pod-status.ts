@@ -79,27 +79,40 @@ export function initContainerStatuses(pod: SimPod, rt: PodRuntime): Record<strin
   });
 }
 
+/** Why the pod's readiness gates hold it unready (upstream's messages); empty when they do not. */
+export function readinessGateMessages(pod: SimPod): string[] {
+  const out: string[] = [];
+  for (const g of pod.spec.readinessGates ?? []) {
+    const st = pod.status?.gates?.[g];
+    if (st === undefined) out.push(`corresponding condition of pod readiness gate "${g}" does not exist.`);
+    else if (st !== 'True') out.push(`the status of pod readiness gate "${g}" is not "True", but ${st}`);
+  }
+  return out;
+}
+
 /** The kubelet's conditions: PodReadyToStartContainers, Initialized, Ready, ContainersReady (+ PodScheduled when missing). */
 export function podConditions(pod: SimPod, rt: PodRuntime): Record<string, unknown>[] {
   const start = rfc3339(rt.startTime);
   const terminal = rt.phase !== 'Running';
   const ended = rfc3339(rt.termination?.finishedAt ?? rt.startTime);
   const conds: Record<string, unknown>[] = [
-    { type: 'PodReadyToStartContainers', status: terminal ? 'False' : 'True', lastProbeTime: null, lastTransitionTime: terminal ? ended : start },
-    { type: 'Initialized', status: 'True', lastProbeTime: null, lastTransitionTime: start },
+    { type: 'PodReadyToStartContainers', status: terminal ? 'False' : 'True', lastTransitionTime: terminal ? ended : start },
+    { type: 'Initialized', status: 'True', lastTransitionTime: start },
   ];
-  let ready: Record<string, unknown>;
-  if (rt.phase === 'Succeeded') ready = { status: 'False', reason: 'PodCompleted' };
-  else if (rt.phase === 'Failed') ready = { status: 'False', reason: 'PodFailed' };
-  else if (rt.ready) ready = { status: 'True' };
+  let containersReady: Record<string, unknown>;
+  if (rt.phase === 'Succeeded') containersReady = { status: 'False', reason: 'PodCompleted' };
+  else if (rt.phase === 'Failed') containersReady = { status: 'False', reason: 'PodFailed' };
+  else if (rt.ready) containersReady = { status: 'True' };
   else {
     const names = (pod.spec.containers ?? []).map((c) => c.name);
-    ready = { status: 'False', reason: 'ContainersNotReady', message: `containers with unready status: [${names.join(' ')}]` };
+    containersReady = { status: 'False', reason: 'ContainersNotReady', message: `containers with unready status: [${names.join(' ')}]` };
   }
-  const at = rfc3339(rt.readyChangedAt);
-  conds.push({ type: 'Ready', ...ready, lastProbeTime: null, lastTransitionTime: at });
-  conds.push({ type: 'ContainersReady', ...ready, lastProbeTime: null, lastTransitionTime: at });
-  if (!pod.status?.scheduled) conds.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: start });
+  let ready = containersReady;
+  const gates = containersReady.status === 'True' ? readinessGateMessages(pod) : [];
+  if (gates.length) ready = { status: 'False', reason: 'ReadinessGatesNotReady', message: gates.join(', ') };
+  conds.push({ type: 'Ready', ...ready, lastTransitionTime: rfc3339(rt.podReadyChangedAt) });
+  conds.push({ type: 'ContainersReady', ...containersReady, lastTransitionTime: rfc3339(rt.readyChangedAt) });
+  if (!pod.status?.scheduled) conds.push({ type: 'PodScheduled', status: 'True', lastTransitionTime: start });
   return conds;
 }
 

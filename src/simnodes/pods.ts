@@ -14,9 +14,9 @@ import type { SimPod } from './compact.js';
 import type { SimConfig } from './config.js';
 import { podControl } from './control.js';
 import type { NodeFleet, SimNode } from './nodes.js';
-import { advance, newRuntime, runtimeSignature } from './pod-lifecycle.js';
+import { advance, newRuntime, runtimeSignature, setPodReady } from './pod-lifecycle.js';
 import type { LifecycleSettings, PodRuntime } from './pod-lifecycle.js';
-import { podStatusPatch } from './pod-status.js';
+import { podStatusPatch, readinessGateMessages } from './pod-status.js';
 import { runWorkers, ThrottledErrors } from './workers.js';
 
 const log = logger('status_manager.go');
@@ -127,7 +127,8 @@ export class PodRunner {
     if (st.ready) {
       rt.ready = st.ready.status === 'True';
       const t = st.ready.lastTransitionTime ? Date.parse(st.ready.lastTransitionTime) : NaN;
-      if (Number.isFinite(t)) rt.readyChangedAt = t;
+      rt.podReady = rt.ready;
+      if (Number.isFinite(t)) rt.readyChangedAt = rt.podReadyChangedAt = t;
     }
     return rt;
   }
@@ -174,7 +175,9 @@ export class PodRunner {
       this.runtimes.set(key, rt);
     }
     const next = advance(rt, pod.spec.restartPolicy, podControl(pod.metadata.annotations), this.settings, now);
-    const sig = runtimeSignature(rt);
+    const gates = readinessGateMessages(pod);
+    setPodReady(rt, rt.ready && gates.length === 0, now);
+    const sig = `${runtimeSignature(rt)}|${gates.join()}`;
     if (sig !== rt.sentSig) {
       try {
         await this.client.patch({ ...podRef(namespace, name), subresource: 'status' }, 'strategic', podStatusPatch(pod, rt, node.internalIP));

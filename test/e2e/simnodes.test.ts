@@ -196,6 +196,16 @@ describe('k8ts sim-nodes', () => {
     await podWhen('held', (p) => cond(p, 'Ready')?.status === 'True', 'Ready');
   });
 
+  test('holds Ready on a readiness gate until its condition is True', T, async () => {
+    await applyPod({ metadata: { name: 'gated', namespace: NS }, spec: { nodeName: 'sim-node-2', readinessGates: [{ conditionType: 'example.com/lb' }], containers: [{ name: 'a', image: 'nginx' }] } });
+    const p = await podWhen('gated', (p) => cond(p, 'ContainersReady')?.status === 'True', 'ContainersReady');
+    const ready = cond(p, 'Ready');
+    assert.deepEqual([ready.status, ready.reason, ready.message], ['False', 'ReadinessGatesNotReady', 'corresponding condition of pod readiness gate "example.com/lb" does not exist.']);
+    await kc(srv.kubeconfig, ['patch', 'pod', '-n', NS, 'gated', '--subresource=status', '--type=strategic', '-p', '{"status":{"conditions":[{"type":"example.com/lb","status":"True"}]}}']);
+    const after = await podWhen('gated', (p) => cond(p, 'Ready')?.status === 'True', 'Ready');
+    assert.equal(cond(after, 'example.com/lb').status, 'True', 'the gate condition is kept');
+  });
+
   test('deletes a pod for real once it is being deleted', T, async () => {
     await applyPod({ metadata: { name: 'gone', namespace: NS }, spec: { nodeName: 'sim-node-0', containers: [{ name: 'a', image: 'nginx' }] } });
     await podWhen('gone', (p) => p.status.phase === 'Running', 'Running');

@@ -4,8 +4,8 @@ import { compactNode, compactPod } from '../../../src/simnodes/compact.js';
 import type { SimPod } from '../../../src/simnodes/compact.js';
 import { defaultSimConfig } from '../../../src/simnodes/config.js';
 import { buildLease, buildNode, nodeConditions, nodeResources, rfc3339 } from '../../../src/simnodes/node-object.js';
-import { advance, newRuntime } from '../../../src/simnodes/pod-lifecycle.js';
-import { imageID, normalizeImage, podStatusPatch } from '../../../src/simnodes/pod-status.js';
+import { advance, newRuntime, setPodReady } from '../../../src/simnodes/pod-lifecycle.js';
+import { imageID, normalizeImage, podStatusPatch, readinessGateMessages } from '../../../src/simnodes/pod-status.js';
 import { versionInfo } from '../../../src/version.js';
 
 const T = Date.parse('2026-11-28T08:00:00Z');
@@ -137,5 +137,25 @@ describe('simnodes pod status', () => {
     assert.equal(c.state.waiting.message, 'back-off 10s restarting failed container=a pod=p_ns(u1)');
     assert.equal(c.lastState.terminated.exitCode, 137);
     assert.equal(c.lastState.terminated.reason, 'Error');
+  });
+
+  it('holds Ready (not ContainersReady) on readiness gates, with upstream\'s messages', () => {
+    const gated = { ...raw, metadata: { ...raw.metadata, annotations: {} }, spec: { ...raw.spec, readinessGates: [{ conditionType: 'example.com/lb' }, { conditionType: 'example.com/dns' }] } };
+    const pod = compactPod({ ...gated, status: { conditions: [{ type: 'example.com/dns', status: 'False' }] } } as any, () => true);
+    assert.deepEqual(pod.spec.readinessGates, ['example.com/lb', 'example.com/dns']);
+    assert.deepEqual(readinessGateMessages(pod), [
+      'corresponding condition of pod readiness gate "example.com/lb" does not exist.',
+      'the status of pod readiness gate "example.com/dns" is not "True", but False',
+    ]);
+    const rt = newRuntime('u1', 'sim-node-0', T, ['10.244.0.2'], true);
+    advance(rt, 'Always', { ready: true }, { readyDelayMs: 0, runDurationMs: 1000 }, T);
+    setPodReady(rt, rt.ready && readinessGateMessages(pod).length === 0, T);
+    const conds = (podStatusPatch(pod, rt, '172.16.0.1') as any).status.conditions;
+    const ready = conds.find((c: any) => c.type === 'Ready');
+    assert.deepEqual([ready.status, ready.reason], ['False', 'ReadinessGatesNotReady']);
+    assert.match(ready.message, /does not exist\., the status of pod readiness gate "example.com\/dns"/);
+    assert.equal(conds.find((c: any) => c.type === 'ContainersReady').status, 'True');
+    const open = compactPod({ ...gated, status: { conditions: [{ type: 'example.com/dns', status: 'True' }, { type: 'example.com/lb', status: 'True' }] } } as any, () => true);
+    assert.deepEqual(readinessGateMessages(open), []);
   });
 });
