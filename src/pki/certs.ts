@@ -136,12 +136,12 @@ export function publicKeyPemOf(privateKeyPem: string): string {
   return publicKeyToPem(createPublicKey(createPrivateKey(privateKeyPem)));
 }
 
-interface SigningKey {
+export interface SigningKey {
   key: webcrypto.CryptoKey;
   algorithm: { name: string; hash: string };
 }
 
-async function toSigningKey(key: KeyObject): Promise<SigningKey> {
+export async function toSigningKey(key: KeyObject): Promise<SigningKey> {
   const der = key.export({ type: 'pkcs8', format: 'der' });
   if (key.asymmetricKeyType === 'rsa') {
     const alg = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };

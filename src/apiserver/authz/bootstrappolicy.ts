@@ -569,6 +569,11 @@ function controllerRoleRules(): [string, PolicyRule[]][] {
       rule(['update', 'delete'], core, ['persistentvolumeclaims']),
       rule('update', core, ['pods/finalizers']),
     ]],
+    ['taint-eviction-controller', [
+      rule(['get', 'list', 'watch', 'delete'], core, ['pods']),
+      rule('patch', core, ['pods/status']),
+      eventsRule(),
+    ]],
     ['ttl-after-finished-controller', [
       rule(['get', 'list', 'watch', 'delete'], batch, ['jobs']),
       eventsRule(),

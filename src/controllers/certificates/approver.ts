@@ -8,7 +8,7 @@ import type { RestClient } from '../../client/index.js';
 import { logger } from '../../util/klog.js';
 import type { ControllerContext } from '../../controller-manager/context.js';
 import { CSR_GVR, CertificateController } from './controller.js';
-import { KUBELET_CLIENT_SIGNER, approvalCondition, parseCSR, validateKubeletClientCSR, type CSR, type ParsedRequest } from './csr.js';
+import { KUBELET_CLIENT_SIGNER, approvalCondition, parseRequestOf, validateKubeletClientCSR, type CSR, type ParsedRequest } from './csr.js';
 
 const log = logger('sarapprove.go');
 
@@ -55,12 +55,7 @@ export function newApprover(ctx: ControllerContext, client: RestClient): Certifi
     const [approved, denied] = approvalCondition(csr);
     if (approved || denied) return;
     const name = csr.metadata!.name!;
-    let parsed;
-    try {
-      parsed = await parseCSR(csr.spec.request);
-    } catch (err) {
-      throw new Error(`unable to parse csr "${name}": ${(err as Error).message}`);
-    }
+    const parsed = await parseRequestOf(csr);
     const tried: string[] = [];
     for (const r of RECOGNIZERS) {
       if (!r.recognize(csr, parsed)) continue;

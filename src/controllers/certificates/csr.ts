@@ -48,6 +48,15 @@ export async function parseCSR(requestB64: string | undefined): Promise<ParsedRe
   return out;
 }
 
+/** ParseCSR of a CSR object, the error naming it as the certificate controllers report it. */
+export async function parseRequestOf(csr: CSR): Promise<ParsedRequest> {
+  try {
+    return await parseCSR(csr.spec.request);
+  } catch (err) {
+    throw new Error(`unable to parse csr "${csr.metadata?.name}": ${(err as Error).message}`);
+  }
+}
+
 /** The request's subjectAltName extension (from its extensionRequest attribute). */
 export function subjectAltNames(req: x509.Pkcs10CertificateRequest): x509.SubjectAlternativeNameExtension | undefined {
   const ext = req.getExtension('2.5.29.17');

@@ -11,7 +11,7 @@ import { logger } from '../../util/klog.js';
 import type { ControllerContext } from '../../controller-manager/context.js';
 import { CertificateAuthority, signingDurationMs } from './authority.js';
 import { CSR_GVR, CertificateController } from './controller.js';
-import { hasTrueCondition, isApproved, parseCSR, signerValidationError, type CSR } from './csr.js';
+import { hasTrueCondition, isApproved, parseRequestOf, signerValidationError, type CSR } from './csr.js';
 
 const log = logger('signer.go');
 
@@ -34,12 +34,7 @@ export function newSigner(signerName: string, ctx: ControllerContext, client: Re
     if (csr.spec.signerName !== signerName) return;
     if (csr.status?.certificate) return;
     const name = csr.metadata!.name!;
-    let parsed;
-    try {
-      parsed = await parseCSR(csr.spec.request);
-    } catch (err) {
-      throw new Error(`unable to parse csr "${name}": ${(err as Error).message}`);
-    }
+    const parsed = await parseRequestOf(csr);
     const usages = csr.spec.usages ?? [];
     const invalid = signerValidationError(signerName, parsed, usages, csr.spec.signerName);
     const status = { ...(csr.status ?? {}) };

@@ -52,7 +52,7 @@ describe('bootstrap policy', () => {
       'legacy-service-account-token-cleaner', 'namespace-controller', 'node-controller', 'persistent-volume-binder', 'pod-garbage-collector',
       'pv-protection-controller', 'pvc-protection-controller', 'replicaset-controller', 'replication-controller', 'resourcequota-controller',
       'root-ca-cert-publisher', 'route-controller', 'service-account-controller', 'service-controller', 'statefulset-controller',
-      'ttl-after-finished-controller', 'ttl-controller', 'validatingadmissionpolicy-status-controller',
+      'taint-eviction-controller', 'ttl-after-finished-controller', 'ttl-controller', 'validatingadmissionpolicy-status-controller',
     ];
     assert.deepEqual(controllerNames(), expected);
     for (const n of expected) {
