@@ -46,10 +46,11 @@ export function resourceReplicas(currentReplicas: number, targetUtilization: num
     if (Math.abs(1 - usageRatio) <= tolerance) return { replicas: currentReplicas, utilization: Math.trunc(base.utilization), rawAverage: base.rawAverage };
     return { replicas: Math.ceil(usageRatio * readyCount), utilization: Math.trunc(base.utilization), rawAverage: base.rawAverage };
   }
-  // missing pods count as 100% of their request when scaling down and 0% when scaling up;
+  // missing pods count as 100% of their request (or the target when above 100%) when scaling
+  // down and 0% when scaling up;
   // unready pods (cpu) count as 0% when scaling up
   const samples = withMetrics.map((p) => ({ usage: p.usage!, request: p.request }));
-  for (const p of missing) samples.push({ usage: usageRatio < 1 ? p.request * (targetUtilization / 100) : 0, request: p.request });
+  for (const p of missing) samples.push({ usage: usageRatio < 1 ? (p.request * Math.max(100, targetUtilization)) / 100 : 0, request: p.request });
   if (rebalanceIgnored) for (const p of unready) samples.push({ usage: 0, request: p.request });
   const re = ratio(samples);
   const newRatio = re.utilization / targetUtilization;

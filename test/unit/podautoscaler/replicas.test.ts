@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Stabilizer, convertDesiredReplicasWithRules, resourceReplicas, type PodSample } from '../../../src/controllers/podautoscaler/replica_calculator.js';
+import { setCondition } from '../../../src/controllers/podautoscaler/horizontal.js';
+
+const pod = (name: string, usage: number | undefined, request = 100, ready = true): PodSample => ({ name, usage, request, ready });
+
+test('utilization against requests with the tolerance', () => {
+  // 2 pods at 90% of request, target 50% -> ceil(1.8 * 2) = 4
+  assert.equal(resourceReplicas(2, 50, [pod('a', 90), pod('b', 90)], 0.1, 'cpu').replicas, 4);
+  // within 10% of the target: no change
+  assert.equal(resourceReplicas(2, 50, [pod('a', 54), pod('b', 52)], 0.1, 'cpu').replicas, 2);
+  // scale down
+  assert.equal(resourceReplicas(4, 50, [pod('a', 10), pod('b', 10), pod('c', 10), pod('d', 10)], 0.1, 'cpu').replicas, 1);
+  assert.equal(resourceReplicas(2, 50, [pod('a', 90), pod('b', 90)], 0.1, 'cpu').utilization, 90);
+  assert.throws(() => resourceReplicas(1, 50, [pod('a', 10, 0)], 0.1, 'cpu'), /missing request/);
+  assert.throws(() => resourceReplicas(1, 50, [], 0.1, 'cpu'), /no pods/);
+});
+
+test('missing pods: 100% on scale-down, 0% on scale-up; unready cpu pods count as 0 on scale-up', () => {
+  // one pod at 200%, one missing: scale-up with the missing one at 0 -> ratio 1.0/0.5 = 2 -> ceil(2*2)=4
+  assert.equal(resourceReplicas(2, 50, [pod('a', 200), pod('b', undefined)], 0.1, 'cpu').replicas, 4);
+  // scale-down with a missing pod treated as using all of its request: (30+100)/400 -> 32.5% against 50%, ratio 0.65 -> 3
+  assert.equal(resourceReplicas(4, 50, [pod('a', 10), pod('b', 10), pod('c', 10), pod('d', undefined)], 0.1, 'cpu').replicas, 3);
+  // unready pod holds scale-up back
+  assert.equal(resourceReplicas(2, 50, [pod('a', 60), pod('b', 60, 100, false)], 0.1, 'cpu').replicas, 2);
+});
+
+test('min/max/scale-up-limit clamps and their ScalingLimited reasons', () => {
+  assert.deepEqual(convertDesiredReplicasWithRules(2, 3, 1, 10), [3, 'DesiredWithinRange', 'the desired count is within the acceptable range']);
+  assert.deepEqual(convertDesiredReplicasWithRules(2, 20, 1, 10), [4, 'ScaleUpLimit', 'the desired replica count is increasing faster than the maximum scale rate']);
+  assert.deepEqual(convertDesiredReplicasWithRules(8, 20, 1, 10), [10, 'TooManyReplicas', 'the desired replica count is more than the maximum replica count']);
+  assert.deepEqual(convertDesiredReplicasWithRules(3, 1, 2, 10), [2, 'TooFewReplicas', 'the desired replica count is less than the minimum replica count']);
+});
+
+test('downscale stabilization keeps the highest recommendation within the window', () => {
+  const s = new Stabilizer(300_000);
+  const t = 1_000_000;
+  assert.equal(s.stabilize(5, t), 5);
+  assert.equal(s.stabilize(2, t + 60_000), 5);
+  assert.equal(s.stabilize(2, t + 400_000), 2);
+  assert.equal(s.stabilize(7, t + 401_000), 7);
+});
+
+test('conditions keep their transition time while the status holds', () => {
+  const hpa = { spec: { maxReplicas: 3, scaleTargetRef: { kind: 'Deployment', name: 'x' } } };
+  setCondition(hpa, 'ScalingActive', 'False', 'FailedGetResourceMetric', 'm1');
+  const t = hpa.status!.conditions![0]!.lastTransitionTime;
+  setCondition(hpa, 'ScalingActive', 'False', 'FailedGetResourceMetric', 'm2');
+  assert.equal(hpa.status!.conditions!.length, 1);
+  assert.equal(hpa.status!.conditions![0]!.message, 'm2');
+  assert.equal(hpa.status!.conditions![0]!.lastTransitionTime, t);
+});
