@@ -8,10 +8,10 @@ import type { ControllerContext, ControllerInstance } from '../../controller-man
 import type { EventRecorder, Informer, RestClient } from '../../client/index.js';
 import { DeletedFinalStateUnknown, isNotFound, newRateLimitingQueue, splitMetaNamespaceKey } from '../../client/index.js';
 import type { Selector } from '../../apimachinery/labels.js';
-import { labelSelectorAsSelector } from '../../apimachinery/labels.js';
 import { logger } from '../../util/klog.js';
 import { claimObjects } from '../util/controllerref.js';
 import { controllerRefOf } from '../util/pods.js';
+import { cachedSelector } from '../util/selectorcache.js';
 import type { Deployment, OwnerReference, Pod, ReplicaSet } from '../util/types.js';
 import type { PodMap } from './recreate.js';
 import { rolloutRecreate } from './recreate.js';
@@ -33,7 +33,7 @@ const unwrap = <T>(o: Obj<T>): T => (o instanceof DeletedFinalStateUnknown ? o.o
 
 export class DeploymentController implements ControllerInstance {
   readonly queue = newRateLimitingQueue<string>('deployment');
-  private readonly selectors = new WeakMap<object, Selector>();
+  private readonly selectorOf = cachedSelector<Deployment>((d) => d.spec?.selector);
   private workers: Promise<void>[] = [];
   private readonly deps: SyncDeps;
 
@@ -132,15 +132,6 @@ export class DeploymentController implements ControllerInstance {
 
   enqueue(d: Deployment): void {
     this.queue.add(objKey(d));
-  }
-
-  private selectorOf(d: Deployment): Selector {
-    let s = this.selectors.get(d);
-    if (!s) {
-      s = labelSelectorAsSelector(d.spec?.selector);
-      this.selectors.set(d, s);
-    }
-    return s;
   }
 
   // ---- ReplicaSet and pod events

@@ -224,27 +224,30 @@ export async function scale(s: SyncDeps, d: Deployment, newRS: ReplicaSet | unde
     return;
   }
   if (!isRollingUpdate(d)) return;
-  const all = filterActive([...oldRSs, newRS]);
+  for (const [rs, size] of proportionalSizes(d, [...oldRSs, newRS])) await scaleReplicaSet(s, rs, size, d);
+}
+
+/**
+ * The sizes of the active RSes when a deployment of spec.replicas (+ maxSurge) is resized
+ * mid-rollout: each takes a share of the difference in proportion to its size against the
+ * max-replicas it was annotated with; rounding leftovers go to the largest (first) one.
+ */
+export function proportionalSizes(d: Deployment, sets: (ReplicaSet | undefined)[]): [ReplicaSet, number][] {
+  const want = desiredReplicas(d);
+  const all = filterActive(sets);
   const allowedSize = want > 0 ? want + maxSurge(d) : 0;
   const toAdd = allowedSize - replicaCount(all);
   if (toAdd > 0) all.sort(bySizeNewer);
   else if (toAdd < 0) all.sort(bySizeOlder);
   let added = 0;
-  const sizes = new Map<string, number>();
-  for (const rs of all) {
-    if (toAdd !== 0) {
-      const p = getProportion(rs, d, toAdd, added);
-      sizes.set(rs.metadata!.name!, replicas(rs) + p);
-      added += p;
-    } else sizes.set(rs.metadata!.name!, replicas(rs));
-  }
-  for (let i = 0; i < all.length; i++) {
-    const rs = all[i]!;
-    const name = rs.metadata!.name!;
-    // whatever rounding left over goes to the largest
-    if (i === 0 && toAdd !== 0) sizes.set(name, Math.max(0, sizes.get(name)! + toAdd - added));
-    await scaleReplicaSet(s, rs, sizes.get(name)!, d);
-  }
+  const sizes = all.map((rs) => {
+    if (toAdd === 0) return replicas(rs);
+    const p = getProportion(rs, d, toAdd, added);
+    added += p;
+    return replicas(rs) + p;
+  });
+  if (all.length && toAdd !== 0) sizes[0] = Math.max(0, sizes[0]! + toAdd - added);
+  return all.map((rs, i) => [rs, sizes[i]!]);
 }
 
 /** isScalingEvent: an active RS's desired-replicas annotation differs from spec.replicas. */

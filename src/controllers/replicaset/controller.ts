@@ -15,6 +15,7 @@ import { UIDTrackingExpectations } from '../util/expectations.js';
 import { PodControl } from '../util/podcontrol.js';
 import { addPodControllerUIDIndexer, filterPodsByOwner } from '../util/podindex.js';
 import { controllerRefOf, filterActivePods, isPodReady } from '../util/pods.js';
+import { cachedSelector } from '../util/selectorcache.js';
 import type { OwnerReference, Pod } from '../util/types.js';
 import type { ReplicatedKind, ReplicatedObject } from './kinds.js';
 import { minReadySecondsOf, replicasOf } from './kinds.js';
@@ -43,7 +44,7 @@ function sameRef(a: OwnerReference | undefined, b: OwnerReference | undefined): 
 export class ReplicaSetController implements ControllerInstance {
   readonly queue = newRateLimitingQueue<string>();
   readonly expectations = new UIDTrackingExpectations();
-  private readonly selectors = new WeakMap<object, Selector>();
+  private readonly selectorOf: (rs: ReplicatedObject) => Selector;
   private workers: Promise<void>[] = [];
 
   constructor(
@@ -54,6 +55,7 @@ export class ReplicaSetController implements ControllerInstance {
     readonly podControl: PodControl,
     readonly workerCount: number,
   ) {
+    this.selectorOf = cachedSelector<ReplicatedObject>((rs) => kind.selector(rs));
     addPodControllerUIDIndexer(pods);
     sets.addEventHandler({
       onAdd: (rs) => {
@@ -109,15 +111,6 @@ export class ReplicaSetController implements ControllerInstance {
 
   enqueue(rs: ReplicatedObject): void {
     this.queue.add(keyOf(rs));
-  }
-
-  private selectorOf(rs: ReplicatedObject): Selector {
-    let s = this.selectors.get(rs);
-    if (!s) {
-      s = labelSelectorAsSelector(this.kind.selector(rs));
-      this.selectors.set(rs, s);
-    }
-    return s;
   }
 
   // ---- set events
