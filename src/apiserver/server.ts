@@ -187,7 +187,9 @@ export class APIServer implements APIServerHandle {
   /** Token authentication, TokenRequest (serviceaccounts/token) and TokenReview. */
   private async setupTokens(objects: CacheObjectSource): Promise<void> {
     const o = this.opts;
-    await objects.prepare([['', 'secrets'], ['', 'serviceaccounts'], ['', 'pods'], ['', 'nodes']]);
+    await objects.prepare([['', 'secrets'], ['', 'serviceaccounts'], ['', 'nodes']]);
+    // pods may be many: bound-token checks wait for them, nothing else does
+    objects.prepareInBackground([['', 'pods']]);
     const issuers = o.serviceAccountIssuers ?? [];
     const apiAudiences = o.apiAudiences?.length ? o.apiAudiences : issuers;
     if (o.tokenAuthFile || o.enableBootstrapTokenAuth || o.serviceAccountKeyFiles.length) {
@@ -200,6 +202,7 @@ export class APIServer implements APIServerHandle {
         serviceAccountLookup: o.serviceAccountLookup ?? true,
         objects,
       });
+      this.tokenAuth.waitFor(objects.ready('', 'pods'));
       const auth = this.tokenAuth;
       this.ctx.virtual!.set('authentication.k8s.io/tokenreviews', (obj) => tokenReviewResponse(obj, auth, apiAudiences));
     }

@@ -100,6 +100,7 @@ export class MemoryStore implements Store {
       if (!rec || rec.deleted) continue;
       count++;
       if (items.length < limit) items.push(rec.kv);
+      else if (opts.skipCount) break;
     }
     return { items, revision: rev, more: count > items.length, count };
   }

@@ -318,7 +318,13 @@ export class SqliteStore implements Store {
     const bounds: unknown[] = end ? [from, end] : [from];
     if (rev === this.committedRev) {
       // (a LIMIT bound as a parameter costs a re-prepare per call: unlimited lists have none)
-      const rows = (limit === Infinity ? this.range('listAll', !!end).all(...bounds) : this.range('list', !!end).all(...bounds, limit)) as RawRow[];
+      const fetch = opts.skipCount && limit !== Infinity ? limit + 1 : limit;
+      const rows = (fetch === Infinity ? this.range('listAll', !!end).all(...bounds) : this.range('list', !!end).all(...bounds, fetch)) as RawRow[];
+      if (fetch > limit) {
+        const more = rows.length > limit;
+        const items = rows.slice(0, limit).map(fromRaw);
+        return { items, revision: rev, more, count: items.length + (more ? 1 : 0) };
+      }
       const items = rows.map(fromRaw);
       let count = items.length;
       if (items.length === limit) count = (this.range('count', !!end).get(...bounds) as { n: number }).n;
@@ -347,6 +353,11 @@ export class SqliteStore implements Store {
       start = rows[rows.length - 1][0] + '\0'; // the smallest key after the last one
     }
     let count = items.length;
+    if (opts.skipCount && items.length === limit) {
+      // one more key at rev after the last one returned?
+      const next = await this.list(prefix, { revision: rev, startKey: items[items.length - 1].key + '\0', limit: 1, skipCount: true });
+      return { items, revision: rev, more: next.items.length > 0, count: items.length + next.items.length };
+    }
     if (items.length === limit) {
       count = (this.range('countUnchanged', !!end).get(...bounds, rev) as { n: number }).n;
       for (const c of this.range('changed', !!end).all(...bounds, rev) as Array<{ revision: number; deleted: number }>) {

@@ -38,6 +38,11 @@ export interface ListOptions {
   limit?: number;
   /** Read at this past revision (0/undefined: current). Compacted → StorageError('Compacted'). */
   revision?: number;
+  /**
+   * Do not count the remaining keys (a page-by-page full read, e.g. loading a cache, would
+   * otherwise count the rest of the range on every page): `count` is then only a lower bound.
+   */
+  skipCount?: boolean;
 }
 
 export interface ListResult {

@@ -167,6 +167,16 @@ export class TokenAuthenticator {
     }
   }
 
+  private notReady?: Promise<void>;
+
+  /** Hold authentication until `p` resolves (e.g. the pods cache bound tokens are checked against). */
+  waitFor(p: Promise<void>): void {
+    const mine: Promise<void> = p.catch(() => undefined).then(() => {
+      if (this.notReady === mine) this.notReady = undefined;
+    });
+    this.notReady = mine;
+  }
+
   /** Build from kube-apiserver's flags (files are read now; errors carry upstream's texts). */
   static fromFlags(flags: AuthenticationFlags): TokenAuthenticator {
     const apiAudiences = flags.apiAudiences?.length ? flags.apiAudiences : (flags.serviceAccountIssuers ?? []);
@@ -194,6 +204,7 @@ export class TokenAuthenticator {
 
   /** The user of a bearer token on a request (audiences: --api-audiences), or undefined (401). */
   async authenticate(bearerToken: string): Promise<UserInfo | undefined> {
+    if (this.notReady) await this.notReady;
     const r = this.authenticateToken(bearerToken);
     return r.ok ? r.user : undefined;
   }

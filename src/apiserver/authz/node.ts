@@ -180,8 +180,8 @@ export class NodeGraph {
   private vaNode = new Map<string, string>();
   private sliceNode = new Map<string, string>();
 
-  constructor(source: ObjectSource, opts: { dynamicResourceAllocation?: boolean } = {}) {
-    for (const p of source.list('', 'pods')) this.setPod(undefined, p);
+  constructor(source: ObjectSource, opts: { dynamicResourceAllocation?: boolean; deferPods?: boolean } = {}) {
+    if (!opts.deferPods) for (const p of source.list('', 'pods')) this.setPod(undefined, p);
     for (const pv of source.list('', 'persistentvolumes')) this.setPV(undefined, pv);
     for (const va of source.list('storage.k8s.io', 'volumeattachments')) this.setVA(undefined, va);
     source.onChange('', 'pods', (o, n) => this.setPod(o, n));
@@ -323,11 +323,21 @@ export class NodeAuthorizer implements Authorizer, RuleResolver {
   private readonly withSelectors: boolean;
   private readonly dra: boolean;
 
-  constructor(source: ObjectSource, opts: NodeAuthorizerOptions = {}) {
+  /**
+   * Build the authorizer with its pod graph loaded in chunks (a large pods cache must not stall
+   * the API server); change events that arrive meanwhile are applied as they come.
+   */
+  static async build(source: ObjectSource & { forEachChunked(group: string, plural: string, fn: (obj: KObject) => void): Promise<void> }, opts: NodeAuthorizerOptions = {}): Promise<NodeAuthorizer> {
+    const a = new NodeAuthorizer(source, { ...opts, deferPods: true });
+    await source.forEachChunked('', 'pods', (p) => a.graph.setPod(undefined, p));
+    return a;
+  }
+
+  constructor(source: ObjectSource, opts: NodeAuthorizerOptions & { deferPods?: boolean } = {}) {
     this.withSelectors = opts.features?.AuthorizeNodeWithSelectors ?? true;
     this.dra = opts.features?.DynamicResourceAllocation ?? false;
     this.rules = opts.rules ?? nodeRules({ dynamicResourceAllocation: this.dra });
-    this.graph = new NodeGraph(source, { dynamicResourceAllocation: this.dra });
+    this.graph = new NodeGraph(source, { dynamicResourceAllocation: this.dra, deferPods: opts.deferPods });
   }
 
   /** Node permissions cannot be enumerated: incomplete for nodes (as upstream), empty for others. */

@@ -63,6 +63,20 @@ async function aggregate(ctx: ApiContext, source: CacheObjectSource): Promise<vo
   }
 }
 
+/** An authorizer that answers NoOpinion until the real one is built. */
+class DeferredAuthorizer implements Authorizer {
+  private inner?: Authorizer;
+  constructor(ready: Promise<Authorizer>) {
+    ready.then(
+      (a) => (this.inner = a),
+      (err) => log.error('authorizer setup failed', { err: String(err) }),
+    );
+  }
+  authorize(a: Parameters<Authorizer['authorize']>[0]): ReturnType<Authorizer['authorize']> {
+    return this.inner ? this.inner.authorize(a) : { decision: 'NoOpinion', reason: 'node authorizer is not synced yet' };
+  }
+}
+
 export interface AuthorizationSetup {
   authorizer: Authorizer;
   source: CacheObjectSource;
@@ -77,16 +91,19 @@ export async function setupAuthorization(ctx: ApiContext, modes: string[]): Prom
   if (usesRBAC) await bootstrapRBAC(ctx);
   const resources: [string, string][] = [];
   if (usesRBAC) for (const p of ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings']) resources.push([RBAC_GROUP, p]);
-  if (usesNode) resources.push(['', 'pods'], ['', 'persistentvolumes'], ['storage.k8s.io', 'volumeattachments']);
   await ctx.caches.sync();
   await source.prepare(resources);
+  // The Node authorizer's graph comes from pods, which may be many: it loads in the background
+  // and answers NoOpinion until then (as upstream's, before its informers have synced).
+  const nodeResources: [string, string][] = [['', 'pods'], ['', 'persistentvolumes'], ['storage.k8s.io', 'volumeattachments']];
+  if (usesNode) source.prepareInBackground(nodeResources);
 
   let rbac: RBACAuthorizer | undefined;
   const chain: Authorizer[] = [];
   for (const m of modes) {
     if (m === 'AlwaysAllow') chain.push(alwaysAllow);
     else if (m === 'AlwaysDeny') chain.push(alwaysDeny);
-    else if (m === 'Node') chain.push(new NodeAuthorizer(source));
+    else if (m === 'Node') chain.push(new DeferredAuthorizer(Promise.all(nodeResources.map(([g, p]) => source.ready(g, p))).then(() => NodeAuthorizer.build(source))));
     else if (m === 'RBAC') {
       rbac = new RBACAuthorizer(source);
       chain.push(rbac);

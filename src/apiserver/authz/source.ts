@@ -1,6 +1,7 @@
 // ObjectSource over the watch cache: the synchronous, read-only view of roles, bindings,
 // pods, ... that the authorizers and admission plugins decide from. Caches are loaded by
-// prepare() at start; parsed objects are memoized per cache entry.
+// prepare() at start (or prepareInBackground() for the large ones); parsed objects are memoized
+// per cache entry.
 
 import type { ApiContext } from '../endpoints/context.js';
 import { cacheFor, objectKey } from '../endpoints/context.js';
@@ -11,6 +12,8 @@ import type { ObjectSource } from './types.js';
 export class CacheObjectSource implements ObjectSource {
   private caches = new Map<string, ResourceCache>();
   private parsed = new WeakMap<CacheEntry, KObject>();
+  private pending = new Map<string, Promise<void>>();
+  private deferred = new Map<string, ((prev: CacheEntry | undefined, cur: CacheEntry | undefined) => void)[]>();
 
   constructor(private readonly ctx: ApiContext) {}
 
@@ -23,11 +26,43 @@ export class CacheObjectSource implements ObjectSource {
     }
   }
 
+  /**
+   * Load these caches without waiting (large ones, e.g. pods, at start-up): until a cache is
+   * loaded its accessors see nothing, onChange listeners are attached when it is, and ready()
+   * resolves then.
+   */
+  prepareInBackground(resources: [group: string, plural: string][]): void {
+    for (const [group, plural] of resources) {
+      const key = `${group}/${plural}`;
+      if (this.caches.has(key) || this.pending.has(key)) continue;
+      const def = this.ctx.registry.all().find((d) => d.group === group && d.plural === plural && !d.fromStorage);
+      if (!def) continue;
+      const p = cacheFor(this.ctx, def).then((c) => {
+        this.caches.set(key, c);
+        for (const fn of this.deferred.get(key) ?? []) c.onChange(fn);
+        this.deferred.delete(key);
+      });
+      p.catch(() => undefined);
+      this.pending.set(key, p);
+    }
+  }
+
+  /** Resolves when the cache of (group, plural) is loaded (at once when it is not pending). */
+  ready(group: string, plural: string): Promise<void> {
+    return this.pending.get(`${group}/${plural}`) ?? Promise.resolve();
+  }
+
   private cache(group: string, plural: string): ResourceCache | undefined {
     return this.caches.get(`${group}/${plural}`);
   }
 
-  private obj(e: CacheEntry): KObject {
+  /**
+   * The parsed object of an entry, memoized — except for pods: there can be a hundred thousand,
+   * their readers (the Node authorizer's graph, bound-token checks) read each one once, and
+   * keeping them all parsed would double the cache's memory.
+   */
+  private obj(e: CacheEntry, memo = true): KObject {
+    if (!memo) return JSON.parse(e.raw) as KObject;
     let o = this.parsed.get(e);
     if (!o) {
       o = JSON.parse(e.raw) as KObject;
@@ -36,11 +71,30 @@ export class CacheObjectSource implements ObjectSource {
     return o;
   }
 
+  /**
+   * Visit every object of a resource in chunks, yielding to the event loop between them (for
+   * building indexes over large caches without stalling requests). Each key is read when its
+   * turn comes, so objects changed meanwhile are seen in their current state.
+   */
+  async forEachChunked(group: string, plural: string, fn: (obj: KObject) => void, chunk = 1000): Promise<void> {
+    await this.ready(group, plural);
+    const c = this.cache(group, plural);
+    if (!c) return;
+    const memo = !isPods(group, plural);
+    const keys = [...c.items.keys()];
+    for (let i = 0; i < keys.length; i++) {
+      if (i && i % chunk === 0) await new Promise((r) => setImmediate(r));
+      const e = c.items.get(keys[i]);
+      if (e) fn(this.obj(e, memo));
+    }
+  }
+
   list(group: string, plural: string, namespace?: string): KObject[] {
     const c = this.cache(group, plural);
     if (!c) return [];
     const out: KObject[] = [];
-    for (const e of c.items.values()) if (!namespace || e.namespace === namespace) out.push(this.obj(e));
+    const memo = !isPods(group, plural);
+    for (const e of c.items.values()) if (!namespace || e.namespace === namespace) out.push(this.obj(e, memo));
     return out;
   }
 
@@ -50,7 +104,7 @@ export class CacheObjectSource implements ObjectSource {
     const def = this.ctx.registry.all().find((d) => d.group === group && d.plural === plural && !d.fromStorage);
     if (!def) return undefined;
     const e = c.items.get(objectKey(this.ctx, def, namespace, name));
-    return e ? this.obj(e) : undefined;
+    return e ? this.obj(e, !isPods(group, plural)) : undefined;
   }
 
   version(group: string, plural: string): number {
@@ -58,6 +112,20 @@ export class CacheObjectSource implements ObjectSource {
   }
 
   onChange(group: string, plural: string, fn: (oldObj: KObject | undefined, newObj: KObject | undefined) => void): void {
-    this.cache(group, plural)?.onChange((prev, cur) => fn(prev ? this.obj(prev) : undefined, cur ? this.obj(cur) : undefined));
+    const memo = !isPods(group, plural);
+    const listener = (prev: CacheEntry | undefined, cur: CacheEntry | undefined) => fn(prev ? this.obj(prev, memo) : undefined, cur ? this.obj(cur, memo) : undefined);
+    const c = this.cache(group, plural);
+    if (c) c.onChange(listener);
+    else {
+      const key = `${group}/${plural}`;
+      if (!this.pending.has(key)) return;
+      let list = this.deferred.get(key);
+      if (!list) this.deferred.set(key, (list = []));
+      list.push(listener);
+    }
   }
+}
+
+function isPods(group: string, plural: string): boolean {
+  return group === '' && plural === 'pods';
 }

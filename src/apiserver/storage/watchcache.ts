@@ -404,7 +404,7 @@ export class CacheManager {
           // small pages, yielding between them: a large cache loading in the background must
           // not hold up requests (kubectl answers within a second of start even with 100k pods)
           if (rev) await new Promise((r) => setImmediate(r));
-          const res = await this.store.list(prefix, { startKey, limit: 1000, revision: rev || undefined });
+          const res = await this.store.list(prefix, { startKey, limit: 1000, revision: rev || undefined, skipCount: true });
           rev = res.revision;
           for (const kv of res.items) {
             try {

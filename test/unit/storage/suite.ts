@@ -211,6 +211,31 @@ export function storageSuite(name: string, open: () => Promise<Store>): void {
         assert.deepEqual([none.items.length, none.count, none.more], [0, 0, false]);
       });
 
+      it('skipCount pages by limit without counting the rest, now and at a past revision', async () => {
+        const names = Array.from({ length: 7 }, (_, i) => `/sc/${i}`);
+        for (const n of names) await s.create(n, b(n));
+        const past = await s.currentRevision();
+        await s.create('/sc/9', b('later'));
+        for (const revision of [undefined, past]) {
+          const seen: string[] = [];
+          let startKey: string | undefined;
+          let pages = 0;
+          for (;;) {
+            const r = await s.list('/sc/', { startKey, limit: 3, revision, skipCount: true });
+            pages++;
+            seen.push(...r.items.map((k) => k.key));
+            assert.ok(r.count >= r.items.length);
+            if (!r.more) break;
+            startKey = r.items[r.items.length - 1].key + '\x00';
+          }
+          const want = revision ? names : [...names, '/sc/9'];
+          assert.deepEqual(seen, want);
+          assert.equal(pages, Math.ceil(want.length / 3));
+        }
+        const exact = await s.list('/sc/', { startKey: '/sc/6', limit: 1, revision: past, skipCount: true });
+        assert.deepEqual([exact.items.length, exact.more], [1, false]);
+      });
+
       it('reads at a past revision until compacted; future revision is an error', async () => {
         await s.create('/h/a', b('a1'));
         await s.create('/h/b', b('b1'));
