@@ -41,11 +41,6 @@ export class CycleState {
   }
 }
 
-export interface NodeScore {
-  name: string;
-  score: number;
-}
-
 /** What PreFilter may narrow the candidate nodes to (undefined: all nodes). */
 export interface PreFilterResult {
   nodeNames?: Set<string>;
@@ -169,7 +164,10 @@ export interface Plugin {
   postFilter?(state: CycleState, pod: Pod, filtered: NodeToStatus): { result?: PostFilterResult; status: Status | null };
   preScore?(state: CycleState, pod: Pod, nodes: NodeInfo[]): Status | null;
   score?(state: CycleState, pod: Pod, nodeInfo: NodeInfo): number | Status;
-  normalizeScore?(state: CycleState, pod: Pod, scores: NodeScore[]): Status | null;
+  /** Score prepared once per cycle: the per-node function (preferred over score when present) */
+  scoreFn?(state: CycleState, pod: Pod): (nodeInfo: NodeInfo) => number;
+  /** scores[i] belongs to nodes[i]; normalize in place */
+  normalizeScore?(state: CycleState, pod: Pod, scores: number[], nodes: NodeInfo[]): Status | null;
   reserve?(state: CycleState, pod: Pod, nodeName: string): Status | null;
   unreserve?(state: CycleState, pod: Pod, nodeName: string): void;
   permit?(state: CycleState, pod: Pod, nodeName: string): Status | null;

@@ -77,16 +77,14 @@ export class NodeInfo {
     if (node) this.setNode(node);
   }
 
-  get name(): string {
-    return this.node?.metadata?.name ?? '';
-  }
-
-  get labels(): Record<string, string> | undefined {
-    return this.node?.metadata?.labels;
-  }
+  /** the node's name and labels (kept as fields: read for every node in every cycle) */
+  name = '';
+  labels: Record<string, string> | undefined;
 
   setNode(node: Node): void {
     this.node = node;
+    this.name = node.metadata?.name ?? '';
+    this.labels = node.metadata?.labels;
     this.allocatable = Resource.fromList(node.status?.allocatable);
     this.generation = nextGeneration();
   }
@@ -140,6 +138,8 @@ export class NodeInfo {
   clone(): NodeInfo {
     const c = new NodeInfo();
     c.node = this.node;
+    c.name = this.name;
+    c.labels = this.labels;
     c.pods = this.pods.slice();
     c.podsWithAffinity = this.podsWithAffinity.slice();
     c.podsWithRequiredAntiAffinity = this.podsWithRequiredAntiAffinity.slice();

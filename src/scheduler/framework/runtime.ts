@@ -5,7 +5,7 @@
 import type { KubeSchedulerProfile, PluginSet } from '../config/types.js';
 import type { Pod } from '../types.js';
 import { podPriority } from '../types.js';
-import type { ClusterEventWithHint, CycleState, Handle, NodeScore, NodeToStatus, Plugin, PluginFactory, PostFilterResult, PreFilterResult } from './interface.js';
+import type { ClusterEventWithHint, CycleState, Handle, NodeToStatus, Plugin, PluginFactory, PostFilterResult, PreFilterResult } from './interface.js';
 import type { NodeInfo } from './nodeinfo.js';
 import type { PodInfo } from './podinfo.js';
 import { Code, Status } from './status.js';
@@ -246,20 +246,26 @@ export class Framework {
 
   /** Score + NormalizeScore + weights; returns total per node (same order as nodes). */
   runScore(state: CycleState, pod: Pod, nodes: NodeInfo[], scorers: ScoredPlugin[]): { totals: number[]; status: Status | null } {
-    const totals = new Array<number>(nodes.length).fill(0);
+    const n = nodes.length;
+    const totals = new Array<number>(n).fill(0);
+    const scores = new Array<number>(n);
     for (const { plugin, weight } of scorers) {
-      const scores: NodeScore[] = new Array(nodes.length);
-      for (let i = 0; i < nodes.length; i++) {
-        const r = plugin.score!(state, pod, nodes[i]!);
-        if (typeof r !== 'number') return { totals, status: Status.error(new Error(`running Score plugin "${plugin.name}": ${r.message()}`)) };
-        scores[i] = { name: nodes[i]!.name, score: r };
+      if (plugin.scoreFn) {
+        const f = plugin.scoreFn(state, pod);
+        for (let i = 0; i < n; i++) scores[i] = f(nodes[i]!);
+      } else {
+        for (let i = 0; i < n; i++) {
+          const r = plugin.score!(state, pod, nodes[i]!);
+          if (typeof r !== 'number') return { totals, status: Status.error(new Error(`running Score plugin "${plugin.name}": ${r.message()}`)) };
+          scores[i] = r;
+        }
       }
       if (plugin.normalizeScore) {
-        const s = plugin.normalizeScore(state, pod, scores);
+        const s = plugin.normalizeScore(state, pod, scores, nodes);
         if (s) return { totals, status: Status.error(new Error(`running Normalize on Score plugins: ${s.message()}`)) };
       }
-      for (let i = 0; i < nodes.length; i++) {
-        const sc = scores[i]!.score;
+      for (let i = 0; i < n; i++) {
+        const sc = scores[i]!;
         if (sc > 100 || sc < 0) return { totals, status: Status.error(new Error(`plugin "${plugin.name}" returns an invalid score ${sc}, it should in the range of [0, 100] after normalizing`)) };
         totals[i]! += sc * weight;
       }

@@ -3,7 +3,7 @@
 // right for nominated pods through AddPod/RemovePod); Score from preferred terms both ways and
 // existing pods' required affinity (hardPodAffinityWeight), min-max normalized.
 
-import type { CycleState, Handle, NodeScore, Plugin } from '../framework/interface.js';
+import type { CycleState, Handle, Plugin } from '../framework/interface.js';
 import { ActionType, MaxNodeScore } from '../framework/interface.js';
 import type { NodeInfo } from '../framework/nodeinfo.js';
 import type { AffinityTerm, WeightedAffinityTerm } from '../framework/podinfo.js';
@@ -212,17 +212,17 @@ export function interPodAffinity(rawArgs: unknown, h: Handle): Plugin {
       }
       return score;
     },
-    normalizeScore(state, _pod, scores: NodeScore[]) {
+    normalizeScore(state, _pod, scores: number[]) {
       const topo = state.read<Map<string, Map<string, number>>>(preScoreKey);
       if (!topo?.size) return null;
       let min = Infinity;
       let max = -Infinity;
       for (const s of scores) {
-        if (s.score > max) max = s.score;
-        if (s.score < min) min = s.score;
+        if (s > max) max = s;
+        if (s < min) min = s;
       }
       const diff = max - min;
-      for (const s of scores) s.score = diff > 0 ? Math.trunc(MaxNodeScore * ((s.score - min) / diff)) : 0;
+      for (let i = 0; i < scores.length; i++) scores[i] = diff > 0 ? Math.trunc(MaxNodeScore * ((scores[i]! - min) / diff)) : 0;
       return null;
     },
     eventsToRegister: () => [

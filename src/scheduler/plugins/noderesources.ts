@@ -100,6 +100,9 @@ export function nodeResourcesFit(rawArgs: unknown): Plugin {
     const f = brokenLinear(ss.requestedToCapacityRatio?.shape ?? []);
     scorer = (req, cap) => (cap === 0 ? 0 : f(Math.min(MaxNodeScore, idiv(req * MaxNodeScore, cap))));
   } else scorer = leastRequested;
+  const cpuMemOnly = ss.resources.length === 2 && ss.resources[0]!.name === 'cpu' && ss.resources[1]!.name === 'memory';
+  const wCPU = ss.resources[0]?.weight ?? 1;
+  const wMem = ss.resources[1]?.weight ?? 1;
   return {
     name: 'NodeResourcesFit',
     preFilter(state: CycleState, pod: Pod) {
@@ -120,6 +123,28 @@ export function nodeResourcesFit(rawArgs: unknown): Plugin {
       const req = state.read<Resource>(scoreKey) ?? podRequests(pod, true);
       return resourceScore(ni, req, ss.resources, scorer);
     },
+    scoreFn(state, pod) {
+      const req = state.read<Resource>(scoreKey) ?? podRequests(pod, true);
+      if (!cpuMemOnly) return (ni) => resourceScore(ni, req, ss.resources, scorer);
+      // the default cpu/memory resources, without allocations
+      const cpu = req.milliCPU;
+      const mem = req.memory;
+      return (ni) => {
+        const a = ni.allocatable;
+        const r = ni.nonZeroRequested;
+        let score = 0;
+        let wsum = 0;
+        if (a.milliCPU !== 0) {
+          score += scorer(r.milliCPU + cpu, a.milliCPU) * wCPU;
+          wsum += wCPU;
+        }
+        if (a.memory !== 0) {
+          score += scorer(r.memory + mem, a.memory) * wMem;
+          wsum += wMem;
+        }
+        return wsum === 0 ? 0 : idiv(score, wsum);
+      };
+    },
     eventsToRegister: () => [
       { event: { resource: 'AssignedPod', actionType: ActionType.Delete | ActionType.UpdatePodScaleDown } },
       { event: { resource: 'Pod', actionType: ActionType.UpdatePodScaleDown } },
@@ -133,11 +158,26 @@ const balancedKey = 'PreScoreNodeResourcesBalancedAllocation';
 export function balancedAllocation(rawArgs: unknown): Plugin {
   const args = rawArgs as NodeResourcesBalancedAllocationArgs;
   const resources = args.resources;
+  const cpuMemOnly = resources.length === 2 && resources.some((r) => r.name === 'cpu') && resources.some((r) => r.name === 'memory');
   return {
     name: 'NodeResourcesBalancedAllocation',
     preScore(state, pod) {
       state.write(balancedKey, podRequests(pod, true));
       return null;
+    },
+    scoreFn(state, pod) {
+      const req = state.read<Resource>(balancedKey) ?? podRequests(pod, true);
+      if (!cpuMemOnly) return (ni) => this.score!(state, pod, ni) as number;
+      const cpu = req.milliCPU;
+      const mem = req.memory;
+      return (ni) => {
+        const a = ni.allocatable;
+        const r = ni.nonZeroRequested;
+        if (a.milliCPU === 0 || a.memory === 0) return this.score!(state, pod, ni) as number;
+        const f0 = Math.min(1, (r.milliCPU + cpu) / a.milliCPU);
+        const f1 = Math.min(1, (r.memory + mem) / a.memory);
+        return Math.trunc((1 - Math.abs((f0 - f1) / 2)) * MaxNodeScore);
+      };
     },
     score(state, pod, ni) {
       const req = state.read<Resource>(balancedKey) ?? podRequests(pod, true);

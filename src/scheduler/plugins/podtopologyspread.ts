@@ -9,7 +9,7 @@ import { labelSelectorAsSelector, selectorFromSet, newRequirement } from '../../
 import type { Selector } from '../../apimachinery/labels.js';
 import type { Lister } from '../../client/informer.js';
 import type { KubeObject } from '../../client/rest.js';
-import type { Handle, NodeScore, Plugin } from '../framework/interface.js';
+import type { Handle, Plugin } from '../framework/interface.js';
 import { ActionType, MaxNodeScore } from '../framework/interface.js';
 import { doNotScheduleTaintsFilter, findMatchingUntoleratedTaint, RequiredNodeAffinity } from '../framework/helpers.js';
 import type { NodeInfo } from '../framework/nodeinfo.js';
@@ -259,20 +259,21 @@ export function podTopologySpread(rawArgs: unknown, h: Handle): Plugin {
       }
       return Math.round(score);
     },
-    normalizeScore(state, _pod, scores: NodeScore[]) {
+    normalizeScore(state, _pod, scores: number[], nodes: NodeInfo[]) {
       const s = state.read<PreScoreState>(preScoreKey);
       if (!s) return null;
       let min = Infinity;
       let max = 0;
-      for (const x of scores) {
-        if (s.ignored.has(x.name)) continue;
-        if (x.score < min) min = x.score;
-        if (x.score > max) max = x.score;
+      for (let i = 0; i < scores.length; i++) {
+        if (s.ignored.has(nodes[i]!.name)) continue;
+        const x = scores[i]!;
+        if (x < min) min = x;
+        if (x > max) max = x;
       }
-      for (const x of scores) {
-        if (s.ignored.has(x.name)) x.score = 0;
-        else if (max === 0) x.score = MaxNodeScore;
-        else x.score = Math.trunc((MaxNodeScore * (max + min - x.score)) / max);
+      for (let i = 0; i < scores.length; i++) {
+        if (s.ignored.has(nodes[i]!.name)) scores[i] = 0;
+        else if (max === 0) scores[i] = MaxNodeScore;
+        else scores[i] = Math.trunc((MaxNodeScore * (max + min - scores[i]!)) / max);
       }
       return null;
     },

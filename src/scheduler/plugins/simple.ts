@@ -109,6 +109,16 @@ export function taintToleration(): Plugin {
       state.write(tolerationsKey, ts);
       return null;
     },
+    scoreFn(state) {
+      const ts = state.read<Toleration[]>(tolerationsKey) ?? [];
+      return (ni) => {
+        const taints = ni.node?.spec?.taints;
+        if (!taints?.length) return 0;
+        let n = 0;
+        for (const t of taints) if (t.effect === 'PreferNoSchedule' && !tolerationsTolerateTaint(ts, t)) n++;
+        return n;
+      };
+    },
     score(state, _pod, ni) {
       const taints = ni.node?.spec?.taints;
       if (!taints?.length) return 0;

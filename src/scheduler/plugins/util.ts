@@ -1,20 +1,20 @@
 // Shared plugin helpers: DefaultNormalizeScore, integer division as Go does it, and the
 // namespace labels lookup for affinity namespaceSelectors.
 
-import type { Handle, NodeScore } from '../framework/interface.js';
+import type { Handle } from '../framework/interface.js';
 
 /** helper.DefaultNormalizeScore: scale to [0, max] by the highest score; reverse flips. */
-export function defaultNormalizeScore(max: number, reverse: boolean, scores: NodeScore[]): null {
+export function defaultNormalizeScore(max: number, reverse: boolean, scores: number[]): null {
   let maxCount = 0;
-  for (const s of scores) if (s.score > maxCount) maxCount = s.score;
+  for (const s of scores) if (s > maxCount) maxCount = s;
   if (maxCount === 0) {
-    if (reverse) for (const s of scores) s.score = max;
+    if (reverse) scores.fill(max);
     return null;
   }
-  for (const s of scores) {
-    let v = Math.trunc((max * s.score) / maxCount);
+  for (let i = 0; i < scores.length; i++) {
+    let v = Math.trunc((max * scores[i]!) / maxCount);
     if (reverse) v = max - v;
-    s.score = v;
+    scores[i] = v;
   }
   return null;
 }
