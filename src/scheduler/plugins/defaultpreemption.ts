@@ -151,7 +151,8 @@ export function defaultPreemption(rawArgs: unknown, h: Handle): Plugin {
   }
 
   async function prepareCandidate(c: Candidate, pod: Pod): Promise<void> {
-    const client = h.client!;
+    const client = h.client;
+    if (!client) return;
     await Promise.all(
       c.victims.pods.map(async (victim) => {
         if (victim.metadata?.deletionTimestamp) return;
