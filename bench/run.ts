@@ -14,6 +14,7 @@ const modules: { name: string; load: () => Promise<{ run(): Promise<Row[]> }> }[
   { name: 'authz', load: () => import('./authz.js') },
   { name: 'authn', load: () => import('./authn.js') },
   { name: 'simnodes', load: () => import('./simnodes.js') },
+  { name: 'deployment', load: () => import('./deployment.js') },
 ];
 
 function fmt(v: number): string {
