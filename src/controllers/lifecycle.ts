@@ -3,5 +3,7 @@
 import type { ControllerDescriptor } from '../controller-manager/context.js';
 import { garbageCollectorDescriptor } from './garbagecollector/index.js';
 import { namespaceDescriptor } from './namespace/index.js';
+import { endpointDescriptor } from './endpoint/index.js';
+import { endpointSliceDescriptor, endpointSliceMirroringDescriptor } from './endpointslice/index.js';
 
-export const descriptors: ControllerDescriptor[] = [garbageCollectorDescriptor, namespaceDescriptor];
+export const descriptors: ControllerDescriptor[] = [garbageCollectorDescriptor, namespaceDescriptor, endpointDescriptor, endpointSliceDescriptor, endpointSliceMirroringDescriptor];

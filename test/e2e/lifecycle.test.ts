@@ -12,7 +12,7 @@ import { KUBECTL, k8tsBin, kubectl, kubectlAvailable, startServer, type ServerPr
 
 const skip = kubectlAvailable() ? false : `kubectl not found at ${KUBECTL}`;
 
-const CONTROLLERS = ['garbage-collector', 'namespace'];
+const CONTROLLERS = ['garbage-collector', 'namespace', 'endpoint', 'endpointslice', 'endpointslicemirroring'];
 
 let srv: ServerProc;
 let kcm: ChildProcess | undefined;
@@ -252,5 +252,136 @@ describe('namespace controller', { skip }, () => {
     assert.equal(conds.NamespaceDeletionDiscoveryFailure.reason, 'ResourcesDiscovered');
     await k(['-n', ns, 'patch', 'cm', 'held', '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
     await waitFor('the namespace to go', async () => (await tryGet(['get', 'namespace', ns])) === undefined, 90_000);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// endpoints and endpointslices
+
+describe('endpoints and endpointslice controllers', { skip }, () => {
+  const ns = 'ep-e2e';
+  const node = 'ep-node';
+  before(async () => {
+    await createNamespace(ns);
+    await k(['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: node, labels: { 'topology.kubernetes.io/zone': 'zone-a' } } }));
+    await k(['-n', ns, 'create', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', labels: { tier: 'front' } },
+      spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }, { name: 'metrics', port: 9090, targetPort: 9090 }] },
+    }));
+    for (const [name, ip] of [['web-1', '10.244.0.11'], ['web-2', '10.244.0.12']] as const) {
+      await k(['-n', ns, 'create', '-f', '-'], JSON.stringify(pod(name, { app: 'web' }, { nodeName: node, ports: [{ name: 'http', containerPort: 8080 }], spec: { hostname: name, subdomain: 'web' } })));
+      await setPodStatus(ns, name, readyStatus(ip, name === 'web-1'));
+    }
+  });
+
+  test('Endpoints list ready and not-ready pods with named and numeric target ports', async () => {
+    const ep = await waitFor('the endpoints', async () => {
+      const e = await tryGet(['-n', ns, 'get', 'endpoints', 'web']);
+      const s = e?.subsets?.[0];
+      return s?.addresses?.length === 1 && s?.notReadyAddresses?.length === 1 ? e : undefined;
+    });
+    assert.equal(ep.subsets.length, 1);
+    const s = ep.subsets[0];
+    assert.equal(s.addresses[0].ip, '10.244.0.11');
+    assert.equal(s.addresses[0].nodeName, node);
+    assert.equal(s.addresses[0].hostname, 'web-1');
+    assert.deepEqual({ kind: s.addresses[0].targetRef.kind, name: s.addresses[0].targetRef.name, namespace: s.addresses[0].targetRef.namespace }, { kind: 'Pod', name: 'web-1', namespace: ns });
+    assert.equal(s.notReadyAddresses[0].ip, '10.244.0.12');
+    const ports = Object.fromEntries(s.ports.map((p: any) => [p.name, p.port]));
+    assert.deepEqual(ports, { http: 8080, metrics: 9090 });
+    assert.equal(ep.metadata.labels.tier, 'front');
+    assert.match(ep.metadata.annotations['endpoints.kubernetes.io/last-change-trigger-time'], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+  });
+
+  test('EndpointSlices carry conditions, zone, node, labels and the owner reference', async () => {
+    const svc = await getJSON(['-n', ns, 'get', 'svc', 'web']);
+    const slice = await waitFor('the endpointslice', async () => {
+      const l = await getJSON(['-n', ns, 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=web']);
+      return l.items.length === 1 && l.items[0].endpoints?.length === 2 ? l.items[0] : undefined;
+    });
+    assert.equal(slice.metadata.labels['endpointslice.kubernetes.io/managed-by'], 'endpointslice-controller.k8s.io');
+    assert.equal(slice.metadata.labels.tier, 'front');
+    assert.equal(slice.metadata.generateName, 'web-');
+    assert.deepEqual(slice.metadata.ownerReferences, [{ apiVersion: 'v1', kind: 'Service', name: 'web', uid: svc.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+    assert.equal(slice.addressType, 'IPv4');
+    const byIP = Object.fromEntries(slice.endpoints.map((e: any) => [e.addresses[0], e]));
+    assert.deepEqual(byIP['10.244.0.11'].conditions, { ready: true, serving: true, terminating: false });
+    assert.deepEqual(byIP['10.244.0.12'].conditions, { ready: false, serving: false, terminating: false });
+    assert.equal(byIP['10.244.0.11'].nodeName, node);
+    assert.equal(byIP['10.244.0.11'].zone, 'zone-a');
+    assert.equal(byIP['10.244.0.11'].hostname, 'web-1');
+    const ports = Object.fromEntries(slice.ports.map((p: any) => [p.name, p.port]));
+    assert.deepEqual(ports, { http: 8080, metrics: 9090 });
+  });
+
+  test('readiness changes and deleted pods are followed', async () => {
+    await setPodStatus(ns, 'web-2', readyStatus('10.244.0.12', true));
+    await waitFor('both addresses ready', async () => {
+      const e = await getJSON(['-n', ns, 'get', 'endpoints', 'web']);
+      return e.subsets?.[0]?.addresses?.length === 2 && !e.subsets[0].notReadyAddresses;
+    });
+    await waitFor('both slice endpoints ready', async () => {
+      const l = await getJSON(['-n', ns, 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=web']);
+      return l.items.length === 1 && l.items[0].endpoints?.every((e: any) => e.conditions.ready === true);
+    });
+    await k(['-n', ns, 'delete', 'pod', 'web-1', '--grace-period=0', '--force']);
+    await waitFor('web-1 removed from endpoints', async () => {
+      const e = await getJSON(['-n', ns, 'get', 'endpoints', 'web']);
+      return e.subsets?.[0]?.addresses?.length === 1 && e.subsets[0].addresses[0].ip === '10.244.0.12';
+    });
+    await waitFor('web-1 removed from the slice', async () => {
+      const l = await getJSON(['-n', ns, 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=web']);
+      return l.items.length === 1 && l.items[0].endpoints?.length === 1;
+    });
+  });
+
+  test('publishNotReadyAddresses lists not-ready pods as ready addresses', async () => {
+    await k(['-n', ns, 'create', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'peers' },
+      spec: { clusterIP: 'None', publishNotReadyAddresses: true, selector: { app: 'peer' }, ports: [{ name: 'p', port: 7000 }] },
+    }));
+    await k(['-n', ns, 'create', '-f', '-'], JSON.stringify(pod('peer-0', { app: 'peer' }, { nodeName: node })));
+    await setPodStatus(ns, 'peer-0', readyStatus('10.244.0.21', false));
+    const ep = await waitFor('the not-ready peer published', async () => {
+      const e = await tryGet(['-n', ns, 'get', 'endpoints', 'peers']);
+      return e?.subsets?.[0]?.addresses?.length === 1 ? e : undefined;
+    });
+    assert.equal(ep.subsets[0].addresses[0].ip, '10.244.0.21');
+    assert.equal(ep.subsets[0].notReadyAddresses, undefined);
+    assert.equal(ep.metadata.labels['service.kubernetes.io/headless'], '');
+    const l = await waitFor('the peers slice', async () => {
+      const x = await getJSON(['-n', ns, 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=peers']);
+      return x.items[0]?.endpoints?.length === 1 ? x : undefined;
+    });
+    assert.deepEqual(l.items[0].endpoints[0].conditions, { ready: true, serving: true, terminating: false });
+  });
+
+  test('a service without a selector keeps its own Endpoints, mirrored into a slice', async () => {
+    await k(['-n', ns, 'create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'external' }, spec: { ports: [{ name: 'db', port: 5432 }] } }));
+    await k(['-n', ns, 'create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'external' }, subsets: [{ addresses: [{ ip: '192.0.2.10' }], ports: [{ name: 'db', port: 5432 }] }] }));
+    const slice = await waitFor('the mirrored slice', async () => {
+      const x = await getJSON(['-n', ns, 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=external']);
+      return x.items.length === 1 ? x.items[0] : undefined;
+    });
+    assert.equal(slice.metadata.labels['endpointslice.kubernetes.io/managed-by'], 'endpointslicemirroring-controller.k8s.io');
+    assert.deepEqual(slice.endpoints.map((e: any) => e.addresses[0]), ['192.0.2.10']);
+    const ep = await getJSON(['-n', ns, 'get', 'endpoints', 'external']);
+    assert.deepEqual(ep.subsets, [{ addresses: [{ ip: '192.0.2.10' }], ports: [{ name: 'db', port: 5432, protocol: 'TCP' }] }]);
+  });
+
+  test('a service with an empty selection gets a placeholder slice and an empty Endpoints', async () => {
+    await k(['-n', ns, 'create', 'service', 'clusterip', 'nobody', '--tcp=80:80']);
+    const slice = await waitFor('the placeholder slice', async () => {
+      const x = await getJSON(['-n', ns, 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=nobody']);
+      return x.items.length === 1 ? x.items[0] : undefined;
+    });
+    assert.equal(slice.endpoints?.length ?? 0, 0);
+    assert.equal(slice.ports?.length ?? 0, 0);
+    const ep = await waitFor('the endpoints', () => tryGet(['-n', ns, 'get', 'endpoints', 'nobody']));
+    assert.equal(ep.subsets, undefined);
   });
 });

@@ -6,6 +6,7 @@
 import type { Informer, RateLimitingQueue } from '../../client/index.js';
 import { newRateLimitingQueue, DeletedFinalStateUnknown } from '../../client/index.js';
 import { logger } from '../../util/klog.js';
+import { runQueueWorkers, type QueueWorkers } from '../util/queueworkers.js';
 import type { Namespace } from '../util/types.js';
 import { NamespacedResourcesDeleter, ResourcesRemainingError } from './deleter.js';
 
@@ -13,7 +14,7 @@ const log = logger('namespace_controller.go');
 
 export class NamespaceController {
   readonly queue: RateLimitingQueue<string> = newRateLimitingQueue<string>('namespace');
-  private workers: Promise<void>[] = [];
+  private workers?: QueueWorkers;
 
   constructor(
     informer: Informer<Namespace>,
@@ -31,36 +32,25 @@ export class NamespaceController {
 
   run(workers: number): void {
     log.info('Starting namespace controller');
-    for (let i = 0; i < workers; i++) this.workers.push(this.worker());
+    this.workers = runQueueWorkers(this.queue, workers, (key) => this.syncNamespace(key), log, 'namespace');
   }
 
   async stop(): Promise<void> {
-    this.queue.shutDown();
-    await Promise.all(this.workers);
+    await this.workers?.stop();
     log.info('Shutting down namespace controller');
   }
 
-  private async worker(): Promise<void> {
-    for (;;) {
-      const [key, shutdown] = await this.queue.get();
-      if (shutdown) return;
-      const start = Date.now();
-      try {
-        await this.deleter.delete(key);
-        this.queue.forget(key);
-      } catch (err) {
-        if (err instanceof ResourcesRemainingError) {
-          const t = Math.floor(err.estimate / 2) + 1;
-          log.v(4).info('Content remaining in namespace', { namespace: key, waitSeconds: t });
-          this.queue.addAfter(key, t * 1000);
-        } else {
-          log.error(`deletion of namespace ${key} failed: ${(err as Error).message}`);
-          this.queue.addRateLimited(key);
-        }
-      } finally {
-        log.v(4).info('Finished syncing namespace', { namespace: key, duration: `${Date.now() - start}ms` });
-        this.queue.done(key);
-      }
+  private async syncNamespace(key: string): Promise<void> {
+    const start = Date.now();
+    try {
+      await this.deleter.delete(key);
+    } catch (err) {
+      if (!(err instanceof ResourcesRemainingError)) throw err;
+      const t = Math.floor(err.estimate / 2) + 1;
+      log.v(4).info('Content remaining in namespace', { namespace: key, waitSeconds: t });
+      this.queue.addAfter(key, t * 1000);
+    } finally {
+      log.v(4).info('Finished syncing namespace', { namespace: key, duration: `${Date.now() - start}ms` });
     }
   }
 }
