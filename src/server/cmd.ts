@@ -96,11 +96,9 @@ export async function run(args: string[]): Promise<void> {
     encryptionProviderConfig: encryptionConfig,
     audit: { policyFile: auditPolicy, logPath: join(dataDir, 'logs', 'audit.log'), maxAgeDays: 30, maxBackups: 3, maxSizeMB: 100, format: 'json' },
   });
-  // controllers the all-in-one needs before kube-controller-manager joins it
-  const nsDefaults = new NamespaceDefaultsController(server.ctx, await readFile(pki.caCertPath, 'utf8'));
-  await nsDefaults.start();
-  const nsController = new NamespaceController(server.ctx);
-  await nsController.start();
+  // TEMPORARY: with the controller-manager disabled, the namespace basics still run in-process
+  // (tests that start their own kube-controller-manager rely on it); to be removed.
+  const legacy = v['disable-controller-manager'] ? await startLegacyNamespaceControllers(server, pki.caCertPath) : undefined;
   const kubeconfigPath = join(dataDir, 'admin.kubeconfig');
   const [caCertPem, clientCertPem, clientKeyPem] = await Promise.all([
     readFile(pki.caCertPath, 'utf8'),
@@ -126,8 +124,7 @@ export async function run(args: string[]): Promise<void> {
 
   const stop = async (sig: string) => {
     log.info('received signal, shutting down', { signal: sig });
-    nsDefaults.stop();
-    nsController.stop();
+    legacy?.stop();
     await components.stop();
     await server.close();
     logFile.end();
@@ -182,4 +179,17 @@ rules:
     log.info('wrote audit policy', { path });
   }
   return path;
+}
+
+async function startLegacyNamespaceControllers(server: APIServer, caCertPath: string): Promise<{ stop(): void }> {
+  const nsDefaults = new NamespaceDefaultsController(server.ctx, await readFile(caCertPath, 'utf8'));
+  await nsDefaults.start();
+  const nsController = new NamespaceController(server.ctx);
+  await nsController.start();
+  return {
+    stop: () => {
+      nsDefaults.stop();
+      nsController.stop();
+    },
+  };
 }

@@ -12,6 +12,8 @@ import { ensureComponentClientCert } from '../pki/server-pki.js';
 import type { ServerPKIPaths } from '../pki/server-pki.js';
 import { defaultControllerManagerOptions } from '../controller-manager/options.js';
 import { startControllerManager } from '../controller-manager/index.js';
+import { startScheduler, defaultConfig as defaultSchedulerConfig } from '../scheduler/index.js';
+import { startSimNodes } from '../simnodes/index.js';
 import { logger } from '../util/klog.js';
 
 const log = logger('server.go');
@@ -73,6 +75,28 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
     });
     stops.push(async () => {
       await cm.stop();
+      client.close();
+    });
+  }
+  if (o.scheduler) {
+    const client = await componentClient(o, 'kube-scheduler', 'system:kube-scheduler', 200, 400);
+    const config = defaultSchedulerConfig({ clientConnection: { kubeconfig: join(o.dataDir, 'kube-scheduler.kubeconfig'), qps: 200, burst: 400 } });
+    const sched = await startScheduler({
+      client,
+      config,
+      processMetrics: false,
+      onLeadershipLost: () => log.error('kube-scheduler lost its lease; scheduling stopped'),
+    });
+    stops.push(async () => {
+      await sched.stop();
+      client.close();
+    });
+  }
+  if (o.simNodes > 0) {
+    const client = await RestClient.fromKubeconfig(o.adminKubeconfig, { qps: -1, userAgent: defaultUserAgent('sim-nodes') });
+    const sim = await startSimNodes({ client, count: o.simNodes });
+    stops.push(async () => {
+      await sim.stop();
       client.close();
     });
   }
