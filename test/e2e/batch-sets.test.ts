@@ -19,7 +19,7 @@ const NODES = { group: '', version: 'v1', resource: 'nodes' };
 const EVENTS = { group: '', version: 'v1', resource: 'events' };
 const REVISIONS = { group: 'apps', version: 'v1', resource: 'controllerrevisions' };
 
-const CONTROLLERS = 'job,cronjob,ttl-after-finished';
+const CONTROLLERS = 'job,cronjob,ttl-after-finished,statefulset';
 
 async function until<T>(fn: () => Promise<T | undefined | false | null>, what: string, timeoutMs = 30000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -271,6 +271,117 @@ describe('batch and stateful-set controllers', () => {
     assert.equal(scheduled % 60000, 0);
     assert.ok(scheduled > Date.parse(cj.metadata.creationTimestamp));
     assert.equal(job.metadata.name, `minutely-${scheduled / 60000}`);
+  });
+
+  // ---------------------------------------------------------------------------------------------
+  // StatefulSet
+
+  const stsManifest = (name: string, replicas: number, extra: Record<string, unknown> = {}) => ({
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name },
+    spec: {
+      replicas,
+      serviceName: name,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'nginx:1', volumeMounts: [{ name: 'www', mountPath: '/w' }] }] } },
+      volumeClaimTemplates: [{ metadata: { name: 'www' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+      ...extra,
+    },
+  });
+  const getSts = (name: string) => client.get<any>({ ...STS, namespace: ns, name });
+  const podNames = async (sel: string) => (await pods(sel)).map((p) => p.metadata.name).sort();
+  /** Play the kubelet for a set: every pending pod becomes Running and Ready. */
+  async function readyAll(sel: string): Promise<void> {
+    for (const p of await pods(sel)) if (p.status?.phase !== 'Running' && !p.metadata.deletionTimestamp) await setPhase(p, 'Running');
+  }
+  async function bind(podName: string, node: string): Promise<void> {
+    await client.create({ ...PODS, namespace: ns, name: podName, subresource: 'binding' }, { apiVersion: 'v1', kind: 'Binding', metadata: { name: podName }, target: { apiVersion: 'v1', kind: 'Node', name: node } });
+  }
+
+  it('a statefulset creates pods in order, each after its predecessor is Ready, with claims from templates', async () => {
+    await client.create({ ...STS, namespace: ns }, stsManifest('web', 3));
+    const web0 = await until(async () => (await pods('app=web')).find((p) => p.metadata.name === 'web-0'), 'web-0');
+    assert.deepEqual(await podNames('app=web'), ['web-0']);
+    assert.equal(web0.metadata.labels['statefulset.kubernetes.io/pod-name'], 'web-0');
+    assert.equal(web0.metadata.labels['apps.kubernetes.io/pod-index'], '0');
+    assert.match(web0.metadata.labels['controller-revision-hash'], /^web-[bcdfghjklmnpqrstvwxz2456789]+$/);
+    assert.equal(web0.spec.hostname, 'web-0');
+    assert.equal(web0.spec.subdomain, 'web');
+    assert.deepEqual(web0.spec.volumes.find((v: any) => v.name === 'www').persistentVolumeClaim, { claimName: 'www-web-0' });
+    const pvc = await client.get<any>({ ...PVCS, namespace: ns, name: 'www-web-0' });
+    assert.equal(pvc.metadata.labels.app, 'web');
+    // web-1 waits for web-0 to be Running and Ready
+    await until(async () => (await getSts('web')).status?.replicas === 1 || undefined, 'status.replicas=1');
+    assert.deepEqual(await podNames('app=web'), ['web-0']);
+    await setPhase(web0, 'Running');
+    await until(async () => (await podNames('app=web')).includes('web-1') || undefined, 'web-1');
+    assert.deepEqual(await podNames('app=web'), ['web-0', 'web-1']);
+    await readyAll('app=web');
+    await until(async () => (await podNames('app=web')).includes('web-2') || undefined, 'web-2');
+    await readyAll('app=web');
+    const st = await until(async () => {
+      const s = await getSts('web');
+      return s.status?.readyReplicas === 3 && s.status?.availableReplicas === 3 ? s : undefined;
+    }, 'readyReplicas=3');
+    assert.equal(st.status.replicas, 3);
+    assert.equal(st.status.currentReplicas, 3);
+    assert.equal(st.status.updatedReplicas, 3);
+    assert.equal(st.status.currentRevision, st.status.updateRevision);
+    assert.equal(st.status.observedGeneration, st.metadata.generation);
+    for (const n of ['www-web-1', 'www-web-2']) await client.get({ ...PVCS, namespace: ns, name: n });
+    const rev = await client.get<any>({ ...REVISIONS, namespace: ns, name: st.status.updateRevision });
+    assert.equal(rev.revision, 1);
+    assert.equal(rev.metadata.ownerReferences[0].kind, 'StatefulSet');
+    const ev = await events('web');
+    assert.ok(ev.some((e) => e.reason === 'SuccessfulCreate' && e.message === 'create Pod web-0 in StatefulSet web successful'), JSON.stringify(ev.map((e) => e.message)));
+    assert.ok(ev.some((e) => e.reason === 'SuccessfulCreate' && e.message === 'create Claim www-web-0 Pod web-0 in StatefulSet web success'));
+  });
+
+  it('scales down in reverse ordinal order, one pod at a time', async () => {
+    // bound pods terminate gracefully (no kubelet here): each stays Terminating until forced
+    await bind('web-1', 'node-a');
+    await bind('web-2', 'node-a');
+    await kc(srv.kubeconfig, ['scale', 'statefulset', 'web', '--replicas=1']);
+    await until(async () => (await pods('app=web')).find((p) => p.metadata.name === 'web-2' && p.metadata.deletionTimestamp), 'web-2 terminating');
+    assert.equal((await pods('app=web')).find((p) => p.metadata.name === 'web-1')!.metadata.deletionTimestamp, undefined);
+    await kc(srv.kubeconfig, ['delete', 'pod', 'web-2', '--grace-period=0', '--force']);
+    await until(async () => (await pods('app=web')).find((p) => p.metadata.name === 'web-1' && p.metadata.deletionTimestamp), 'web-1 terminating');
+    await kc(srv.kubeconfig, ['delete', 'pod', 'web-1', '--grace-period=0', '--force']);
+    await until(async () => (await getSts('web')).status?.replicas === 1 || undefined, 'status.replicas=1');
+    assert.deepEqual(await podNames('app=web'), ['web-0']);
+    // claims are retained (whenScaled: Retain)
+    await client.get({ ...PVCS, namespace: ns, name: 'www-web-2' });
+  });
+
+  it('a rolling update with a partition only replaces the ordinals at or above it', async () => {
+    await client.create({ ...STS, namespace: ns }, stsManifest('roll', 3, { volumeClaimTemplates: [], template: { metadata: { labels: { app: 'roll' } }, spec: { containers: [{ name: 'c', image: 'nginx:1' }] } } }));
+    await until(async () => {
+      await readyAll('app=roll');
+      return (await getSts('roll')).status?.readyReplicas === 3 || undefined;
+    }, 'three ready');
+    const before = await getSts('roll');
+    await kc(srv.kubeconfig, ['patch', 'statefulset', 'roll', '--type=merge', '-p', JSON.stringify({ spec: { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 2 } }, template: { spec: { containers: [{ name: 'c', image: 'nginx:2' }] } } } })]);
+    const st = await until(async () => {
+      await readyAll('app=roll');
+      const s = await getSts('roll');
+      return s.status?.updatedReplicas === 1 && s.status?.readyReplicas === 3 ? s : undefined;
+    }, 'roll-2 updated');
+    assert.notEqual(st.status.updateRevision, before.status.updateRevision);
+    assert.equal(st.status.currentRevision, before.status.currentRevision);
+    const images = Object.fromEntries((await pods('app=roll')).map((p) => [p.metadata.name, p.spec.containers[0].image]));
+    assert.deepEqual(images, { 'roll-0': 'nginx:1', 'roll-1': 'nginx:1', 'roll-2': 'nginx:2' });
+    await kc(srv.kubeconfig, ['patch', 'statefulset', 'roll', '--type=merge', '-p', '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":0}}}}']);
+    const done = await until(async () => {
+      await readyAll('app=roll');
+      const s = await getSts('roll');
+      return s.status?.updatedReplicas === 3 && s.status?.readyReplicas === 3 && s.status.currentRevision === s.status.updateRevision ? s : undefined;
+    }, 'all updated');
+    assert.equal(done.status.currentReplicas, 3);
+    for (const p of await pods('app=roll')) assert.equal(p.spec.containers[0].image, 'nginx:2');
+    const out = await kc(srv.kubeconfig, ['rollout', 'history', 'statefulset', 'roll']);
+    assert.match(out, /^1\s+<none>/m);
+    assert.match(out, /^2\s+<none>/m);
   });
 });
 

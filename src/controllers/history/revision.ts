@@ -158,3 +158,26 @@ export function revisionsToPrune(revisions: ControllerRevision[], live: Set<stri
   const excess = unused.length - Math.max(0, limit);
   return excess > 0 ? unused.slice(0, excess) : [];
 }
+
+/**
+ * The revision of the parent's current template (upstream getStatefulSetRevisions /
+ * constructHistory): the newest revision when it already holds this data; an older equal one
+ * renumbered to be the newest (a rollback); else a newly created one.
+ */
+export async function ensureUpdateRevision(
+  client: RestClient,
+  parent: RevisionParent,
+  revisions: ControllerRevision[],
+  make: (revision: number, collisionCount: number) => ControllerRevision,
+  collisionCount: number,
+): Promise<{ update: ControllerRevision; collisionCount: number }> {
+  const sorted = sortRevisions(revisions);
+  const next = nextRevision(sorted);
+  const candidate = make(next, collisionCount);
+  const equal = findEqualRevisions(sorted, candidate);
+  const newest = sorted[sorted.length - 1];
+  if (equal.length && newest && equalRevision(newest, equal[equal.length - 1]!)) return { update: newest, collisionCount };
+  if (equal.length) return { update: await updateRevisionNumber(client, equal[equal.length - 1]!, next), collisionCount };
+  const r = await createControllerRevision(client, parent, (cc) => make(next, cc), collisionCount);
+  return { update: r.revision, collisionCount: r.collisionCount };
+}
