@@ -292,6 +292,35 @@ describe('workload controllers (deployment, replicaset, replicationcontroller)',
     assert.deepEqual((await rsOf('d5', 'app=web')).map((s) => s.spec!.replicas), [0, 30]);
   });
 
+  it('reports ProgressDeadlineExceeded when a rollout stalls, and re-adopts a released ReplicaSet', async () => {
+    await k('create', 'namespace', 'd6');
+    await k('create', 'deployment', 'web', '--image=busybox', '--replicas=2', '-n', 'd6');
+    await k('patch', 'deployment', 'web', '-n', 'd6', '--type=merge', '-p', '{"spec":{"progressDeadlineSeconds":3}}');
+    const d = await waitFor('ProgressDeadlineExceeded', async () => {
+      const x = await json<Deployment>('get', 'deploy', 'web', '-n', 'd6');
+      const c = x.status?.conditions?.find((y) => y.type === 'Progressing');
+      return c?.reason === 'ProgressDeadlineExceeded' && x;
+    }, 30000);
+    const c = d.status!.conditions!.find((y) => y.type === 'Progressing')!;
+    const [rs] = await rsOf('d6', 'app=web');
+    assert.equal(c.status, 'False');
+    assert.equal(c.message, `ReplicaSet "${rs!.metadata!.name}" has timed out progressing.`);
+    const st = await kubectl(srv.kubeconfig, ['rollout', 'status', 'deployment/web', '-n', 'd6', '--timeout=20s']);
+    assert.notEqual(st.code, 0);
+    assert.match(st.stderr, /deployment "web" exceeded its progress deadline/);
+    kubelet.setAuto('d6', true);
+    await k('rollout', 'status', 'deployment/web', '-n', 'd6', '--timeout=60s');
+
+    // a ReplicaSet that loses its controllerRef is adopted again (no new ReplicaSet, no new pods)
+    const pods = (await activePods('d6', 'app=web')).map((p) => p.metadata!.name).sort();
+    await k('patch', 'rs', rs!.metadata!.name!, '-n', 'd6', '--type=json', '-p', '[{"op":"remove","path":"/metadata/ownerReferences"}]');
+    await waitFor('the ReplicaSet adopted again', async () => {
+      const sets = await rsOf('d6', 'app=web');
+      return sets.length === 1 && sets[0]!.metadata!.ownerReferences?.[0]?.uid === d.metadata!.uid;
+    });
+    assert.deepEqual((await activePods('d6', 'app=web')).map((p) => p.metadata!.name).sort(), pods);
+  });
+
   it('a ReplicaSet adopts matching orphan pods and releases pods whose labels change', async () => {
     await k('create', 'namespace', 'r1');
     kubelet.setAuto('r1', true);

@@ -99,7 +99,11 @@ export async function getNewReplicaSet(s: SyncDeps, d: Deployment, rsList: Repli
     const minReadyNeedsUpdate = (rsCopy.spec?.minReadySeconds ?? 0) !== (d.spec?.minReadySeconds ?? 0);
     if (annotationsUpdated || minReadyNeedsUpdate) {
       rsCopy.spec!.minReadySeconds = d.spec?.minReadySeconds ?? 0;
-      return updateReplicaSet(s, rsCopy);
+      const updated = await updateReplicaSet(s, rsCopy);
+      // later steps of this sync start from the stored version (no conflict on a second write)
+      const i = rsList.indexOf(existing);
+      if (i >= 0) rsList[i] = updated;
+      return updated;
     }
     let needsUpdate = setDeploymentRevision(d, rsCopy.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? '');
     // a deployment that never recorded progress starts its clock at the new RS it finds

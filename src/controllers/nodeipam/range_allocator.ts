@@ -33,6 +33,8 @@ export class RangeAllocator implements ControllerInstance {
   private queue = newRateLimitingQueue<string>('node-ipam');
   private workers?: QueueWorkers;
   private nodes: Informer<Node>;
+  /** ranges patched into nodes whose update the informer has not delivered yet */
+  private patched = new Map<string, string[]>();
 
   constructor(
     private readonly client: RestClient,
@@ -46,7 +48,10 @@ export class RangeAllocator implements ControllerInstance {
       onUpdate: (_o, n) => this.enqueue(n),
       onDelete: (obj) => {
         const node = obj instanceof DeletedFinalStateUnknown ? obj.obj : obj;
-        if (node) this.releaseCIDRs(node);
+        if (node) {
+          this.patched.delete(node.metadata!.name!);
+          this.releaseCIDRs(node);
+        }
       },
     });
   }
@@ -100,9 +105,12 @@ export class RangeAllocator implements ControllerInstance {
     }
     if (node.metadata?.deletionTimestamp) return;
     if (podCIDRsOf(node).length) {
+      this.patched.delete(name);
       this.occupy(node);
       return;
     }
+    // our patch is on its way through the informer
+    if (this.patched.has(name)) return;
     const allocated: string[] = [];
     for (let idx = 0; idx < this.sets.length; idx++) {
       try {
@@ -145,6 +153,7 @@ export class RangeAllocator implements ControllerInstance {
       }
       try {
         await this.client.patch({ group: '', version: 'v1', resource: 'nodes', name }, 'strategic', { spec: { podCIDR: cidrs[0], podCIDRs: cidrs } });
+        this.patched.set(name, cidrs);
         log.info('Set node PodCIDR', { node: name, podCIDRs: cidrs });
         return;
       } catch (e) {
