@@ -17,7 +17,7 @@ import type { SimNodeObj } from './compact.js';
 import { leaseRenewIntervalMs } from './config.js';
 import type { SimConfig } from './config.js';
 import { nodeControl, SIMULATED_LABEL } from './control.js';
-import { buildLease, buildNode, NODE_ANNOTATIONS, nodeConditions, nodeLabels, nodeStatus, newBootID, rfc3339 } from './node-object.js';
+import { buildLease, buildNode, NODE_ANNOTATIONS, nodeConditions, nodeLabels, nodeStatus, newBootID } from './node-object.js';
 import { jitter, runWorkers, ThrottledErrors } from './workers.js';
 
 const log = logger('kubelet_node_status.go');
@@ -189,7 +189,13 @@ export class NodeFleet {
     if (!node) return;
     if (node.uid !== obj.metadata.uid) {
       node.uid = obj.metadata.uid;
-      node.deleted = false;
+      if (node.deleted) {
+        // recreated by someone else: heartbeats resume, with a full status
+        node.deleted = false;
+        node.fullStatusPosted = false;
+        this.leaseQ.add(node.name);
+        this.statusQ.add(node.name);
+      }
     }
     const ctl = nodeControl(obj.metadata.annotations);
     const cidrs = obj.spec.podCIDRs ?? [];
@@ -315,12 +321,12 @@ export class NodeFleet {
       node.fullStatusPosted = true;
       node.postedReady = ready;
       this.statusQ.forget(name);
-      log.v(4).info('Updated node status', { node: name, ready: rfc3339(node.readySince) });
+      log.v(4).info('Updated node status', { node: name, ready });
       this.statusQ.addAfter(name, jitter(this.cfg.nodeStatusReportFrequencyMs, 0.1));
     } catch (err) {
       if (isNotFound(err)) {
         node.deleted = true;
-        log.error('Error updating node status, will retry', { node: name, err: 'nodes "' + name + '" not found' });
+        log.error('Unable to update node status: the node was deleted; its simulated kubelet stops', { node: name });
         return;
       }
       this.errors.error('Error updating node status, will retry', { node: name, err });
