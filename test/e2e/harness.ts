@@ -491,3 +491,19 @@ export function spawnK8ts(args: string[]): ComponentProc {
     },
   };
 }
+
+/** Poll fn until it returns a value other than undefined/false/null (errors count as not yet); throws after timeoutMs. */
+export async function until<T>(fn: () => Promise<T | undefined | false | null>, what: string, timeoutMs = 30000, intervalMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false && v !== null) return v as T;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

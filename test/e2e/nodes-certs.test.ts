@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, spawnK8ts, kc, kubectl, kubectlAvailable } from './harness.js';
+import { startServer, spawnK8ts, kc, kubectl, kubectlAvailable, until } from './harness.js';
 import type { ServerProc, ComponentProc } from './harness.js';
 import { RestClient } from '../../src/client/rest.js';
 
@@ -21,21 +21,6 @@ const EVENTS = { group: '', version: 'v1', resource: 'events' };
 const CSRS = { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests' };
 
 const CONTROLLERS = 'nodeipam,nodelifecycle,taint-eviction-controller,csrsigning,csrapproving,csrcleaner,serviceaccount,serviceaccount-token,root-ca-cert-publisher,bootstrap-signer,token-cleaner,ttl,horizontalpodautoscaling';
-
-async function until<T>(fn: () => Promise<T | undefined | false | null>, what: string, timeoutMs = 30000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false && v !== null) return v as T;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 const rfc3339 = (ms = Date.now()) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 const microTime = () => new Date().toISOString().replace('Z', '000Z');
