@@ -229,6 +229,34 @@ export class ReplicaSetController implements ControllerInstance {
     this.queue.add(key);
   }
 
+  /** Pods of every set with the same controller as rs (each pod once), for the deletion ranking. */
+  private getIndirectlyRelatedPods(rs: ReplicatedObject): Pod[] {
+    const ref = controllerRefOf(rs);
+    if (!ref) {
+      log.error(`${this.kind.kind} ${keyOf(rs)} has no controller`);
+      return [];
+    }
+    const related: Pod[] = [];
+    const seen = new Set<string>();
+    const podsOfNamespace = this.pods.lister().namespace(rs.metadata?.namespace ?? '');
+    for (const other of this.sets.lister().namespace(rs.metadata?.namespace ?? '').list()) {
+      if (controllerRefOf(other)?.uid !== ref.uid) continue;
+      let sel: Selector;
+      try {
+        sel = this.selectorOf(other);
+      } catch {
+        continue;
+      }
+      for (const pod of podsOfNamespace.list(sel)) {
+        if (seen.has(pod.metadata!.uid!)) continue;
+        seen.add(pod.metadata!.uid!);
+        related.push(pod);
+      }
+    }
+    log.v(4).info('Found related pods', { kind: this.kind.kind, object: keyOf(rs), related: related.length });
+    return related;
+  }
+
   // ---- sync
 
   async syncReplicaSet(key: string): Promise<void> {
@@ -269,7 +297,7 @@ export class ReplicaSetController implements ControllerInstance {
     let manageErr: unknown;
     if (needsSync && !rs.metadata?.deletionTimestamp) {
       try {
-        await manageReplicas({ kind: this.kind, podControl: this.podControl, expectations: this.expectations }, rs, key, pods);
+        await manageReplicas({ kind: this.kind, podControl: this.podControl, expectations: this.expectations, relatedPods: (x) => this.getIndirectlyRelatedPods(x) }, rs, key, pods);
       } catch (err) {
         manageErr = err;
       }

@@ -1,7 +1,7 @@
 // manageReplicas (upstream replica_set.go): create or delete pods so the owned active pods
 // match spec.replicas — at most 500 per sync (burstReplicas), creations in slow-start batches,
-// deletions of the pods that matter least (controller_utils' ActivePods order), all recorded as
-// expectations so the next sync waits for the informer to catch up.
+// deletions of the pods that matter least (deletion.ts), all recorded as expectations so the
+// next sync waits for the informer to catch up.
 
 import { isNotFound } from '../../client/index.js';
 import { logger } from '../../util/klog.js';
@@ -9,9 +9,9 @@ import { newControllerRef } from '../util/controllerref.js';
 import type { UIDTrackingExpectations } from '../util/expectations.js';
 import type { PodControl } from '../util/podcontrol.js';
 import { podFromTemplate, podNamePrefix } from '../util/podcontrol.js';
-import { compareForDeletion } from '../util/pods.js';
 import { SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch } from '../util/slowstart.js';
 import type { Pod } from '../util/types.js';
+import { getPodsToDelete } from './deletion.js';
 import type { ReplicatedKind, ReplicatedObject } from './kinds.js';
 import { replicasOf } from './kinds.js';
 
@@ -24,16 +24,12 @@ export interface ManageDeps {
   kind: ReplicatedKind;
   podControl: PodControl;
   expectations: UIDTrackingExpectations;
+  /** pods of the sets sharing this one's controller (a Deployment's other ReplicaSets) */
+  relatedPods(rs: ReplicatedObject): Pod[];
 }
 
 export function podKey(pod: Pod): string {
   return `${pod.metadata?.namespace}/${pod.metadata?.name}`;
-}
-
-/** The `diff` pods to delete first (all of them when diff covers every pod). */
-export function getPodsToDelete(pods: Pod[], diff: number): Pod[] {
-  if (diff < pods.length) return [...pods].sort(compareForDeletion).slice(0, diff);
-  return pods.slice(0, diff);
 }
 
 /** apierrors.HasStatusCause(err, NamespaceTerminatingCause) (a cause's type travels as "reason"). */
@@ -74,7 +70,7 @@ export async function manageReplicas(d: ManageDeps, rs: ReplicatedObject, rsKey:
   if (diff > 0) {
     diff = Math.min(diff, BURST_REPLICAS);
     log.v(2).info('Too many replicas', { replicaSet: name, need: want, deleting: diff });
-    const toDelete = getPodsToDelete(pods, diff);
+    const toDelete = getPodsToDelete(pods, d.relatedPods(rs), diff);
     d.expectations.expectDeletionsOf(rsKey, toDelete.map(podKey));
     const owner = { ...rs, apiVersion: d.kind.apiVersion, kind: d.kind.kind };
     const results = await Promise.allSettled(

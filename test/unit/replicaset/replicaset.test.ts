@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { replicaSetKind, replicationControllerKind } from '../../../src/controllers/replicaset/kinds.js';
-import { getPodsToDelete, namespaceTerminating } from '../../../src/controllers/replicaset/manage.js';
+import { getPodsToDelete } from '../../../src/controllers/replicaset/deletion.js';
+import { namespaceTerminating } from '../../../src/controllers/replicaset/manage.js';
 import { calculateStatus, statusUnchanged } from '../../../src/controllers/replicaset/status.js';
 import { slowStartBatch } from '../../../src/controllers/util/slowstart.js';
 import { ApiError } from '../../../src/client/index.js';
@@ -52,16 +53,41 @@ describe('ReplicaSet status', () => {
 });
 
 describe('which pods go first', () => {
-  test('unassigned, then pending, not ready, recently ready, newer', () => {
+  const now = t0 + 3600_000;
+
+  test('unassigned, then Pending < Unknown < Running, not ready, lower deletion cost', () => {
+    const cheap = pod('cheap', { node: 'n', ready: t0 });
+    cheap.metadata!.annotations = { 'controller.kubernetes.io/pod-deletion-cost': '-5' };
     const pods = [
-      pod('old-ready', { node: 'n', ready: t0, created: t0 }),
-      pod('new-ready', { node: 'n', ready: t0 + 5000, created: t0 + 1000 }),
-      pod('unassigned', { created: t0 }),
-      pod('pending-on-node', { node: 'n', created: t0 }),
-      pod('running-unready', { node: 'n', phase: 'Running', created: t0 }),
+      pod('ready', { node: 'n', ready: t0 }),
+      cheap,
+      pod('unassigned'),
+      pod('running-unready', { node: 'n', phase: 'Running' }),
+      pod('unknown', { node: 'n', phase: 'Unknown' }),
+      pod('pending-on-node', { node: 'n' }),
     ];
-    assert.deepEqual(getPodsToDelete(pods, 4).map((p) => p.metadata!.name), ['unassigned', 'pending-on-node', 'running-unready', 'new-ready']);
-    assert.equal(getPodsToDelete(pods, 5).length, 5);
+    assert.deepEqual(getPodsToDelete(pods, [], 5, now).map((p) => p.metadata!.name), ['unassigned', 'pending-on-node', 'unknown', 'running-unready', 'cheap']);
+    assert.equal(getPodsToDelete(pods, [], 6, now).length, 6);
+  });
+
+  test('pods doubled up on a node with related pods go before lone ones', () => {
+    const a = pod('a', { node: 'n1', ready: t0 });
+    const b = pod('b', { node: 'n2', ready: t0 });
+    const related = [a, b, pod('sibling-on-n2', { node: 'n2', ready: t0 })];
+    assert.deepEqual(getPodsToDelete([a, b], related, 1, now).map((p) => p.metadata!.name), ['b']);
+  });
+
+  test('ready time and age compare in log2 buckets: recently ready and newer first, same bucket by UID', () => {
+    const young = pod('young', { node: 'n', ready: now - 60_000 });
+    const old = pod('old', { node: 'n', ready: now - 3000_000 });
+    assert.deepEqual(getPodsToDelete([old, young], [], 1, now).map((p) => p.metadata!.name), ['young']);
+    // ready 100s and 110s ago: the same bucket, so the UID decides
+    const x = pod('x', { node: 'n', ready: now - 110_000 });
+    const w = pod('w', { node: 'n', ready: now - 100_000 });
+    assert.deepEqual(getPodsToDelete([x, w], [], 1, now).map((p) => p.metadata!.name), ['w']);
+    const newer = pod('newer', { node: 'n', ready: t0, created: now - 10_000 });
+    const older = pod('older', { node: 'n', ready: t0, created: now - 1000_000 });
+    assert.deepEqual(getPodsToDelete([older, newer], [], 1, now).map((p) => p.metadata!.name), ['newer']);
   });
 });
 
