@@ -12,7 +12,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { H2Client, spawnK8ts, startServer, type ComponentProc, type ServerProc } from '../test/e2e/harness.js';
+import { spawn } from 'node:child_process';
+import { H2Client, k8tsBin, spawnK8ts, startServer, type ComponentProc, type ServerProc } from '../test/e2e/harness.js';
 import { cpuSeconds } from './api.js';
 
 export interface Row {
@@ -43,6 +44,24 @@ async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Prom
       while (i < items.length) await fn(items[i++]!);
     }),
   );
+}
+
+/** The scheduler under --cpu-prof (BENCH_SCHED_PROFILE=dir): the profile is written when it exits. */
+function profiled(args: string[], dir: string): ComponentProc {
+  const proc = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, k8tsBin, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let text = '';
+  proc.stderr!.on('data', (d: Buffer) => (text += d.toString()));
+  return {
+    proc,
+    logs: () => text,
+    waitForLog: async () => {},
+    stop: async () => {
+      if (proc.exitCode !== null) return;
+      const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+      proc.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 type Kind = 'plain' | 'anti-affinity' | 'spread';
@@ -113,7 +132,8 @@ async function scenario(srv: ServerProc, dir: string, nodes: number, pods: numbe
         '',
       ].join('\n'),
     );
-    sched = spawnK8ts(['kube-scheduler', `--config=${cfg}`, '--secure-port=0']);
+    const args = ['kube-scheduler', `--config=${cfg}`, '--secure-port=0'];
+    sched = process.env.BENCH_SCHED_PROFILE ? profiled(args, process.env.BENCH_SCHED_PROFILE) : spawnK8ts(args);
     // wait until the scheduler sees every node: probe with one pod
     const ns = 'default';
     const sent = new Map<string, number>();

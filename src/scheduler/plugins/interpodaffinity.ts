@@ -91,6 +91,29 @@ function scoreTerms(m: Map<string, Map<string, number>>, ts: WeightedAffinityTer
   for (const w of ts) scoreTerm(m, w.term, w.weight, pod, nsLabels, node, mult);
 }
 
+/**
+ * isSchedulableAfterPodChange: an added/updated assigned pod helps only if it matches the
+ * pending pod's required affinity; a deleted one only if it matched the pending pod's
+ * anti-affinity or its own anti-affinity matched the pending pod.
+ */
+export function podChangeHint(pod: Pod, oldObj: unknown, newObj: unknown): 'Queue' | 'QueueSkip' {
+  const pi = new PodInfo(pod);
+  const added = newObj as Pod | undefined;
+  if (added) {
+    if (!added.spec?.nodeName) return 'QueueSkip';
+    if (pi.requiredAffinityTerms.length && pi.requiredAffinityTerms.some((t) => t.matches(added, undefined))) return 'Queue';
+    // a label change may also stop a match with anti-affinity
+    if (oldObj && pi.requiredAntiAffinityTerms.some((t) => t.matches(oldObj as Pod, undefined))) return 'Queue';
+    return 'QueueSkip';
+  }
+  const deleted = oldObj as Pod | undefined;
+  if (!deleted?.spec?.nodeName) return 'QueueSkip';
+  if (pi.requiredAntiAffinityTerms.some((t) => t.matches(deleted, undefined))) return 'Queue';
+  const dpi = new PodInfo(deleted);
+  if (dpi.requiredAntiAffinityTerms.some((t) => t.matches(pod, undefined))) return 'Queue';
+  return 'QueueSkip';
+}
+
 export function interPodAffinity(rawArgs: unknown, h: Handle): Plugin {
   const args = rawArgs as InterPodAffinityArgs;
   return {
@@ -226,7 +249,7 @@ export function interPodAffinity(rawArgs: unknown, h: Handle): Plugin {
       return null;
     },
     eventsToRegister: () => [
-      { event: { resource: 'AssignedPod', actionType: ActionType.All } },
+      { event: { resource: 'AssignedPod', actionType: ActionType.All }, hint: podChangeHint },
       { event: { resource: 'Node', actionType: ActionType.Add | ActionType.UpdateNodeLabel } },
     ],
   };

@@ -278,7 +278,19 @@ export function podTopologySpread(rawArgs: unknown, h: Handle): Plugin {
       return null;
     },
     eventsToRegister: () => [
-      { event: { resource: 'AssignedPod', actionType: ActionType.All } },
+      {
+        event: { resource: 'AssignedPod', actionType: ActionType.All },
+        // only pods counted by one of the pending pod's constraints change the skew
+        hint: (pod, oldObj, newObj) => {
+          const own = pod.spec.topologySpreadConstraints;
+          if (!own?.length) return 'Queue';
+          for (const p of [oldObj as Pod | undefined, newObj as Pod | undefined]) {
+            if (!p || p.metadata?.namespace !== pod.metadata?.namespace) continue;
+            for (const c of compile(own, pod, 'DoNotSchedule').concat(compile(own, pod, 'ScheduleAnyway'))) if (c.selector.matches(p.metadata?.labels)) return 'Queue';
+          }
+          return 'QueueSkip';
+        },
+      },
       { event: { resource: 'Node', actionType: ActionType.Add | ActionType.Delete | ActionType.UpdateNodeLabel | ActionType.UpdateNodeTaint } },
     ],
   };

@@ -123,3 +123,19 @@ describe('scheduling queue', () => {
     assert.deepEqual(q.nominator.nominatedPodsForNode('node-1'), []);
   });
 });
+
+describe('queueing hints', () => {
+  it('InterPodAffinity requeues only for pods matching the pending pod terms', async () => {
+    const { podChangeHint } = await import('../../../src/scheduler/plugins/interpodaffinity.js');
+    const pending = pod('p', {
+      affinity: {
+        podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'db' } }, topologyKey: 'kubernetes.io/hostname' }] },
+        podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' }] },
+      },
+    });
+    assert.equal(podChangeHint(pending, undefined, pod('db', { labels: { app: 'db' }, nodeName: 'n' })), 'Queue');
+    assert.equal(podChangeHint(pending, undefined, pod('other', { labels: { app: 'x' }, nodeName: 'n' })), 'QueueSkip');
+    assert.equal(podChangeHint(pending, pod('web', { labels: { app: 'web' }, nodeName: 'n' }), undefined), 'Queue');
+    assert.equal(podChangeHint(pending, pod('x', { labels: { app: 'x' }, nodeName: 'n' }), undefined), 'QueueSkip');
+  });
+});
