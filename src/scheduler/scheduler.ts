@@ -120,6 +120,7 @@ export class Scheduler {
         : undefined,
       onIncoming: m ? (queue, event, n) => m.queueIncoming.inc({ queue, event }, n) : undefined,
     });
+    if (m) this.queue.unschedulablePods.onPluginCount = (profile, plugin, n) => m.unschedulablePods.set({ plugin, profile }, n);
   }
 
   /** Whether this scheduler has a profile for the pod's schedulerName. */

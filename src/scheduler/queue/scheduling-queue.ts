@@ -120,10 +120,60 @@ export function eventLabel(ev: ClusterEvent): string {
   return `${ev.resource}${names.join('')}`;
 }
 
+/** unschedulablePods, counting gated pods and pods per rejecting plugin as they come and go. */
+export class UnschedulablePods {
+  private readonly m = new Map<string, QueuedPodInfo>();
+  gated = 0;
+  /** profile NUL plugin → pods it rejected (the scheduler_unschedulable_pods gauge) */
+  readonly perPlugin = new Map<string, number>();
+  onPluginCount?: (profile: string, plugin: string, n: number) => void;
+
+  private account(q: QueuedPodInfo, d: 1 | -1): void {
+    if (q.gated) this.gated += d;
+    const profile = q.pod.spec.schedulerName ?? 'default-scheduler';
+    for (const p of q.unschedulablePlugins) {
+      const k = `${profile}\x00${p}`;
+      const n = (this.perPlugin.get(k) ?? 0) + d;
+      this.perPlugin.set(k, n);
+      this.onPluginCount?.(profile, p, n);
+    }
+  }
+  get size(): number {
+    return this.m.size;
+  }
+  get(k: string): QueuedPodInfo | undefined {
+    return this.m.get(k);
+  }
+  has(k: string): boolean {
+    return this.m.has(k);
+  }
+  set(k: string, q: QueuedPodInfo): void {
+    this.delete(k);
+    this.m.set(k, q);
+    this.account(q, 1);
+  }
+  delete(k: string): boolean {
+    const q = this.m.get(k);
+    if (!q) return false;
+    this.m.delete(k);
+    this.account(q, -1);
+    return true;
+  }
+  keys(): IterableIterator<string> {
+    return this.m.keys();
+  }
+  values(): IterableIterator<QueuedPodInfo> {
+    return this.m.values();
+  }
+  [Symbol.iterator](): IterableIterator<[string, QueuedPodInfo]> {
+    return this.m[Symbol.iterator]();
+  }
+}
+
 export class SchedulingQueue {
   readonly activeQ: Heap<QueuedPodInfo>;
   readonly backoffQ: Heap<QueuedPodInfo>;
-  readonly unschedulablePods = new Map<string, QueuedPodInfo>();
+  readonly unschedulablePods = new UnschedulablePods();
   readonly nominator = new Nominator();
   /** pods popped and not done yet */
   readonly inFlight = new Map<string, QueuedPodInfo>();
@@ -156,8 +206,7 @@ export class SchedulingQueue {
 
   private changed(): void {
     if (!this.opts.onPendingChange) return;
-    let gated = 0;
-    for (const q of this.unschedulablePods.values()) if (q.gated) gated++;
+    const gated = this.unschedulablePods.gated;
     this.opts.onPendingChange(this.activeQ.length, this.backoffQ.length, this.unschedulablePods.size - gated, gated);
   }
 

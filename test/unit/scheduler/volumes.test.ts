@@ -17,12 +17,12 @@ function lister<T extends KubeObject>(objs: T[]): Lister<T> {
 
 function withStorage(objs: { pvcs?: KubeObject[]; pvs?: KubeObject[]; scs?: KubeObject[] }): Scheduler {
   const listers: Listers = {
-    pods: lister([]),
-    namespaces: lister([]),
+    pods: lister<KubeObject>([]) as Listers['pods'],
+    namespaces: lister<KubeObject>([]) as Listers['namespaces'],
     pvcs: lister(objs.pvcs ?? []) as Listers['pvcs'],
     pvs: lister(objs.pvs ?? []) as Listers['pvs'],
     storageClasses: lister(objs.scs ?? []) as Listers['storageClasses'],
-    pdbs: lister([]),
+    pdbs: lister<KubeObject>([]) as Listers['pdbs'],
   };
   const s = new Scheduler({ config: defaultConfig({}), listers });
   s.cache.addNode(node('a', { labels: { zone: 'z1' } }));
