@@ -19,7 +19,7 @@ const NODES = { group: '', version: 'v1', resource: 'nodes' };
 const EVENTS = { group: '', version: 'v1', resource: 'events' };
 const REVISIONS = { group: 'apps', version: 'v1', resource: 'controllerrevisions' };
 
-const CONTROLLERS = 'job,cronjob,ttl-after-finished,statefulset';
+const CONTROLLERS = 'job,cronjob,ttl-after-finished,statefulset,daemonset';
 
 async function until<T>(fn: () => Promise<T | undefined | false | null>, what: string, timeoutMs = 30000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -382,6 +382,90 @@ describe('batch and stateful-set controllers', () => {
     const out = await kc(srv.kubeconfig, ['rollout', 'history', 'statefulset', 'roll']);
     assert.match(out, /^1\s+<none>/m);
     assert.match(out, /^2\s+<none>/m);
+  });
+
+  // ---------------------------------------------------------------------------------------------
+  // DaemonSet
+
+  /** A Node object as a kubelet would register it, without the not-ready taint admission adds. */
+  async function addNode(name: string, taints: unknown[] = [], labels: Record<string, string> = {}): Promise<void> {
+    await client.create(NODES, { apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name, ...labels } } });
+    await client.patch({ ...NODES, name }, 'merge', { spec: { taints } });
+  }
+  const getDs = (name: string) => client.get<any>({ ...DS, namespace: ns, name });
+  const dsPodsByNode = async (sel: string) => {
+    const m = new Map<string, any>();
+    for (const p of await pods(sel)) {
+      if (p.metadata.deletionTimestamp) continue;
+      const node = p.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchFields[0].values[0];
+      m.set(node, p);
+    }
+    return m;
+  };
+
+  it('a daemonset runs one pod per eligible node, skips a tainted node, and follows new nodes', async () => {
+    await addNode('ds-a');
+    await addNode('ds-b');
+    await addNode('ds-tainted', [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }]);
+    await client.create({ ...DS, namespace: ns }, {
+      apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent' },
+      spec: { selector: { matchLabels: { app: 'agent' } }, template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'c', image: 'agent:1' }] } } },
+    });
+    let byNode = await until(async () => {
+      const m = await dsPodsByNode('app=agent');
+      return m.size === 2 ? m : undefined;
+    }, 'two daemon pods');
+    assert.deepEqual([...byNode.keys()].sort(), ['ds-a', 'ds-b']);
+    const p = byNode.get('ds-a');
+    assert.equal(p.metadata.ownerReferences[0].kind, 'DaemonSet');
+    assert.match(p.metadata.labels['controller-revision-hash'], /^[bcdfghjklmnpqrstvwxz2456789]+$/);
+    assert.deepEqual(p.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution, { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['ds-a'] }] }] });
+    const tolerated = p.spec.tolerations.map((t: any) => `${t.key}:${t.effect}`);
+    for (const t of ['node.kubernetes.io/not-ready:NoExecute', 'node.kubernetes.io/unreachable:NoExecute', 'node.kubernetes.io/disk-pressure:NoSchedule', 'node.kubernetes.io/memory-pressure:NoSchedule', 'node.kubernetes.io/pid-pressure:NoSchedule', 'node.kubernetes.io/unschedulable:NoSchedule']) {
+      assert.ok(tolerated.includes(t), t);
+    }
+    await addNode('ds-c');
+    byNode = await until(async () => {
+      const m = await dsPodsByNode('app=agent');
+      return m.size === 3 ? m : undefined;
+    }, 'a pod on the new node');
+    assert.deepEqual([...byNode.keys()].sort(), ['ds-a', 'ds-b', 'ds-c']);
+    await readyAll('app=agent');
+    const st = await until(async () => {
+      const d = await getDs('agent');
+      return d.status?.numberAvailable === 3 ? d : undefined;
+    }, 'numberAvailable=3');
+    assert.equal(st.status.desiredNumberScheduled, 3);
+    assert.equal(st.status.currentNumberScheduled, 3);
+    assert.equal(st.status.numberReady, 3);
+    assert.equal(st.status.updatedNumberScheduled, 3);
+    assert.equal(st.status.numberMisscheduled, 0);
+    assert.equal(st.status.numberUnavailable ?? 0, 0);
+    assert.equal(st.status.observedGeneration, st.metadata.generation);
+    const out = await kc(srv.kubeconfig, ['get', 'ds', 'agent', '--no-headers']);
+    assert.match(out, /^agent\s+3\s+3\s+3\s+3\s+3\s/);
+  });
+
+  it('a daemonset rolls out a new template one node at a time (maxUnavailable 1)', async () => {
+    await kc(srv.kubeconfig, ['set', 'image', 'daemonset/agent', 'c=agent:2']);
+    // each new pod must become available before the next old one goes
+    let minUp = 3;
+    await until(async () => {
+      const all = (await pods('app=agent')).filter((p) => !p.metadata.deletionTimestamp);
+      const up = all.filter((p) => p.status?.phase === 'Running').length;
+      minUp = Math.min(minUp, up);
+      const oldPods = all.filter((p) => p.spec.containers[0].image === 'agent:1');
+      await readyAll('app=agent');
+      return oldPods.length === 0 && all.length === 3 && up === 3 ? true : undefined;
+    }, 'all pods on agent:2', 60000);
+    assert.ok(minUp >= 2, `at most one node without an available pod (saw ${minUp} up)`);
+    const st = await until(async () => {
+      const d = await getDs('agent');
+      return d.status?.updatedNumberScheduled === 3 && d.status?.numberAvailable === 3 ? d : undefined;
+    }, 'status updated');
+    assert.equal(st.status.desiredNumberScheduled, 3);
+    const revs = (await client.list<any>({ ...REVISIONS, namespace: ns })).items.filter((r) => r.metadata.ownerReferences?.[0]?.name === 'agent');
+    assert.deepEqual(revs.map((r) => r.revision).sort(), [1, 2]);
   });
 });
 
