@@ -17,7 +17,7 @@ function lister<T extends KubeObject>(objs: T[]): Lister<T> {
 
 function withStorage(objs: { pvcs?: KubeObject[]; pvs?: KubeObject[]; scs?: KubeObject[] }): Scheduler {
   const listers: Listers = {
-    pods: lister<KubeObject>([]) as Listers['pods'],
+    pods: lister<KubeObject>([]) as unknown as Listers['pods'],
     namespaces: lister<KubeObject>([]) as Listers['namespaces'],
     pvcs: lister(objs.pvcs ?? []) as Listers['pvcs'],
     pvs: lister(objs.pvs ?? []) as Listers['pvs'],
