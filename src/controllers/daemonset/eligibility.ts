@@ -6,7 +6,9 @@
 // scheduler binds it).
 
 import type { DaemonSet, Node, Pod, PodSpec } from '../util/types.js';
-import type { NodeSelectorRequirement, NodeSelectorTerm, Taint, Toleration } from 'kubernetes-types/core/v1.js';
+import type { Taint, Toleration } from 'kubernetes-types/core/v1.js';
+import { RequiredNodeAffinity, findMatchingUntoleratedTaint, toleratesTaint } from '../../scheduler/framework/helpers.js';
+import type { Node as SchedNode, Pod as SchedPod, Taint as SchedTaint, Toleration as SchedToleration } from '../../scheduler/types.js';
 import { newControllerRef } from '../util/controllerref.js';
 import { podFromTemplate, podNamePrefix } from '../util/podcontrol.js';
 import { ControllerRevisionHashLabel } from '../history/revision.js';
@@ -36,60 +38,11 @@ export function addDaemonPodTolerations(spec: PodSpec): void {
   spec.tolerations = tols;
 }
 
-export function toleratesTaint(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  if (!t.key && t.operator !== 'Exists') return false;
-  if (t.operator === 'Exists') return true;
-  return (t.value ?? '') === (taint.value ?? '');
-}
+export { toleratesTaint };
 
-/** The first taint (passing filter) no toleration tolerates. */
-export function untoleratedTaint(taints: Taint[], tolerations: Toleration[], filter: (t: Taint) => boolean): Taint | undefined {
-  return taints.find((taint) => filter(taint) && !tolerations.some((t) => toleratesTaint(t, taint)));
-}
-
-function matchRequirement(r: NodeSelectorRequirement, value: string | undefined): boolean {
-  const vals = r.values ?? [];
-  switch (r.operator) {
-    case 'In':
-      return value !== undefined && vals.includes(value);
-    case 'NotIn':
-      return value === undefined || !vals.includes(value);
-    case 'Exists':
-      return value !== undefined;
-    case 'DoesNotExist':
-      return value === undefined;
-    case 'Gt':
-    case 'Lt': {
-      if (value === undefined || vals.length !== 1) return false;
-      const a = Number(value);
-      const b = Number(vals[0]);
-      if (!Number.isInteger(a) || !Number.isInteger(b)) return false;
-      return r.operator === 'Gt' ? a > b : a < b;
-    }
-    default:
-      return false;
-  }
-}
-
-/** A node selector term: every expression on labels and every field (metadata.name) holds; an empty term matches nothing. */
-export function termMatches(term: NodeSelectorTerm, node: Node): boolean {
-  const exprs = term.matchExpressions ?? [];
-  const fields = term.matchFields ?? [];
-  if (!exprs.length && !fields.length) return false;
-  const labels = node.metadata?.labels ?? {};
-  if (!exprs.every((r) => matchRequirement(r, labels[r.key]))) return false;
-  return fields.every((r) => matchRequirement(r, r.key === 'metadata.name' ? node.metadata?.name : undefined));
-}
-
-/** nodeSelector and requiredDuringSchedulingIgnoredDuringExecution node affinity. */
+/** spec.nodeSelector and the required node affinity hold for the node (component-helpers). */
 export function fitsNodeAffinity(spec: PodSpec, node: Node): boolean {
-  const labels = node.metadata?.labels ?? {};
-  for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) if (labels[k] !== v) return false;
-  const req = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-  if (!req) return true;
-  return (req.nodeSelectorTerms ?? []).some((t) => termMatches(t, node));
+  return new RequiredNodeAffinity({ spec } as unknown as SchedPod).match(node as unknown as SchedNode);
 }
 
 /**
@@ -103,8 +56,9 @@ export function nodeShouldRunDaemonPod(node: Node, ds: DaemonSet): { shouldRun: 
   if (!fitsNodeAffinity(spec, node)) return { shouldRun: false, shouldContinueRunning: false };
   const taints = node.spec?.taints ?? [];
   const tols = spec.tolerations ?? [];
-  if (untoleratedTaint(taints, tols, (t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute')) {
-    return { shouldRun: false, shouldContinueRunning: !untoleratedTaint(taints, tols, (t) => t.effect === 'NoExecute') };
+  const untolerated = (filter: (t: Taint) => boolean) => findMatchingUntoleratedTaint(taints as SchedTaint[], tols as SchedToleration[], filter as (t: SchedTaint) => boolean);
+  if (untolerated((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute')) {
+    return { shouldRun: false, shouldContinueRunning: !untolerated((t) => t.effect === 'NoExecute') };
   }
   return { shouldRun: true, shouldContinueRunning: true };
 }
