@@ -11,7 +11,10 @@ import type { Selector } from '../../apimachinery/labels.js';
 import { logger } from '../../util/klog.js';
 import { claimObjects } from '../util/controllerref.js';
 import { controllerRefOf } from '../util/pods.js';
+import type { QueueWorkers } from '../util/queueworkers.js';
+import { runQueueWorkers } from '../util/queueworkers.js';
 import { cachedSelector } from '../util/selectorcache.js';
+import { namespaceTerminating } from '../util/statuscause.js';
 import type { Deployment, OwnerReference, Pod, ReplicaSet } from '../util/types.js';
 import type { PodMap } from './recreate.js';
 import { rolloutRecreate } from './recreate.js';
@@ -34,7 +37,7 @@ const unwrap = <T>(o: Obj<T>): T => (o instanceof DeletedFinalStateUnknown ? o.o
 export class DeploymentController implements ControllerInstance {
   readonly queue = newRateLimitingQueue<string>('deployment');
   private readonly selectorOf = cachedSelector<Deployment>((d) => d.spec?.selector);
-  private workers: Promise<void>[] = [];
+  private workers?: QueueWorkers;
   private readonly deps: SyncDeps;
 
   constructor(
@@ -88,46 +91,25 @@ export class DeploymentController implements ControllerInstance {
 
   run(): void {
     log.info('Starting controller', { controller: 'deployment' });
-    for (let i = 0; i < Math.max(1, this.workerCount); i++) this.workers.push(this.worker());
+    this.workers = runQueueWorkers(this.queue, this.workerCount, (key) => this.processKey(key), log, 'deployment');
   }
 
   async stop(): Promise<void> {
-    this.queue.shutDown();
-    await Promise.all(this.workers);
+    await this.workers?.stop();
     log.info('Shutting down controller', { controller: 'deployment' });
   }
 
-  private async worker(): Promise<void> {
-    for (;;) {
-      const [key, shutdown] = await this.queue.get();
-      if (shutdown) return;
-      try {
-        await this.syncDeployment(key);
-        this.queue.forget(key);
-      } catch (err) {
-        this.handleErr(err, key);
-      } finally {
-        this.queue.done(key);
-      }
+  /** syncDeployment with upstream's handleErr: a failing key is retried (rate-limited) 15 times, then dropped. */
+  private async processKey(key: string): Promise<void> {
+    try {
+      await this.syncDeployment(key);
+    } catch (err) {
+      if (namespaceTerminating(err)) return;
+      const msg = (err as Error)?.message ?? String(err);
+      if (this.queue.numRequeues(key) < MAX_RETRIES) throw err;
+      log.error(msg);
+      log.v(2).info('Dropping deployment out of the queue', { deployment: key, err: msg });
     }
-  }
-
-  private handleErr(err: unknown, key: string): void {
-    if (this.queue.shuttingDown()) return;
-    const causes = (err as { status?: { details?: { causes?: { reason?: string }[] } } })?.status?.details?.causes ?? [];
-    if (causes.some((c) => c.reason === 'NamespaceTerminating')) {
-      this.queue.forget(key);
-      return;
-    }
-    const msg = (err as Error)?.message ?? String(err);
-    if (this.queue.numRequeues(key) < MAX_RETRIES) {
-      log.v(2).info('Error syncing deployment', { deployment: key, err: msg });
-      this.queue.addRateLimited(key);
-      return;
-    }
-    log.error(msg);
-    log.v(2).info('Dropping deployment out of the queue', { deployment: key, err: msg });
-    this.queue.forget(key);
   }
 
   enqueue(d: Deployment): void {

@@ -4,9 +4,10 @@
 // cleanup beyond revisionHistoryLimit, the paused conditions, and status calculation.
 
 import type { EventRecorder, Informer, RestClient } from '../../client/index.js';
-import { isAlreadyExists, isForbidden, isNotFound } from '../../client/index.js';
+import { isAlreadyExists, isNotFound } from '../../client/index.js';
 import { logger } from '../../util/klog.js';
 import { newControllerRef } from '../util/controllerref.js';
+import { namespaceTerminating } from '../util/statuscause.js';
 import type { Deployment, ReplicaSet } from '../util/types.js';
 import type { DeploymentCondition, DeploymentStatus } from './conditions.js';
 import {
@@ -162,7 +163,8 @@ export async function getNewReplicaSet(s: SyncDeps, d: Deployment, rsList: Repli
         }
         throw err;
       }
-    } else if (isForbidden(err) && /being terminated/.test(String((err as Error).message))) {
+    } else if (namespaceTerminating(err)) {
+      // nothing to create into: the namespace is going away
       throw err;
     } else {
       const msg = `Failed to create new replica set ${JSON.stringify(newRS.metadata!.name)}: ${(err as Error).message}`;

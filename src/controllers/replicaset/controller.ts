@@ -14,6 +14,8 @@ import { claimObjects, recheckOwner } from '../util/controllerref.js';
 import { UIDTrackingExpectations } from '../util/expectations.js';
 import { PodControl } from '../util/podcontrol.js';
 import { addPodControllerUIDIndexer, filterPodsByOwner } from '../util/podindex.js';
+import type { QueueWorkers } from '../util/queueworkers.js';
+import { runQueueWorkers } from '../util/queueworkers.js';
 import { controllerRefOf, filterActivePods, isPodReady } from '../util/pods.js';
 import { cachedSelector } from '../util/selectorcache.js';
 import type { OwnerReference, Pod } from '../util/types.js';
@@ -45,7 +47,7 @@ export class ReplicaSetController implements ControllerInstance {
   readonly queue = newRateLimitingQueue<string>();
   readonly expectations = new UIDTrackingExpectations();
   private readonly selectorOf: (rs: ReplicatedObject) => Selector;
-  private workers: Promise<void>[] = [];
+  private workers?: QueueWorkers;
 
   constructor(
     readonly kind: ReplicatedKind,
@@ -82,31 +84,12 @@ export class ReplicaSetController implements ControllerInstance {
 
   run(): void {
     log.info(`Starting ${kind(this)} controller`);
-    for (let i = 0; i < Math.max(1, this.workerCount); i++) this.workers.push(this.worker());
+    this.workers = runQueueWorkers(this.queue, this.workerCount, (key) => this.syncReplicaSet(key), log, this.kind.kind);
   }
 
   async stop(): Promise<void> {
-    this.queue.shutDown();
-    await Promise.all(this.workers);
+    await this.workers?.stop();
     log.info(`Shutting down ${kind(this)} controller`);
-  }
-
-  private async worker(): Promise<void> {
-    for (;;) {
-      const [key, shutdown] = await this.queue.get();
-      if (shutdown) return;
-      try {
-        await this.syncReplicaSet(key);
-        this.queue.forget(key);
-      } catch (err) {
-        if (!this.queue.shuttingDown()) {
-          log.error(`sync ${JSON.stringify(key)} failed with ${errorText(err)}`);
-          this.queue.addRateLimited(key);
-        }
-      } finally {
-        this.queue.done(key);
-      }
-    }
   }
 
   enqueue(rs: ReplicatedObject): void {

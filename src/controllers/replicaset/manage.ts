@@ -10,6 +10,7 @@ import type { UIDTrackingExpectations } from '../util/expectations.js';
 import type { PodControl } from '../util/podcontrol.js';
 import { podFromTemplate, podNamePrefix } from '../util/podcontrol.js';
 import { SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch } from '../util/slowstart.js';
+import { namespaceTerminating } from '../util/statuscause.js';
 import type { Pod } from '../util/types.js';
 import { getPodsToDelete } from './deletion.js';
 import type { ReplicatedKind, ReplicatedObject } from './kinds.js';
@@ -30,12 +31,6 @@ export interface ManageDeps {
 
 export function podKey(pod: Pod): string {
   return `${pod.metadata?.namespace}/${pod.metadata?.name}`;
-}
-
-/** apierrors.HasStatusCause(err, NamespaceTerminatingCause) (a cause's type travels as "reason"). */
-export function namespaceTerminating(err: unknown): boolean {
-  const causes = (err as { status?: { details?: { causes?: { reason?: string }[] } } })?.status?.details?.causes ?? [];
-  return causes.some((c) => c.reason === 'NamespaceTerminating');
 }
 
 export async function manageReplicas(d: ManageDeps, rs: ReplicatedObject, rsKey: string, pods: Pod[]): Promise<void> {

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { replicaSetKind, replicationControllerKind } from '../../../src/controllers/replicaset/kinds.js';
 import { getPodsToDelete } from '../../../src/controllers/replicaset/deletion.js';
-import { namespaceTerminating } from '../../../src/controllers/replicaset/manage.js';
+import { namespaceTerminating } from '../../../src/controllers/util/statuscause.js';
 import { calculateStatus, statusUnchanged } from '../../../src/controllers/replicaset/status.js';
 import { slowStartBatch } from '../../../src/controllers/util/slowstart.js';
 import { ApiError } from '../../../src/client/index.js';
