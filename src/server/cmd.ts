@@ -33,6 +33,7 @@ const serverFlags: FlagDef[] = [
   { name: 'node-cidr-mask-size', type: 'int', default: 24, help: 'Mask size of the pod CIDR given to each node' },
   { name: 'disable-scheduler', type: 'bool', default: false, help: 'Do not run the kube-scheduler in this process' },
   { name: 'disable-controller-manager', type: 'bool', default: false, help: 'Do not run the kube-controller-manager in this process' },
+  { name: 'kube-controller-manager-arg', type: 'stringArray', default: [], help: 'A kube-controller-manager flag for the in-process controller-manager, e.g. --kube-controller-manager-arg=--controllers=*,-nodelifecycle (repeatable)' },
   { name: 'sim-nodes', type: 'int', default: 0, help: 'Run this many simulated nodes (kwok-like) in this process' },
   { name: 'v', type: 'int', default: 0, help: 'log level verbosity' },
 ];
@@ -119,6 +120,7 @@ export async function run(args: string[]): Promise<void> {
     scheduler: !v['disable-scheduler'],
     simNodes: v['sim-nodes'] as number,
     adminKubeconfig: kubeconfigPath,
+    controllerManagerArgs: v['kube-controller-manager-arg'] as string[],
   });
   process.stdout.write(`k8ts is running at ${server.url}\nTo use kubectl:\n  export KUBECONFIG=${kubeconfigPath}\n  kubectl get namespaces\n`);
 

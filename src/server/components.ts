@@ -10,7 +10,9 @@ import { RestClient, defaultUserAgent } from '../client/index.js';
 import { buildKubeconfig, writeKubeconfig } from '../pki/kubeconfig.js';
 import { ensureComponentClientCert } from '../pki/server-pki.js';
 import type { ServerPKIPaths } from '../pki/server-pki.js';
-import { defaultControllerManagerOptions } from '../controller-manager/options.js';
+import { controllerManagerFlags, controllerManagerOptions } from '../controller-manager/options.js';
+import type { ControllerManagerOptions } from '../controller-manager/options.js';
+import { parseFlags } from '../util/flags.js';
 import { startControllerManager } from '../controller-manager/index.js';
 import { startScheduler, defaultConfig as defaultSchedulerConfig } from '../scheduler/index.js';
 import { startSimNodes } from '../simnodes/index.js';
@@ -30,6 +32,8 @@ export interface ComponentsOptions {
   scheduler: boolean;
   simNodes: number;
   adminKubeconfig: string;
+  /** --kube-controller-manager-arg values: kube-controller-manager flags over the all-in-one's */
+  controllerManagerArgs?: string[];
 }
 
 export interface Components {
@@ -45,32 +49,37 @@ async function componentClient(o: ComponentsOptions, name: string, cn: string, q
   return RestClient.fromKubeconfig(path, { qps, burst, userAgent: defaultUserAgent(name) });
 }
 
+/**
+ * The in-process controller-manager's options: what the Hard Way's unit file sets, pointed at
+ * the data dir's PKI, then the user's --kube-controller-manager-arg flags (k3s' way to tune it).
+ */
+export function controllerManagerOptionsFor(o: ComponentsOptions): ControllerManagerOptions {
+  const args = [
+    `--kubeconfig=${join(o.dataDir, 'kube-controller-manager.kubeconfig')}`,
+    `--cluster-cidr=${o.clusterCIDR}`,
+    `--node-cidr-mask-size=${o.nodeCIDRMaskSize}`,
+    `--service-cluster-ip-range=${o.serviceCIDR}`,
+    `--cluster-signing-cert-file=${o.pki.caCertPath}`,
+    `--cluster-signing-key-file=${o.pki.caKeyPath}`,
+    `--root-ca-file=${o.pki.caCertPath}`,
+    `--service-account-private-key-file=${o.pki.saKeyPath}`,
+    '--use-service-account-credentials=true',
+    '--kube-api-qps=100',
+    '--kube-api-burst=200',
+    ...(o.controllerManagerArgs ?? []).map((a) => (a.startsWith('--') ? a : `--${a}`)),
+  ];
+  const p = parseFlags(controllerManagerFlags, args);
+  return controllerManagerOptions(p.values, p.set);
+}
+
 export async function startComponents(o: ComponentsOptions): Promise<Components> {
   const stops: (() => Promise<void>)[] = [];
   if (o.controllerManager) {
     const client = await componentClient(o, 'kube-controller-manager', 'system:kube-controller-manager', 100, 200);
-    const signer = { certFile: o.pki.caCertPath, keyFile: o.pki.caKeyPath };
+    const options = controllerManagerOptionsFor(o);
     const cm = await startControllerManager({
       client,
-      options: defaultControllerManagerOptions({
-        kubeconfig: join(o.dataDir, 'kube-controller-manager.kubeconfig'),
-        clusterCIDRs: [o.clusterCIDR],
-        allocateNodeCIDRs: true,
-        nodeCIDRMaskSizeIPv4: o.nodeCIDRMaskSize,
-        serviceClusterIPRange: o.serviceCIDR,
-        signers: {
-          'kubernetes.io/kubelet-serving': signer,
-          'kubernetes.io/kube-apiserver-client-kubelet': signer,
-          'kubernetes.io/kube-apiserver-client': signer,
-          'kubernetes.io/legacy-unknown': signer,
-        },
-        rootCAFile: o.pki.caCertPath,
-        rootCA: o.caCertPem,
-        serviceAccountPrivateKeyFile: o.pki.saKeyPath,
-        useServiceAccountCredentials: true,
-        // the all-in-one is the only candidate: take the lease quickly after a restart
-        leaseDurationMs: 15_000,
-      }),
+      options,
       onLostLeadership: () => log.error('kube-controller-manager lost its lease; controllers stopped until it is re-acquired'),
     });
     stops.push(async () => {

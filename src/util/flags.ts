@@ -2,7 +2,7 @@
 // `--bool=false`, repeated flags for lists. Unknown flags are an error naming the flag,
 // as upstream binaries do ("Error: unknown flag: --foo").
 
-export type FlagType = 'string' | 'int' | 'bool' | 'duration' | 'stringSlice';
+export type FlagType = 'string' | 'int' | 'bool' | 'duration' | 'stringSlice' | 'stringArray';
 
 export interface FlagDef {
   name: string;
@@ -84,6 +84,12 @@ export function parseFlags(defs: FlagDef[], argv: string[]): { values: FlagValue
       case 'stringSlice': {
         const prev = set.has(name) ? (values[name] as string[]) : [];
         values[name] = [...prev, ...raw.split(',').filter((x) => x !== '')];
+        break;
+      }
+      case 'stringArray': {
+        // pflag's StringArray: repeatable, values kept whole (commas included)
+        const prev = set.has(name) ? (values[name] as string[]) : [];
+        values[name] = [...prev, raw];
         break;
       }
       default:

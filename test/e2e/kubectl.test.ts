@@ -22,7 +22,10 @@ let work: string;
 before(async () => {
   if (skip) return;
   work = mkdtempSync(join(tmpdir(), 'k8ts-e2e-kubectl-'));
-  srv = await startServer();
+  // the API on its own: only the controllers every namespace needs (default ServiceAccount,
+  // kube-root-ca.crt, namespace deletion) act on what these tests create — no scheduler, no
+  // workload controllers, no garbage collector
+  srv = await startServer({ extraArgs: ['--disable-scheduler', '--kube-controller-manager-arg=--controllers=serviceaccount,serviceaccount-token,root-ca-cert-publisher,namespace'] });
 });
 
 after(async () => {
