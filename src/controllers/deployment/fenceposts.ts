@@ -3,10 +3,10 @@
 // unavailable), the new ReplicaSet's next size, proportional-scaling shares, and the
 // saturated/complete/progressing/timed-out predicates the sync and progress checks use.
 
+import type { IntOrString } from '../util/intstr.js';
+import { scaledValue } from '../util/intstr.js';
 import type { Deployment, ReplicaSet } from '../util/types.js';
 import { MAX_REPLICAS_ANNOTATION, DESIRED_REPLICAS_ANNOTATION, intAnnotation } from './revision.js';
-
-export type IntOrString = number | string;
 
 export function replicas(obj: { spec?: { replicas?: number } } | undefined): number {
   return obj?.spec?.replicas ?? 0;
@@ -18,19 +18,6 @@ export function desiredReplicas(d: Deployment): number {
 
 export function isRollingUpdate(d: Deployment): boolean {
   return (d.spec?.strategy?.type ?? 'RollingUpdate') === 'RollingUpdate';
-}
-
-/** intstr.GetScaledValueFromIntOrPercent. */
-export function scaledValue(v: IntOrString | undefined, total: number, roundUp: boolean): number {
-  if (v === undefined || v === null) return 0;
-  if (typeof v === 'number') return v;
-  const m = /^(-?\d+)%$/.exec(v);
-  if (!m) {
-    if (/^-?\d+$/.test(v)) return Number(v);
-    throw new Error(`invalid value for IntOrString: invalid type: string is not a percentage`);
-  }
-  const x = (Number(m[1]) * total) / 100;
-  return roundUp ? Math.ceil(x) : Math.floor(x);
 }
 
 /** ResolveFenceposts: [maxSurge, maxUnavailable] for `desired` replicas. */

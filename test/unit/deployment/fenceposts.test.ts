@@ -1,8 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  deploymentComplete, deploymentProgressing, getProportion, isSaturated, maxSurge, maxUnavailable, newRSNewReplicas, resolveFenceposts, roundHalfAway, scaledValue,
+  deploymentComplete, deploymentProgressing, getProportion, isSaturated, maxSurge, maxUnavailable, newRSNewReplicas, resolveFenceposts, roundHalfAway,
 } from '../../../src/controllers/deployment/fenceposts.js';
+import { scaledValue } from '../../../src/controllers/util/intstr.js';
 import { deployment, replicaSet } from './helpers.js';
 
 describe('maxSurge / maxUnavailable', () => {
