@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FlagError, parseDuration, parseFlags } from '../../../src/util/flags.js';
+import type { FlagDef } from '../../../src/util/flags.js';
 import { apiserverFlags, optionsFromFlags } from '../../../src/apiserver/options.js';
 
 test('the seeds kube-apiserver command line parses', () => {
@@ -27,4 +28,11 @@ test('durations in Go form', () => {
   assert.equal(parseDuration('1h30m'), 5400000);
   assert.equal(parseDuration('500ms'), 500);
   assert.throws(() => parseDuration(''));
+});
+
+test('stringArray flags repeat and keep commas (pflag StringArray)', () => {
+  const defs: FlagDef[] = [{ name: 'arg', type: 'stringArray', default: [], help: '' }];
+  const r = parseFlags(defs, ['--arg=--controllers=*,-nodelifecycle', '--arg', '--v=2']);
+  assert.deepEqual(r.values.arg, ['--controllers=*,-nodelifecycle', '--v=2']);
+  assert.deepEqual(parseFlags(defs, []).values.arg, []);
 });
