@@ -19,9 +19,17 @@ export interface NodeCondition {
 /** The kubelet's Ready=False message when its container runtime is down. */
 export const NOT_READY_MESSAGE = 'container runtime is down';
 
-/** metav1.Time: RFC 3339 with whole seconds. */
+let lastSec = NaN;
+let lastText = '';
+
+/** metav1.Time: RFC 3339 with whole seconds (the last one is remembered: most calls ask for now). */
 export function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const sec = Math.floor(ms / 1000);
+  if (sec !== lastSec) {
+    lastSec = sec;
+    lastText = new Date(sec * 1000).toISOString().replace('.000Z', 'Z');
+  }
+  return lastText;
 }
 
 function hex(s: string, n: number): string {

@@ -43,8 +43,17 @@ function terminated(t: Termination, id: string): Record<string, unknown> {
   return { terminated: { exitCode: t.exitCode, reason: t.reason, startedAt: rfc3339(t.startedAt), finishedAt: rfc3339(t.finishedAt), containerID: id } };
 }
 
+const images = new Map<string, { image: string; imageID: string }>();
+
+/** image and imageID of a container status (memoized: a fleet runs few distinct images). */
 function baseStatus(c: SimContainer): Record<string, unknown> {
-  return { name: c.name, image: normalizeImage(c.image).image, imageID: imageID(c.image) };
+  let im = images.get(c.image);
+  if (!im) {
+    if (images.size > 10_000) images.clear();
+    im = { image: normalizeImage(c.image).image, imageID: imageID(c.image) };
+    images.set(c.image, im);
+  }
+  return { name: c.name, image: im.image, imageID: im.imageID };
 }
 
 /** status.containerStatuses: every container shares the pod's simulated lifecycle. */
