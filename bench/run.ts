@@ -13,6 +13,7 @@ const modules: { name: string; load: () => Promise<{ run(): Promise<Row[]> }> }[
   { name: 'api', load: () => import('./api.js') },
   { name: 'authz', load: () => import('./authz.js') },
   { name: 'authn', load: () => import('./authn.js') },
+  { name: 'scheduler', load: () => import('./scheduler.js') },
   { name: 'simnodes', load: () => import('./simnodes.js') },
   { name: 'deployment', load: () => import('./deployment.js') },
 ];
