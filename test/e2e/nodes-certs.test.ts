@@ -49,6 +49,7 @@ describe('node, certificate and service-account controllers', { skip: !kubectlAv
       '--use-service-account-credentials=true',
       '--node-monitor-period=1s',
       '--node-monitor-grace-period=5s',
+      '--horizontal-pod-autoscaler-sync-period=1s',
     ]);
     await kcm.waitForLog(/Starting TTL controller/, 60000);
   };
@@ -286,6 +287,27 @@ describe('node, certificate and service-account controllers', { skip: !kubectlAv
     await until(async () => (await kubectl(srv.kubeconfig, ['get', 'secret', 'bootstrap-token-zzzzzz', '-n', 'kube-system'])).code !== 0, 'expired token deleted');
   });
 
+  it('horizontalpodautoscaling: min/max clamps through the scale subresource; no metrics API gives ScalingActive=False FailedGetResourceMetric', async () => {
+    await kc(srv.kubeconfig, ['create', 'deployment', 'web', '--image=nginx', '--replicas=1']);
+    await kc(srv.kubeconfig, ['autoscale', 'deployment', 'web', '--min=2', '--max=5', '--cpu-percent=50']);
+    const replicas = async () => JSON.parse(await kc(srv.kubeconfig, ['get', 'deployment', 'web', '-o', 'json'])).spec.replicas;
+    await until(async () => (await replicas()) === 2, 'scaled up to minReplicas');
+    const hpaEvents = async () => (await events('default', 'web')).filter((e) => e.involvedObject.kind === 'HorizontalPodAutoscaler');
+    const up = await until(async () => (await hpaEvents()).find((e) => e.reason === 'SuccessfulRescale'), 'SuccessfulRescale event');
+    assert.equal(up.message, 'New size: 2; reason: Current number of replicas below Spec.MinReplicas');
+    const noMetrics = 'failed to get cpu utilization: unable to get metrics for resource cpu: unable to fetch metrics from resource metrics API: the server could not find the requested resource (get pods.metrics.k8s.io)';
+    const active = await until(async () => {
+      const h = JSON.parse(await kc(srv.kubeconfig, ['get', 'hpa.v2.autoscaling', 'web', '-o', 'json']));
+      return h.status.conditions?.find((c: any) => c.type === 'ScalingActive');
+    }, 'ScalingActive condition');
+    assert.deepEqual([active.status, active.reason, active.message], ['False', 'FailedGetResourceMetric', `the HPA was unable to compute the replica count: ${noMetrics}`]);
+    assert.ok((await hpaEvents()).some((e) => e.reason === 'FailedGetResourceMetric' && e.type === 'Warning' && e.message === noMetrics));
+    assert.match(await kc(srv.kubeconfig, ['get', 'hpa', 'web']), /web\s+Deployment\/web\s+cpu: <unknown>\/50%\s+2\s+5\s+2/);
+    await kc(srv.kubeconfig, ['scale', 'deployment', 'web', '--replicas=9']);
+    await until(async () => (await replicas()) === 5, 'scaled down to maxReplicas');
+    assert.ok((await hpaEvents()).some((e) => e.message === 'New size: 5; reason: Current number of replicas above Spec.MaxReplicas'));
+  });
+
   it('--use-service-account-credentials: each controller acts as its kube-system ServiceAccount and RBAC allows its work', async () => {
     const audit = readFileSync(join(srv.dataDir, 'logs', 'audit.log'), 'utf8')
       .split('\n')
@@ -303,9 +325,9 @@ describe('node, certificate and service-account controllers', { skip: !kubectlAv
     assert.ok(did('ttl-controller', 'patch', 'nodes'), 'ttl-controller annotated nodes');
     assert.ok(did('bootstrap-signer', 'update', 'configmaps'), 'bootstrap-signer signed cluster-info');
     assert.ok(did('token-cleaner', 'delete', 'secrets'), 'token-cleaner deleted a token');
-    const controllers = ['node-controller', 'taint-eviction-controller', 'certificate-controller', 'ttl-controller', 'bootstrap-signer', 'token-cleaner', 'service-account-controller', 'root-ca-cert-publisher'];
+    assert.ok(did('horizontal-pod-autoscaler', 'update', 'deployments', 'scale'), 'horizontal-pod-autoscaler scaled a deployment');
+    const controllers = ['node-controller', 'taint-eviction-controller', 'certificate-controller', 'ttl-controller', 'bootstrap-signer', 'token-cleaner', 'service-account-controller', 'root-ca-cert-publisher', 'horizontal-pod-autoscaler'];
     const denied = audit.filter((e) => e.responseStatus?.code === 403 && controllers.some((c) => e.user?.username === `system:serviceaccount:kube-system:${c}`));
     assert.deepEqual(denied.map((e) => `${e.user.username} ${e.verb} ${e.requestURI}`), []);
-    assert.match(kcm.logs(), /Skipping controller: the API server does not serve autoscaling\/v2 horizontalpodautoscalers/);
   });
 });

@@ -7,6 +7,7 @@ import { daemonSetDef } from './apps/daemonsets.js';
 import { deploymentDef } from './apps/deployments.js';
 import { replicaSetDef } from './apps/replicasets.js';
 import { statefulSetDef } from './apps/statefulsets.js';
+import { horizontalPodAutoscalerV1Def, horizontalPodAutoscalerV2Def } from './autoscaling/horizontalpodautoscalers.js';
 import { cronJobDef } from './batch/cronjobs.js';
 import { jobDef } from './batch/jobs.js';
 import { certificateSigningRequestDef } from './certificates/certificatesigningrequests.js';
@@ -39,6 +40,9 @@ export const groupResources: ResourceDef[] = [
   deploymentDef,
   replicaSetDef,
   statefulSetDef,
+  // autoscaling/v2 (stored), autoscaling/v1
+  horizontalPodAutoscalerV2Def,
+  horizontalPodAutoscalerV1Def,
   // batch/v1
   cronJobDef,
   jobDef,

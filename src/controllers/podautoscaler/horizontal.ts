@@ -6,7 +6,7 @@
 // (spec.behavior is honoured for its stabilization windows), updates the scale, and writes
 // status with the AbleToScale / ScalingActive / ScalingLimited conditions and upstream's events.
 
-import type { EventRecorder, Informer, RestClient } from '../../client/index.js';
+import type { EventRecorder, Informer, RateLimitingQueue, RestClient, TypedRateLimiter } from '../../client/index.js';
 import { DeletedFinalStateUnknown, isNotFound, newRateLimitingQueue } from '../../client/index.js';
 import { parseSelector } from '../../apimachinery/labels.js';
 import { parseQuantity } from '../../apimachinery/quantity.js';
@@ -40,8 +40,20 @@ export function setCondition(hpa: HPA, type: string, status: string, reason: str
 
 class MetricError extends Error {}
 
+/** NewDefaultHPARateLimiter: every HPA comes back once per sync period, whatever happened. */
+class FixedItemIntervalRateLimiter<T> implements TypedRateLimiter<T> {
+  constructor(private readonly intervalMs: number) {}
+  when(): number {
+    return this.intervalMs;
+  }
+  forget(): void {}
+  numRequeues(): number {
+    return 0;
+  }
+}
+
 export class HorizontalController implements ControllerInstance {
-  private queue = newRateLimitingQueue<string>('horizontalpodautoscaler');
+  private queue: RateLimitingQueue<string>;
   private workers?: QueueWorkers;
   private hpas: Informer<HPA>;
   private pods: Informer<Pod>;
@@ -53,6 +65,7 @@ export class HorizontalController implements ControllerInstance {
     private readonly recorder: EventRecorder,
     private readonly ctx: ControllerContext,
   ) {
+    this.queue = newRateLimitingQueue<string>('horizontalpodautoscaler', new FixedItemIntervalRateLimiter(ctx.options.hpaSyncPeriodMs));
     this.targets = new ScaleTargets(client);
     this.hpas = ctx.informers.forResource<HPA>(HPA_GVR);
     this.pods = ctx.informers.forResource<Pod>({ group: '', version: 'v1', resource: 'pods' });
@@ -87,10 +100,11 @@ export class HorizontalController implements ControllerInstance {
     }
     try {
       await this.reconcileAutoscaler(structuredClone(hpa), key);
-    } finally {
-      // the resync: every HPA is looked at again after the sync period
-      if (!this.queue.shuttingDown() && this.hpas.indexer.getByKey(key)) this.queue.addAfter(key, this.ctx.options.hpaSyncPeriodMs);
+    } catch (err) {
+      log.error((err as Error).message);
     }
+    // the resync: every HPA is looked at again after the sync period
+    if (!this.queue.shuttingDown()) this.queue.addRateLimited(key);
   }
 
   private async reconcileAutoscaler(hpa: HPA, key: string): Promise<void> {

@@ -43,7 +43,7 @@ test('downscale stabilization keeps the highest recommendation within the window
 });
 
 test('conditions keep their transition time while the status holds', () => {
-  const hpa = { spec: { maxReplicas: 3, scaleTargetRef: { kind: 'Deployment', name: 'x' } } };
+  const hpa: Parameters<typeof setCondition>[0] = { spec: { maxReplicas: 3, scaleTargetRef: { kind: 'Deployment', name: 'x' } } };
   setCondition(hpa, 'ScalingActive', 'False', 'FailedGetResourceMetric', 'm1');
   const t = hpa.status!.conditions![0]!.lastTransitionTime;
   setCondition(hpa, 'ScalingActive', 'False', 'FailedGetResourceMetric', 'm2');

@@ -328,6 +328,7 @@ test('groupResources: one entry per group/version/resource, upstream short names
     'deployments.apps': ['deploy'],
     'replicasets.apps': ['rs'],
     'statefulsets.apps': ['sts'],
+    'horizontalpodautoscalers.autoscaling': ['hpa'],
     'cronjobs.batch': ['cj'],
     'certificatesigningrequests.certificates.k8s.io': ['csr'],
     'events.events.k8s.io': ['ev'],
@@ -338,7 +339,7 @@ test('groupResources: one entry per group/version/resource, upstream short names
     'storageclasses.storage.k8s.io': ['sc'],
   });
   const all = groupResources.filter((d) => d.categories?.includes('all')).map((d) => d.plural).sort();
-  assert.deepEqual(all, ['cronjobs', 'daemonsets', 'deployments', 'jobs', 'replicasets', 'statefulsets']);
+  assert.deepEqual(all, ['cronjobs', 'daemonsets', 'deployments', 'horizontalpodautoscalers', 'horizontalpodautoscalers', 'jobs', 'replicasets', 'statefulsets']);
 });
 
 test('EndpointSlice: a label change alone bumps the generation', () => {
