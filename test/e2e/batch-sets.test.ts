@@ -45,7 +45,7 @@ describe('batch and stateful-set controllers', () => {
   before(async () => {
     srv = await startServer({ extraArgs: ['--disable-controller-manager', '--disable-scheduler'] });
     client = await RestClient.fromKubeconfig(srv.kubeconfig, { qps: -1 });
-    kcm = spawnK8ts(['kube-controller-manager', `--kubeconfig=${srv.kubeconfig}`, `--controllers=${CONTROLLERS}`, '--leader-elect=false', '--secure-port=0', '--v=4']);
+    kcm = spawnK8ts(['kube-controller-manager', `--kubeconfig=${srv.kubeconfig}`, `--controllers=${CONTROLLERS}`, '--leader-elect=false', '--secure-port=0', '--use-service-account-credentials', '--v=4']);
     await kcm.waitForLog(/Started controller.*job/, 30000);
   });
 
@@ -173,6 +173,26 @@ describe('batch and stateful-set controllers', () => {
     assert.equal(cond(job, 'Failed').message, 'Job was active longer than specified deadline');
     assert.equal(job.status.active ?? 0, 0);
     assert.equal((await pods('job-name=slow')).length, 0);
+  });
+
+  it('a suspended job runs no pods until resumed', async () => {
+    await client.create({ ...JOBS, namespace: ns }, jobManifest('later', { suspend: true, parallelism: 2, completions: 2 }));
+    let job = await until(async () => {
+      const j = await getJob('later');
+      return cond(j, 'Suspended') ? j : undefined;
+    }, 'Suspended');
+    assert.equal(cond(job, 'Suspended').reason, 'JobSuspended');
+    assert.equal(job.status.startTime, undefined);
+    assert.equal((await pods('job-name=later')).length, 0);
+    await kc(srv.kubeconfig, ['patch', 'job', 'later', '--type=merge', '-p', '{"spec":{"suspend":false}}']);
+    await until(async () => (await pods('job-name=later')).length === 2 || undefined, 'two pods');
+    job = await until(async () => {
+      const j = await getJob('later');
+      return j.status?.conditions?.find((c: any) => c.type === 'Suspended' && c.status === 'False') ? j : undefined;
+    }, 'resumed');
+    assert.equal(job.status.conditions.find((c: any) => c.type === 'Suspended').reason, 'JobResumed');
+    assert.ok(job.status.startTime);
+    await until(async () => (await events('later')).some((e) => e.reason === 'Resumed' && e.message === 'Job resumed') || undefined, 'Resumed event');
   });
 
   it('ttlSecondsAfterFinished=0 deletes the finished job (foreground)', async () => {
