@@ -20,6 +20,7 @@ export const simNodesFlags: FlagDef[] = [
   { name: 'pods', type: 'string', default: d.pods, help: 'Pod capacity of each node (the kubelet\'s --max-pods)' },
   { name: 'ephemeral-storage', type: 'string', default: d.ephemeralStorage, help: 'Ephemeral storage capacity of each node' },
   { name: 'instance-type', type: 'string', default: d.instanceType, help: 'Value of the node.kubernetes.io/instance-type label' },
+  { name: 'register-with-taints', type: 'stringSlice', default: [], help: 'Taints of every node at registration, <key>=<value>:<effect> separated by commas' },
   { name: 'node-labels', type: 'stringSlice', default: [], help: 'Extra labels for every node, key=value pairs separated by commas' },
   { name: 'node-ip-range', type: 'string', default: d.nodeIPRange, help: 'Range of node InternalIPs: node i gets host i+1' },
   { name: 'fallback-pod-cidr', type: 'string', default: d.fallbackPodCIDR, help: 'Pod IPs of nodes without spec.podCIDR come from the i-th subnet of this range' },
@@ -43,6 +44,18 @@ function labelsOf(pairs: string[]): Record<string, string> {
   return out;
 }
 
+/** <key>[=<value>]:<effect>, as the kubelet's --register-with-taints. */
+export function parseTaint(spec: string): { key: string; value?: string; effect: string } {
+  const colon = spec.lastIndexOf(':');
+  const effect = colon > 0 ? spec.slice(colon + 1) : '';
+  if (!['NoSchedule', 'PreferNoSchedule', 'NoExecute'].includes(effect)) {
+    throw new FlagError(`invalid argument "${spec}" for "--register-with-taints" flag: invalid taint spec: ${spec}`);
+  }
+  const kv = spec.slice(0, colon);
+  const eq = kv.indexOf('=');
+  return eq < 0 ? { key: kv, effect } : { key: kv.slice(0, eq), value: kv.slice(eq + 1), effect };
+}
+
 export async function run(args: string[]): Promise<void> {
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(`Run a fleet of simulated nodes against an API server.\n\nUsage:\n  k8ts sim-nodes --kubeconfig=FILE --count=N [flags]\n\nFlags:\n${flagUsage(simNodesFlags)}\n`);
@@ -50,9 +63,11 @@ export async function run(args: string[]): Promise<void> {
   }
   let v;
   let labels: Record<string, string>;
+  let taints: ReturnType<typeof parseTaint>[];
   try {
     v = parseFlags(simNodesFlags, args).values;
     labels = labelsOf(v['node-labels'] as string[]);
+    taints = (v['register-with-taints'] as string[]).map(parseTaint);
     if (!v.kubeconfig) throw new FlagError('--kubeconfig is required');
     if ((v.count as number) < 0) throw new FlagError(`invalid argument "${v.count}" for "--count" flag: must not be negative`);
   } catch (e) {
@@ -96,6 +111,7 @@ export async function run(args: string[]): Promise<void> {
       ephemeralStorage: v['ephemeral-storage'] as string,
       instanceType: v['instance-type'] as string,
       labels,
+      taints,
       nodeIPRange: v['node-ip-range'] as string,
       fallbackPodCIDR: v['fallback-pod-cidr'] as string,
       fallbackPodCIDRMaskSize: v['fallback-pod-cidr-mask-size'] as number,

@@ -14,6 +14,8 @@ export interface SimConfig {
   instanceType: string;
   /** extra labels on every node */
   labels: Record<string, string>;
+  /** spec.taints of every node at registration (the kubelet's --register-with-taints) */
+  taints: { key: string; value?: string; effect: string }[];
   /** InternalIPs: node i gets host i+1 of this range */
   nodeIPRange: string;
   /** pod IPs when the node has no spec.podCIDR: node i gets the i-th /fallbackPodCIDRMaskSize subnet */
@@ -40,6 +42,7 @@ export const defaultSimConfig: SimConfig = {
   ephemeralStorage: '100Gi',
   instanceType: 'k8ts-sim',
   labels: {},
+  taints: [],
   nodeIPRange: '172.16.0.0/12',
   fallbackPodCIDR: '10.128.0.0/9',
   fallbackPodCIDRMaskSize: 24,

@@ -149,7 +149,7 @@ export function buildNode(id: NodeIdentity, c: SimConfig, conditions: NodeCondit
     apiVersion: 'v1',
     kind: 'Node',
     metadata: { name: id.name, labels: nodeLabels(id.name, c), annotations: { ...NODE_ANNOTATIONS } },
-    spec: {},
+    spec: c.taints.length ? { taints: c.taints.map((t) => ({ ...t })) } : {},
     status: nodeStatus(id, c, conditions),
   };
 }

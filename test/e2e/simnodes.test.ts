@@ -3,7 +3,8 @@
 // IP from the node's podCIDR or the fallback range; restartPolicy Never pods Succeed, or Fail
 // with the k8ts.io/sim-exit-code annotation; k8ts.io/sim-ready holds readiness), delete pods
 // for real once they have a deletionTimestamp, go NotReady / silent on command, exit 0 on
-// SIGTERM, and a second run picks the existing nodes and pods up again.
+// SIGTERM, and a second run (with extra labels and taints) picks the existing nodes and pods up
+// again.
 //
 // The server runs without its controller-manager and scheduler, so that nothing else writes
 // to the nodes (no node IPAM, no lifecycle taints) and every result here is the fleet's.
@@ -248,12 +249,16 @@ describe('k8ts sim-nodes', () => {
     const r = await sim!.stop();
     assert.deepEqual(r, { code: 0, signal: null });
     assert.match(sim!.logs.join(''), /received signal, shutting down/);
-    sim = startSim(['--count=4', '--node-lease-duration-seconds=4']);
+    sim = startSim(['--count=4', '--node-lease-duration-seconds=4', '--node-labels=tier=gpu', '--register-with-taints=example.com/gpu=true:NoSchedule']);
     await eventually('4 Ready nodes', async () => {
       const lines = (await kc(srv.kubeconfig, ['get', 'nodes', '--no-headers'])).trim().split('\n');
       return lines.length === 4 && lines.every((l) => /\sReady\s/.test(l)) ? true : undefined;
     });
     assert.equal((await getJSON(['get', 'pod', '-n', NS, 'web'])).status.podIP, before);
+    const added = await getJSON(['get', 'node', 'sim-node-3']);
+    assert.equal(added.metadata.labels.tier, 'gpu');
+    assert.deepEqual(added.spec.taints?.find((t: any) => t.key === 'example.com/gpu'), { key: 'example.com/gpu', value: 'true', effect: 'NoSchedule' });
+    assert.equal((await getJSON(['get', 'node', 'sim-node-0'])).metadata.labels.tier, 'gpu', 'labels of existing nodes are reconciled');
     await applyPod({ metadata: { name: 'web3', namespace: NS }, spec: { nodeName: 'sim-node-1', containers: [{ name: 'app', image: 'nginx' }] } });
     const p = await podWhen('web3', (p) => p.status.phase === 'Running', 'Running');
     assert.ok(ipIn24(p.status.podIP, '10.99.1.'));
