@@ -241,6 +241,12 @@ describe('workload controllers (deployment, replicaset, replicationcontroller)',
     const sets = await rsOf('d3', 'app=web');
     assert.deepEqual(sets.map((s) => s.spec!.replicas), [0, 2]);
     assert.equal(sets[1]!.spec!.template!.spec!.containers[0]!.image, 'busybox:1.36');
+    // revisionHistoryLimit: idle old ReplicaSets beyond it are deleted
+    await k('patch', 'deployment', 'web', '-n', 'd3', '--type=merge', '-p', '{"spec":{"revisionHistoryLimit":0}}');
+    await waitFor('the old ReplicaSet cleaned up', async () => {
+      const left = await rsOf('d3', 'app=web');
+      return left.length === 1 && left[0]!.metadata!.name === sets[1]!.metadata!.name;
+    });
   });
 
   it('Recreate scales the old ReplicaSet to zero before creating the new one', async () => {
