@@ -1,5 +1,5 @@
 // The csrcleaner controller (upstream's certificates/cleaner): every hour, CSRs that are done
-// with are deleted — issued or approved ones an hour after approval, denied or failed ones an
+// with are deleted — issued ones an hour after approval, denied or failed ones an
 // hour after that condition, pending ones after 24 hours, and any whose certificate expired.
 
 import { X509Certificate } from 'node:crypto';
@@ -28,29 +28,26 @@ function olderThan(t: string | undefined, ms: number, now: number): boolean {
   return !!t && Date.parse(t) + ms < now;
 }
 
-/** Why the CSR should be deleted at `now` (the log line), or undefined. */
-export function cleanReason(csr: CSR, now: number): string | undefined {
+/** Why the CSR should be deleted at `now`: the log line and its key/value pairs, or undefined. */
+export function cleanReason(csr: CSR, now: number): [string, Record<string, string>] | undefined {
   const conds = csr.status?.conditions ?? [];
-  const cond = (type: string) => conds.find((c) => c.type === type);
-  const approved = cond('Approved');
-  if (csr.status?.certificate && approved && olderThan(approved.lastUpdateTime ?? approved.lastTransitionTime, APPROVED_EXPIRATION_MS, now)) {
-    return `Cleaning CSR as it is more than ${goDuration(APPROVED_EXPIRATION_MS)} old and approved.`;
+  const issued = !!csr.status?.certificate;
+  if (conds.some((c) => c.type === 'Approved' && issued && olderThan(c.lastUpdateTime, APPROVED_EXPIRATION_MS, now))) {
+    return ['Cleaning CSR as it is more than approvedExpiration duration old and approved.', { approvedExpiration: goDuration(APPROVED_EXPIRATION_MS) }];
   }
-  const denied = cond('Denied');
-  if (denied && olderThan(denied.lastUpdateTime ?? denied.lastTransitionTime, DENIED_EXPIRATION_MS, now)) {
-    return `Cleaning CSR as it is more than ${goDuration(DENIED_EXPIRATION_MS)} old and denied.`;
+  if (conds.some((c) => c.type === 'Denied' && olderThan(c.lastUpdateTime, DENIED_EXPIRATION_MS, now))) {
+    return ['Cleaning CSR as it is more than deniedExpiration duration old and denied.', { deniedExpiration: goDuration(DENIED_EXPIRATION_MS) }];
   }
-  const failed = cond('Failed');
-  if (failed && olderThan(failed.lastUpdateTime ?? failed.lastTransitionTime, DENIED_EXPIRATION_MS, now)) {
-    return `Cleaning CSR as it is more than ${goDuration(DENIED_EXPIRATION_MS)} old and failed.`;
+  if (conds.some((c) => c.type === 'Failed' && olderThan(c.lastUpdateTime, DENIED_EXPIRATION_MS, now))) {
+    return ['Cleaning CSR as it is more than deniedExpiration duration old and failed.', { deniedExpiration: goDuration(DENIED_EXPIRATION_MS) }];
   }
-  if (!approved && !denied && !failed && olderThan(csr.metadata?.creationTimestamp, PENDING_EXPIRATION_MS, now)) {
-    return `Cleaning CSR as it is more than ${goDuration(PENDING_EXPIRATION_MS)} old and unhandled.`;
+  if (!conds.length && olderThan(csr.metadata?.creationTimestamp, PENDING_EXPIRATION_MS, now)) {
+    return ['Cleaning CSR as it is more than pendingExpiration duration old and unhandled.', { pendingExpiration: goDuration(PENDING_EXPIRATION_MS) }];
   }
-  if (csr.status?.certificate) {
+  if (issued && conds.some((c) => c.type === 'Approved')) {
     try {
-      const cert = new X509Certificate(Buffer.from(csr.status.certificate, 'base64'));
-      if (Date.parse(cert.validTo) < now) return 'Cleaning CSR as the associated certificate is expired.';
+      const cert = new X509Certificate(Buffer.from(csr.status!.certificate!, 'base64'));
+      if (Date.parse(cert.validTo) < now) return ['Cleaning CSR as the associated certificate is expired.', {}];
     } catch {
       // an unparseable certificate is left alone
     }
@@ -81,11 +78,11 @@ export class CSRCleaner implements ControllerInstance {
     for (const csr of this.csrs.indexer.list()) {
       const reason = cleanReason(csr, now);
       if (!reason) continue;
-      log.info(reason, { csr: csr.metadata?.name });
+      log.info(reason[0], { csr: csr.metadata?.name, ...reason[1] });
       try {
         await this.client.delete({ ...CSR_GVR, name: csr.metadata!.name! });
       } catch (err) {
-        if (!isNotFound(err)) log.error('Error while processing CSR', { csr: csr.metadata?.name, err: (err as Error).message });
+        if (!isNotFound(err)) log.error('Error while attempting to clean CSR', { csr: csr.metadata?.name, err: `unable to delete CSR "${csr.metadata?.name}": ${(err as Error).message}` });
       }
     }
   }

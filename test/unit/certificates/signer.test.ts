@@ -9,7 +9,7 @@ import { cleanReason } from '../../../src/controllers/certificates/cleaner.js';
 
 async function makeCSR(name: string, san?: x509.JsonGeneralName[]): Promise<string> {
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as unknown as webcrypto.CryptoKeyPair;
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
     name,
     keys,
@@ -73,7 +73,7 @@ test('cleaner: denied after 1h, pending after 24h, issued-expired', () => {
   const now = Date.parse('2026-01-02T00:00:00Z');
   const base = { metadata: { name: 'x', creationTimestamp: '2026-01-01T23:30:00Z' }, spec: { request: '', signerName: 'a/b', usages: [] } };
   assert.equal(cleanReason({ ...base }, now), undefined);
-  assert.equal(cleanReason({ ...base, metadata: { name: 'x', creationTimestamp: '2025-12-31T23:00:00Z' } }, now), 'Cleaning CSR as it is more than 24h0m0s old and unhandled.');
-  assert.equal(cleanReason({ ...base, status: { conditions: [{ type: 'Denied', status: 'True', lastUpdateTime: '2026-01-01T22:00:00Z' }] } }, now), 'Cleaning CSR as it is more than 1h0m0s old and denied.');
+  assert.deepEqual(cleanReason({ ...base, metadata: { name: 'x', creationTimestamp: '2025-12-31T23:00:00Z' } }, now), ['Cleaning CSR as it is more than pendingExpiration duration old and unhandled.', { pendingExpiration: '24h0m0s' }]);
+  assert.deepEqual(cleanReason({ ...base, status: { conditions: [{ type: 'Denied', status: 'True', lastUpdateTime: '2026-01-01T22:00:00Z' }] } }, now), ['Cleaning CSR as it is more than deniedExpiration duration old and denied.', { deniedExpiration: '1h0m0s' }]);
   assert.equal(cleanReason({ ...base, status: { conditions: [{ type: 'Denied', status: 'True', lastUpdateTime: '2026-01-01T23:30:00Z' }] } }, now), undefined);
 });
