@@ -12,7 +12,7 @@ import { KUBECTL, k8tsBin, kubectl, kubectlAvailable, startServer, type ServerPr
 
 const skip = kubectlAvailable() ? false : `kubectl not found at ${KUBECTL}`;
 
-const CONTROLLERS = ['garbage-collector', 'namespace', 'endpoint', 'endpointslice', 'endpointslicemirroring'];
+const CONTROLLERS = ['garbage-collector', 'namespace', 'pod-garbage-collector', 'endpoint', 'endpointslice', 'endpointslicemirroring', 'disruption', 'resourcequota'];
 
 let srv: ServerProc;
 let kcm: ChildProcess | undefined;
@@ -383,5 +383,151 @@ describe('endpoints and endpointslice controllers', { skip }, () => {
     assert.equal(slice.ports?.length ?? 0, 0);
     const ep = await waitFor('the endpoints', () => tryGet(['-n', ns, 'get', 'endpoints', 'nobody']));
     assert.equal(ep.subsets, undefined);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// disruption
+
+describe('disruption controller', { skip }, () => {
+  const ns = 'pdb-e2e';
+  before(async () => {
+    await createNamespace(ns);
+    await apply({
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'app', namespace: ns },
+      spec: { replicas: 4, selector: { matchLabels: { app: 'pdb' } }, template: { metadata: { labels: { app: 'pdb' } }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] } } },
+    });
+    const rs = await getJSON(['-n', ns, 'get', 'rs', 'app']);
+    for (let i = 0; i < 3; i++) {
+      await k(['-n', ns, 'create', '-f', '-'], JSON.stringify(pod(`app-${i}`, { app: 'pdb' }, { nodeName: 'pdb-node', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'app', uid: rs.metadata.uid, controller: true, blockOwnerDeletion: true }] })));
+      await setPodStatus(ns, `app-${i}`, readyStatus(`10.244.1.${i + 1}`, i < 2));
+    }
+  });
+
+  test('maxUnavailable as a percentage counts the controller scale', async () => {
+    await k(['-n', ns, 'create', 'poddisruptionbudget', 'budget', '--selector=app=pdb', '--max-unavailable=50%']);
+    const pdb = await waitFor('the PDB status', async () => {
+      const p = await getJSON(['-n', ns, 'get', 'pdb', 'budget']);
+      return p.status?.observedGeneration === 1 ? p : undefined;
+    });
+    // 4 replicas expected, 50% may be unavailable (2): 2 must be healthy, 2 are
+    assert.equal(pdb.status.expectedPods, 4);
+    assert.equal(pdb.status.desiredHealthy, 2);
+    assert.equal(pdb.status.currentHealthy, 2);
+    assert.equal(pdb.status.disruptionsAllowed, 0);
+    const c = pdb.status.conditions.find((x: any) => x.type === 'DisruptionAllowed');
+    assert.equal(c.status, 'False');
+    assert.equal(c.reason, 'InsufficientPods');
+    assert.equal(c.observedGeneration, 1);
+  });
+
+  test('minAvailable as an integer counts the selected pods, and readiness changes follow', async () => {
+    await k(['-n', ns, 'patch', 'pdb', 'budget', '--type=merge', '-p', '{"spec":{"maxUnavailable":null,"minAvailable":1}}']);
+    const pdb = await waitFor('the PDB status of generation 2', async () => {
+      const p = await getJSON(['-n', ns, 'get', 'pdb', 'budget']);
+      return p.status?.observedGeneration === 2 ? p : undefined;
+    });
+    assert.equal(pdb.status.expectedPods, 3);
+    assert.equal(pdb.status.desiredHealthy, 1);
+    assert.equal(pdb.status.currentHealthy, 2);
+    assert.equal(pdb.status.disruptionsAllowed, 1);
+    const c = pdb.status.conditions.find((x: any) => x.type === 'DisruptionAllowed');
+    assert.deepEqual([c.status, c.reason], ['True', 'SufficientPods']);
+    await setPodStatus(ns, 'app-2', readyStatus('10.244.1.3', true));
+    await waitFor('three healthy pods', async () => {
+      const p = await getJSON(['-n', ns, 'get', 'pdb', 'budget']);
+      return p.status.currentHealthy === 3 && p.status.disruptionsAllowed === 2;
+    });
+  });
+
+  test('a percentage over pods without a controller fails safe', async () => {
+    await k(['-n', ns, 'create', '-f', '-'], JSON.stringify(pod('loner', { app: 'loner' })));
+    await k(['-n', ns, 'create', 'poddisruptionbudget', 'loner', '--selector=app=loner', '--min-available=50%']);
+    const pdb = await waitFor('the loner PDB status', async () => {
+      const p = await getJSON(['-n', ns, 'get', 'pdb', 'loner']);
+      return p.status?.conditions?.length ? p : undefined;
+    });
+    assert.equal(pdb.status.disruptionsAllowed, 0);
+    const ev = await waitFor('the UnmanagedPods event', async () => {
+      const l = await getJSON(['-n', ns, 'get', 'events', '--field-selector=involvedObject.name=loner,reason=UnmanagedPods']);
+      return l.items[0];
+    });
+    assert.equal(ev.type, 'Warning');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// resource quota
+
+describe('resource quota controller', { skip }, () => {
+  const ns = 'quota-e2e';
+  before(async () => createNamespace(ns));
+
+  async function used(): Promise<Record<string, string>> {
+    return (await getJSON(['-n', ns, 'get', 'resourcequota', 'q'])).status?.used ?? {};
+  }
+
+  test('status.hard follows spec.hard and status.used counts what exists', async () => {
+    await k(['-n', ns, 'create', 'configmap', 'pre-existing']);
+    await k(['-n', ns, 'create', 'quota', 'q', '--hard=pods=10,configmaps=10,services=5,count/deployments.apps=5,count/secrets=10']);
+    const q = await waitFor('the quota status', async () => {
+      const x = await getJSON(['-n', ns, 'get', 'resourcequota', 'q']);
+      return x.status?.used ? x : undefined;
+    });
+    assert.deepEqual(q.status.hard, { pods: '10', configmaps: '10', services: '5', 'count/deployments.apps': '5', 'count/secrets': '10' });
+    assert.equal(q.status.used.pods, '0');
+    assert.equal(q.status.used.services, '0');
+    assert.equal(q.status.used['count/deployments.apps'], '0');
+    assert.ok(Number(q.status.used.configmaps) >= 1);
+  });
+
+  test('usage goes down again after deletes', async () => {
+    const base = Number((await used()).configmaps);
+    await k(['-n', ns, 'create', 'configmap', 'a']);
+    await k(['-n', ns, 'create', 'configmap', 'b']);
+    assert.equal(Number((await used()).configmaps), base + 2, 'charged at create by admission');
+    await k(['-n', ns, 'delete', 'configmap', 'a', 'b']);
+    await waitFor('configmap usage released', async () => Number((await used()).configmaps) === base);
+    await k(['-n', ns, 'create', 'deployment', 'd', '--image=registry.k8s.io/pause:3.10']);
+    assert.equal((await used())['count/deployments.apps'], '1');
+    await k(['-n', ns, 'delete', 'deployment', 'd']);
+    // deployments are recounted on the full resync (--resource-quota-sync-period=10s)
+    await waitFor('deployment usage released', async () => (await used())['count/deployments.apps'] === '0', 60_000);
+  });
+
+  test('a pod that finished stops counting for pods', async () => {
+    await k(['-n', ns, 'create', '-f', '-'], JSON.stringify(pod('job-pod', {}, { nodeName: 'quota-node' })));
+    assert.equal((await used()).pods, '1');
+    await setPodStatus(ns, 'job-pod', { phase: 'Succeeded' });
+    await waitFor('pod usage released', async () => (await used()).pods === '0');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// pod GC
+
+describe('pod garbage collector', { skip }, () => {
+  const ns = 'podgc-e2e';
+  before(async () => createNamespace(ns));
+
+  test('pods bound to a deleted node are marked Failed with DisruptionTarget and force-deleted after the quarantine', { timeout: 150_000 }, async () => {
+    await k(['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'doomed-node' } }));
+    // a finalizer keeps the pod visible after the forced deletion
+    const p = pod('orphan', {}, { nodeName: 'doomed-node' });
+    (p.metadata as any).finalizers = ['example.com/keep'];
+    await k(['-n', ns, 'create', '-f', '-'], JSON.stringify(p));
+    await setPodStatus(ns, 'orphan', readyStatus('10.244.2.1', true));
+    await k(['delete', 'node', 'doomed-node']);
+    const got = await waitFor('the orphaned pod to be deleted', async () => {
+      const x = await getJSON(['-n', ns, 'get', 'pod', 'orphan']);
+      return x.metadata.deletionTimestamp ? x : undefined;
+    }, 120_000);
+    assert.equal(got.metadata.deletionGracePeriodSeconds, 0);
+    assert.equal(got.status.phase, 'Failed');
+    const c = got.status.conditions.find((x: any) => x.type === 'DisruptionTarget');
+    assert.deepEqual([c.status, c.reason, c.message], ['True', 'DeletionByPodGC', 'PodGC: node no longer exists']);
+    await k(['-n', ns, 'patch', 'pod', 'orphan', '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
   });
 });

@@ -608,3 +608,27 @@ export function resourceQuotaPlugin(access: QuotaAccess, opts: ResourceQuotaOpti
     },
   };
 }
+
+// ---------------------------------------------------------------------------------------
+// For kube-controller-manager's resource quota controller (recomputing status.used)
+// ---------------------------------------------------------------------------------------
+
+/**
+ * UsageStats: the usage of `objs` (every object of one resource in the quota's namespace)
+ * for the resources the quota's spec.hard limits, counting the objects that match its scopes.
+ * Every limited resource the resource's evaluator covers is present (zero when unused); the
+ * map is empty when it covers none.
+ */
+export function quotaUsageStats(group: string, plural: string, quota: KObject, objs: KObject[], now: number = Date.now()): ResourceList {
+  const gr = `${group}/${plural}`;
+  const ev = gr === '/pods' ? podEvaluator(() => now) : gr === '/services' ? serviceEvaluator : gr === '/persistentvolumeclaims' ? pvcEvaluator : objectCountEvaluator(group, plural, LEGACY_ALIASES[gr]);
+  const matched = ev.matchingResources(names(resourceList(quota.spec?.hard)));
+  const out: ResourceList = new Map(matched.map((r) => [r, zero()]));
+  if (!matched.length) return out;
+  const scopes = scopeSelectors(quota);
+  for (const obj of objs) {
+    if (!scopes.every((s) => ev.matchesScope(s, obj))) continue;
+    for (const [k, q] of mask(ev.usage(obj), matched)) out.set(k, out.get(k)!.add(q));
+  }
+  return out;
+}

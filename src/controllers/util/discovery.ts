@@ -90,6 +90,7 @@ export function parseAPIVersion(apiVersion: string): { group: string; version: s
 export class RESTMapper {
   private byGVK = new Map<string, DiscoveredResource>();
   private byGK = new Map<string, DiscoveredResource>();
+  private byGR = new Map<string, DiscoveredResource>();
 
   constructor(resources: DiscoveredResource[] = []) {
     this.reset(resources);
@@ -98,7 +99,9 @@ export class RESTMapper {
   reset(resources: DiscoveredResource[]): void {
     this.byGVK.clear();
     this.byGK.clear();
+    this.byGR.clear();
     for (const r of resources) {
+      this.byGR.set(`${r.group}/${r.resource}`, r);
       this.byGVK.set(`${r.group}/${r.version}/${r.kind}`, r);
       if (!this.byGK.has(`${r.group}/${r.kind}`)) this.byGK.set(`${r.group}/${r.kind}`, r);
     }
@@ -111,5 +114,10 @@ export class RESTMapper {
     if (exact) return exact;
     // served in another version only: objects are read through the served one
     return this.byGK.get(`${group}/${kind}`);
+  }
+
+  /** group/resource → the served (preferred) version's resource */
+  forResource(group: string, resource: string): DiscoveredResource | undefined {
+    return this.byGR.get(`${group}/${resource}`);
   }
 }
