@@ -16,6 +16,7 @@ const modules: { name: string; load: () => Promise<{ run(): Promise<Row[]> }> }[
   { name: 'scheduler', load: () => import('./scheduler.js') },
   { name: 'simnodes', load: () => import('./simnodes.js') },
   { name: 'deployment', load: () => import('./deployment.js') },
+  { name: 'scale', load: () => import('./scale.js') },
 ];
 
 function fmt(v: number): string {
