@@ -225,7 +225,12 @@ export class DeploymentController implements ControllerInstance {
   /** getPodMapForDeployment: the deployment's pods grouped by the UID of their RS (every RS listed, maybe empty). */
   private podMap(d: Deployment, rsList: ReplicaSet[]): PodMap {
     const map: PodMap = new Map(rsList.map((rs) => [rs.metadata!.uid!, []]));
-    const sel = this.selectorOf(d);
+    let sel: Selector;
+    try {
+      sel = this.selectorOf(d);
+    } catch {
+      return map;
+    }
     for (const pod of this.pods.lister().namespace(d.metadata!.namespace!).list(sel)) {
       const ref = controllerRefOf(pod);
       if (!ref) continue;

@@ -131,7 +131,12 @@ export class ReplicaSetController implements ControllerInstance {
   private getPodSets(pod: Pod): ReplicatedObject[] {
     const out: ReplicatedObject[] = [];
     for (const rs of this.sets.lister().namespace(pod.metadata?.namespace ?? '').list()) {
-      const sel = this.selectorOf(rs);
+      let sel: Selector;
+      try {
+        sel = this.selectorOf(rs);
+      } catch {
+        continue; // an invalid selector matches nothing
+      }
       if (sel.empty || !sel.matches(pod.metadata?.labels)) continue;
       out.push(rs);
     }
