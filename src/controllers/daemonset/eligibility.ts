@@ -1,9 +1,9 @@
 // Which nodes a DaemonSet's pod belongs on (upstream NodeShouldRunDaemonPod and
 // daemonset/util): the default tolerations every daemon pod gets, taints vs tolerations, the
-// node selector and required node affinity, the target node of an existing pod (spec.nodeName or
-// its metadata.name matchFields affinity), and the pod the controller creates for a node — its
-// template with the revision labels, the tolerations and node affinity pinned to that node (the
-// scheduler binds it).
+// node selector and required node affinity (both matched with the scheduler's component-helpers),
+// the target node of an existing pod (spec.nodeName or its metadata.name matchFields affinity),
+// and the pod the controller creates for a node — its template with the revision labels, the
+// tolerations and node affinity pinned to that node (the scheduler binds it).
 
 import type { DaemonSet, Node, Pod, PodSpec } from '../util/types.js';
 import type { Taint, Toleration } from 'kubernetes-types/core/v1.js';

@@ -4,7 +4,7 @@
 // pods are deleted with a per-node backoff), roll pods to the current revision, trim history and
 // record status.
 
-import { isNotFound, metaNamespaceKeyFunc, splitMetaNamespaceKey } from '../../client/index.js';
+import { isConflict, isNotFound, metaNamespaceKeyFunc, splitMetaNamespaceKey } from '../../client/index.js';
 import { labelSelectorAsSelector } from '../../apimachinery/labels.js';
 import { claimObjects, newControllerRef, recheckOwner } from '../util/controllerref.js';
 import { isPodAvailable, isPodReady } from '../util/pods.js';
@@ -210,10 +210,17 @@ export async function syncDaemonSet(c: DaemonSetsController, key: string): Promi
   const prev = (ds.status ?? {}) as Record<string, unknown>;
   const changed = Object.entries(next).some(([k, v]) => k !== 'conditions' && (prev[k] ?? 0) !== (v ?? 0));
   if (changed) {
+    const ref = { ...DAEMONSETS, namespace, name, subresource: 'status' };
     try {
-      await c.client.update({ ...DAEMONSETS, namespace, name, subresource: 'status' }, { ...ds, status: next });
+      await c.client.update(ref, { ...ds, status: next });
     } catch (err) {
-      if (!isNotFound(err)) throw err;
+      if (isNotFound(err)) return;
+      if (!isConflict(err)) throw err;
+      // the cache was stale: once more on a fresh copy
+      const fresh = await c.client.get<DaemonSet>({ ...DAEMONSETS, namespace, name });
+      const retry: DaemonSetStatus = { ...(fresh.status ?? ({} as DaemonSetStatus)), ...status, collisionCount };
+      if (processed) retry.observedGeneration = ds.metadata?.generation;
+      await c.client.update(ref, { ...fresh, status: retry });
     }
   }
   const mrs = ds.spec?.minReadySeconds ?? 0;

@@ -5,7 +5,7 @@
 // the revision history.
 
 import type { EventRecorder, Informer, RestClient } from '../../client/index.js';
-import { DeletedFinalStateUnknown, isNotFound, metaNamespaceKeyFunc, newRateLimitingQueue, splitMetaNamespaceKey } from '../../client/index.js';
+import { DeletedFinalStateUnknown, isConflict, isNotFound, metaNamespaceKeyFunc, newRateLimitingQueue, splitMetaNamespaceKey } from '../../client/index.js';
 import type { RateLimitingQueue } from '../../client/index.js';
 import { labelSelectorAsSelector } from '../../apimachinery/labels.js';
 import type { ControllerContext, ControllerInstance } from '../../controller-manager/context.js';
@@ -132,12 +132,15 @@ export class StatefulSetController implements ControllerInstance {
     const cur: StatefulSetStatus = set.status ?? ({} as StatefulSetStatus);
     const keys: (keyof StatefulSetStatus)[] = ['observedGeneration', 'replicas', 'readyReplicas', 'currentReplicas', 'updatedReplicas', 'availableReplicas', 'currentRevision', 'updateRevision', 'collisionCount'];
     if (keys.every((k) => (cur[k] ?? 0) === (status[k] ?? 0))) return;
-    const next = { ...cur, ...status };
+    const ref = { ...STATEFULSETS, namespace: set.metadata!.namespace, name: set.metadata!.name, subresource: 'status' };
     try {
-      await this.client.update({ ...STATEFULSETS, namespace: set.metadata!.namespace, name: set.metadata!.name, subresource: 'status' }, { ...set, status: next });
+      await this.client.update(ref, { ...set, status: { ...cur, ...status } });
     } catch (err) {
       if (isNotFound(err)) return;
-      throw err;
+      if (!isConflict(err)) throw err;
+      // the cache was stale: once more on a fresh copy
+      const fresh = await this.client.get<StatefulSet>({ ...STATEFULSETS, namespace: set.metadata!.namespace, name: set.metadata!.name });
+      await this.client.update(ref, { ...fresh, status: { ...(fresh.status ?? {}), ...status } });
     }
   }
 
