@@ -47,6 +47,8 @@ export interface SimPod extends KubeObject {
 export interface SimNodeObj extends KubeObject {
   metadata: { name: string; uid: string; resourceVersion?: string; annotations?: Record<string, string>; deletionTimestamp?: string };
   spec: { podCIDRs?: string[] };
+  /** status of each condition type, as the API has it */
+  status?: { conditions?: Record<string, string> };
 }
 
 type Any = Record<string, any>;
@@ -117,5 +119,9 @@ export function compactNode(raw: KubeObject): SimNodeObj {
   const spec: SimNodeObj['spec'] = {};
   const cidrs: string[] = Array.isArray(o.spec?.podCIDRs) && o.spec.podCIDRs.length ? o.spec.podCIDRs : o.spec?.podCIDR ? [o.spec.podCIDR] : [];
   if (cidrs.length) spec.podCIDRs = cidrs.map(String);
-  return { metadata: meta, spec };
+  const out: SimNodeObj = { metadata: meta, spec };
+  for (const c of Array.isArray(o.status?.conditions) ? o.status.conditions : []) {
+    if (typeof c?.type === 'string') ((out.status ??= {}).conditions ??= {})[c.type] = String(c.status);
+  }
+  return out;
 }

@@ -41,6 +41,8 @@ export interface SimNode {
   since: number;
   readySince: number;
   postedReady?: boolean;
+  /** condition statuses on the API (the node lifecycle controller sets Unknown) */
+  apiConditions?: Record<string, string>;
   fullStatusPosted: boolean;
   /** spec.podCIDRs ("" list: none, the fallback range is used) */
   podCIDRs: string[];
@@ -197,6 +199,7 @@ export class NodeFleet {
         this.statusQ.add(node.name);
       }
     }
+    node.apiConditions = obj.status?.conditions;
     const ctl = nodeControl(obj.metadata.annotations);
     const cidrs = obj.spec.podCIDRs ?? [];
     let resume = false;
@@ -214,9 +217,6 @@ export class NodeFleet {
       node.kubeletStopped = ctl.kubeletStopped;
       log.info(ctl.kubeletStopped ? 'Simulated kubelet stopped: no lease renewals, no status updates' : 'Simulated kubelet started again', { node: node.name });
       if (!ctl.kubeletStopped && node.registered) {
-        // the node lifecycle controller may have set Unknown meanwhile: Ready changes again
-        node.readySince = Date.now();
-        node.postedReady = undefined;
         this.leaseQ.add(node.name);
         this.statusQ.add(node.name);
         resume = true;
@@ -311,8 +311,13 @@ export class NodeFleet {
     const node = this.nodes.get(name)!;
     if (!this.active(node)) return;
     const now = Date.now();
-    if (node.postedReady !== undefined && node.postedReady !== node.ready) node.readySince = now;
     const ready = node.ready;
+    // a condition changes when it differs from what was posted, or from what the API has now
+    // although this fleet posted it (someone else, e.g. the node lifecycle controller, set it)
+    const api = node.apiConditions;
+    if (node.postedReady !== undefined && node.postedReady !== ready) node.readySince = now;
+    else if (node.postedReady === ready && api?.Ready !== undefined && api.Ready !== (ready ? 'True' : 'False')) node.readySince = now;
+    if (api && ['MemoryPressure', 'DiskPressure', 'PIDPressure'].some((t) => api[t] !== undefined && api[t] !== 'False')) node.since = now;
     const conditions = nodeConditions(ready, now, node.since, node.readySince);
     const status = node.fullStatusPosted ? { conditions } : nodeStatus({ name, internalIP: node.internalIP, bootID: this.bootID }, this.cfg, conditions);
     try {

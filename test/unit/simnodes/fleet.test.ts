@@ -77,8 +77,23 @@ describe('startSimNodes', () => {
     await delay(2500); // 2.5 renew intervals
     assert.equal((await lease()).spec.renewTime, frozen);
     assert.ok(sim!.stats().leaseRenewals > renewals, 'the other node keeps renewing');
+    // what the node lifecycle controller does to a silent node
+    const before = await client.get<any>({ ...nodesRef, name: 'fleet-0' });
+    const registeredAt = before.status.conditions.find((c: any) => c.type === 'MemoryPressure').lastTransitionTime;
+    const unknown = before.status.conditions.map((c: any) => ({ type: c.type, status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }));
+    await client.patch({ ...nodesRef, name: 'fleet-0', subresource: 'status' }, 'strategic', { status: { conditions: unknown } });
+    await delay(300); // the fleet's informer sees it
     await sim!.setKubeletStopped('fleet-0', false);
     await eventually('renewals again', async () => ((await lease()).spec.renewTime > frozen ? true : undefined));
+    const back = await eventually('Ready again', async () => {
+      const n = await client.get<any>({ ...nodesRef, name: 'fleet-0' });
+      return n.status.conditions.every((c: any) => c.status !== 'Unknown') ? n : undefined;
+    });
+    const mem = back.status.conditions.find((c: any) => c.type === 'MemoryPressure');
+    const ready = back.status.conditions.find((c: any) => c.type === 'Ready');
+    assert.deepEqual([mem.status, mem.reason, ready.status, ready.reason], ['False', 'KubeletHasSufficientMemory', 'True', 'KubeletReady']);
+    assert.ok(mem.lastTransitionTime > registeredAt, 'conditions that were Unknown changed again');
+    assert.ok(ready.lastTransitionTime > registeredAt);
   });
 
   it('runs a job-like pod to completion', async () => {
