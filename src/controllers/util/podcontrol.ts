@@ -28,10 +28,13 @@ export function podFromTemplate(template: PodTemplateSpec, namespace: string, ow
   return pod;
 }
 
-/** Upstream's generateName prefix: `<name>-`, cut so the name validation still passes. */
+/**
+ * Upstream's generateName prefix: `<name>-`, or just `<name>` when `<name>-` would not pass
+ * name validation (too long for the 5 random characters generateName appends).
+ */
 export function podNamePrefix(ownerName: string): string {
   const prefix = `${ownerName}-`;
-  return prefix.length > 58 ? prefix.slice(0, 58) : prefix;
+  return prefix.length + 5 > 253 ? ownerName : prefix;
 }
 
 export class PodControl {

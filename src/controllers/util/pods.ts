@@ -45,35 +45,36 @@ function restarts(pod: Pod): number {
   return n;
 }
 
-const PHASE_RANK: Record<string, number> = { Pending: 1, Unknown: 1, Running: 2 };
+const PHASE_ORDINAL: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
+
+/** A zero time first, otherwise the later time first (upstream afterOrZero). */
+function afterOrZero(a: number, b: number): number {
+  if (!a || !b) return a === b ? 0 : !a ? -1 : 1;
+  return b - a;
+}
 
 /**
- * Upstream's ActivePods ordering: the pods to delete first come first — unassigned before
- * assigned, Pending before Unknown before Running, not ready before ready, lower
- * pod-deletion-cost first, recently ready before long ready, more restarts before fewer, newer
- * before older.
+ * Upstream's ActivePods ordering (what a Job deletes first): unassigned before assigned,
+ * Pending before Unknown before Running, not ready before ready, more recently ready first,
+ * more restarts first, newer first. (ReplicaSets use the ranked variant in
+ * replicaset/deletion.ts.)
  */
 export function compareForDeletion(a: Pod, b: Pod): number {
-  const an = a.spec?.nodeName ? 1 : 0;
-  const bn = b.spec?.nodeName ? 1 : 0;
-  if (an !== bn) return an - bn;
-  const ap = PHASE_RANK[a.status?.phase ?? 'Pending'] ?? 0;
-  const bp = PHASE_RANK[b.status?.phase ?? 'Pending'] ?? 0;
+  const an = a.spec?.nodeName ?? '';
+  const bn = b.spec?.nodeName ?? '';
+  if (an !== bn && (!an || !bn)) return !an ? -1 : 1;
+  const ap = PHASE_ORDINAL[a.status?.phase ?? ''] ?? 0;
+  const bp = PHASE_ORDINAL[b.status?.phase ?? ''] ?? 0;
   if (ap !== bp) return ap - bp;
-  const ar = isPodReady(a) ? 1 : 0;
-  const br = isPodReady(b) ? 1 : 0;
-  if (ar !== br) return ar - br;
-  const cost = (p: Pod) => Number(p.metadata?.annotations?.['controller.kubernetes.io/pod-deletion-cost'] ?? 0) || 0;
-  if (cost(a) !== cost(b)) return cost(a) - cost(b);
+  const ar = isPodReady(a);
+  const br = isPodReady(b);
+  if (ar !== br) return ar ? 1 : -1;
   if (ar && br) {
-    const at = readyTime(a);
-    const bt = readyTime(b);
-    if (at !== bt) return bt - at;
+    const d = afterOrZero(readyTime(a), readyTime(b));
+    if (d) return d;
   }
   if (restarts(a) !== restarts(b)) return restarts(b) - restarts(a);
-  const ac = Date.parse(a.metadata?.creationTimestamp ?? '') || 0;
-  const bc = Date.parse(b.metadata?.creationTimestamp ?? '') || 0;
-  return bc - ac;
+  return afterOrZero(Date.parse(a.metadata?.creationTimestamp ?? '') || 0, Date.parse(b.metadata?.creationTimestamp ?? '') || 0);
 }
 
 /** The pod's controllerRef, if any. */
