@@ -23,13 +23,16 @@ const log = logger('node_lifecycle_controller.go');
 
 /** scheduler.NodeEvictionPeriod: how often the NoExecute tainting queues are worked. */
 const NODE_EVICTION_PERIOD_MS = 100;
+/** nodeUpdateWorkerSize */
+const NODE_UPDATE_WORKERS = 8;
 
 export class NodeLifecycleController implements ControllerInstance {
   private nodes: Informer<Node>;
   private pods: Informer<Pod>;
   private leases: Informer<Lease>;
   private health = new Map<string, NodeHealth>();
-  private knownNodes = new Set<string>();
+  /** knownNodeSet: name → uid */
+  private knownNodes = new Map<string, string | undefined>();
   private zoneStates = new Map<string, ZoneState>();
   private tainters = new Map<string, RateLimitedQueue>();
   private nodesToRetry = new Set<string>();
@@ -87,14 +90,29 @@ export class NodeLifecycleController implements ControllerInstance {
 
   // ---- NoSchedule taints from conditions
 
+  /** doNodeProcessingPassWorker: NoSchedule taints from conditions, then the beta os/arch labels. */
   private async doNoScheduleTaintingPass(name: string): Promise<void> {
     const node = this.nodes.indexer.getByKey(name);
     if (!node) return;
     const taints = reconcileNoScheduleTaints(node, desiredNoScheduleTaints(node));
-    if (!taints) return;
-    const desired = desiredNoScheduleTaints(node);
-    const remove = (node.spec?.taints ?? []).filter((t) => t.effect === 'NoSchedule' && !taints.some((x) => x.key === t.key && x.effect === t.effect));
-    if (!(await updateNodeTaints(this.client, node, desired, remove))) throw new Error(`failed to swap taints of node ${name}`);
+    if (taints) {
+      const desired = desiredNoScheduleTaints(node);
+      const remove = (node.spec?.taints ?? []).filter((t) => t.effect === 'NoSchedule' && !taints.some((x) => x.key === t.key && x.effect === t.effect));
+      if (!(await updateNodeTaints(this.client, node, desired, remove))) throw new Error(`failed to swap taints of node ${name}`);
+    }
+    await this.reconcileNodeLabels(node);
+  }
+
+  /** reconcileNodeLabels: beta.kubernetes.io/os and /arch mirror kubernetes.io/os and /arch. */
+  private async reconcileNodeLabels(node: Node): Promise<void> {
+    const labels = node.metadata?.labels ?? {};
+    const toUpdate: Record<string, string> = {};
+    for (const [primary, secondary] of [['kubernetes.io/os', 'beta.kubernetes.io/os'], ['kubernetes.io/arch', 'beta.kubernetes.io/arch']] as const) {
+      const v = labels[primary];
+      if (v !== undefined && labels[secondary] !== v) toUpdate[secondary] = v;
+    }
+    if (!Object.keys(toUpdate).length) return;
+    await this.client.patch({ group: '', version: 'v1', resource: 'nodes', name: node.metadata!.name! }, 'strategic', { metadata: { labels: toUpdate } });
   }
 
   // ---- pods on unhealthy nodes
@@ -142,20 +160,21 @@ export class NodeLifecycleController implements ControllerInstance {
     for (const n of nodes) {
       const name = n.metadata!.name!;
       if (this.knownNodes.has(name)) continue;
-      log.info('Controller observed a new Node', { node: name });
+      log.v(1).info('Controller observed a new Node', { node: name });
       recordNodeEvent(this.recorder, name, n.metadata?.uid, 'Normal', 'RegisteredNode', `Registered Node ${name} in Controller`);
-      this.knownNodes.add(name);
+      this.knownNodes.set(name, n.metadata?.uid);
       this.addZone(n);
+      await this.markNodeAsReachable(n);
     }
-    for (const name of [...this.knownNodes]) {
+    for (const [name, uid] of [...this.knownNodes]) {
       if (names.has(name)) continue;
-      log.info('Controller observed a Node deletion', { node: name });
-      recordNodeEvent(this.recorder, name, undefined, 'Normal', 'RemovingNode', `Removing Node ${name} from Controller`);
+      log.v(1).info('Controller observed a Node deletion', { node: name });
+      recordNodeEvent(this.recorder, name, uid, 'Normal', 'RemovingNode', `Removing Node ${name} from Controller`);
       this.knownNodes.delete(name);
       this.health.delete(name);
       for (const q of this.tainters.values()) q.remove(name);
     }
-    for (const cached of nodes) {
+    const updateNode = async (cached: Node): Promise<void> => {
       let node = cached;
       const name = node.metadata!.name!;
       let result;
@@ -175,7 +194,7 @@ export class NodeLifecycleController implements ControllerInstance {
           }
         }
       }
-      if (!result) continue;
+      if (!result) return;
       const { observedReady, currentReady } = result;
       if (!excludedFromDisruptionChecks(node)) {
         const z = zoneKey(node);
@@ -193,12 +212,17 @@ export class NodeLifecycleController implements ControllerInstance {
           } catch (err) {
             log.error(`unable to mark all pods NotReady on node ${name}: ${(err as Error).message}; queuing for retry`);
             this.nodesToRetry.add(name);
-            continue;
+            return;
           }
         }
       }
       this.nodesToRetry.delete(name);
-    }
+    };
+    // nodeUpdateWorkerSize: nodes are processed with bounded concurrency
+    const queue = [...nodes];
+    await Promise.all(Array.from({ length: Math.min(NODE_UPDATE_WORKERS, queue.length) }, async () => {
+      for (let n = queue.shift(); n; n = queue.shift()) await updateNode(n);
+    }));
     await this.handleDisruption(zoneConditions, nodes);
   }
 
@@ -210,12 +234,12 @@ export class NodeLifecycleController implements ControllerInstance {
     this.health.set(name, r.health);
     if (r.newConditions) {
       const prev = nodeCondition(node.status?.conditions, 'Ready');
-      log.v(2).info(`node ${name} hasn't been updated for ${(r.silentForMs / 1000).toFixed(3)}s. Last Ready is: ${JSON.stringify(prev ?? null)}`);
+      log.v(2).info("Node hasn't been updated", { node: name, duration: `${(r.silentForMs / 1000).toFixed(3)}s`, nodeConditionType: 'Ready', currentCondition: prev });
       const updated = { ...node, status: { ...node.status, conditions: r.newConditions } };
       try {
         await this.client.update({ group: '', version: 'v1', resource: 'nodes', name, subresource: 'status' }, updated);
       } catch (err) {
-        log.error(`Error updating node ${name}`, { err: (err as Error).message });
+        log.error('Error updating node', { node: name, err: (err as Error).message });
         throw err;
       }
       this.health.set(name, { ...r.health, conditions: r.newConditions, readyTransitionTimestamp: Date.now() });
