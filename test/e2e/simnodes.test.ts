@@ -13,43 +13,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { k8tsBin, kc, kubectl, startServer } from './harness.js';
-import type { ServerProc } from './harness.js';
+import { k8tsBin, kc, kubectl, spawnK8ts, startServer } from './harness.js';
+import type { ComponentProc, ServerProc } from './harness.js';
 
 let srv: ServerProc;
-let sim: SimProc | undefined;
+let sim: ComponentProc | undefined;
 const T = { timeout: 60_000 };
 const NS = 'default';
 
-interface SimProc {
-  proc: ChildProcess;
-  logs: string[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function startSim(args: string[]): SimProc {
-  const proc = spawn(process.execPath, [k8tsBin, 'sim-nodes', `--kubeconfig=${srv.kubeconfig}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const logs: string[] = [];
-  proc.stdout!.on('data', (d: Buffer) => logs.push(d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.once('exit', (code, signal) => r({ code, signal })));
-  return {
-    proc,
-    logs,
-    exited,
-    async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) {
-        proc.kill('SIGTERM');
-        const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-        const r = await exited;
-        clearTimeout(t);
-        return r;
-      }
-      return exited;
-    },
-  };
+function startSim(args: string[]): ComponentProc {
+  return spawnK8ts(['sim-nodes', `--kubeconfig=${srv.kubeconfig}`, ...args]);
 }
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -65,7 +38,7 @@ async function eventually<T>(what: string, fn: () => Promise<T | undefined>, tim
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}\nsim logs:\n${sim?.logs.join('').slice(-3000) ?? ''}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}\nsim logs:\n${sim?.logs().slice(-3000) ?? ''}`);
     await delay(200);
   }
 }
@@ -233,7 +206,7 @@ describe('k8ts sim-nodes', () => {
 
   test('stops renewing the lease of a node whose kubelet is stopped, and resumes', T, async () => {
     await kc(srv.kubeconfig, ['annotate', 'node', 'sim-node-0', 'k8ts.io/sim-kubelet=stopped']);
-    await eventually('the fleet to see the stop', async () => (sim!.logs.join('').includes('Simulated kubelet stopped') ? true : undefined));
+    await eventually('the fleet to see the stop', async () => (sim!.logs().includes('Simulated kubelet stopped') ? true : undefined));
     const frozen = (await getJSON(['get', 'lease', '-n', 'kube-node-lease', 'sim-node-0'])).spec.renewTime;
     // three renew intervals (1s each) pass without a renewal
     await delay(3000);
@@ -246,9 +219,9 @@ describe('k8ts sim-nodes', () => {
 
   test('exits cleanly on SIGTERM; a new run takes the nodes and pods over', T, async () => {
     const before = (await getJSON(['get', 'pod', '-n', NS, 'web'])).status.podIP;
-    const r = await sim!.stop();
-    assert.deepEqual(r, { code: 0, signal: null });
-    assert.match(sim!.logs.join(''), /received signal, shutting down/);
+    await sim!.stop();
+    assert.deepEqual([sim!.proc.exitCode, sim!.proc.signalCode], [0, null]);
+    assert.match(sim!.logs(), /received signal, shutting down/);
     sim = startSim(['--count=4', '--node-lease-duration-seconds=4', '--node-labels=tier=gpu', '--register-with-taints=example.com/gpu=true:NoSchedule']);
     await eventually('4 Ready nodes', async () => {
       const lines = (await kc(srv.kubeconfig, ['get', 'nodes', '--no-headers'])).trim().split('\n');
