@@ -8,6 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { KUBECTL, k8tsBin, kubectl, kubectlAvailable, startServer, type ServerProc } from './harness.js';
 
 const skip = kubectlAvailable() ? false : `kubectl not found at ${KUBECTL}`;
@@ -28,6 +29,8 @@ before(async () => {
 });
 
 after(async () => {
+  // KCM_LOG=<file> keeps the controller-manager's log for a look afterwards
+  if (process.env.KCM_LOG) writeFileSync(process.env.KCM_LOG, kcmLogs.join(''));
   if (kcm && kcm.exitCode === null && kcm.signalCode === null) {
     const gone = new Promise<void>((r) => kcm!.once('exit', () => r()));
     kcm.kill('SIGTERM');
@@ -238,7 +241,8 @@ describe('namespace controller', { skip }, () => {
     const got = await waitFor('the NamespaceContentRemaining condition', async () => {
       const n = await getJSON(['get', 'namespace', ns]);
       const c = (n.status?.conditions ?? []).find((x: any) => x.type === 'NamespaceContentRemaining');
-      return c?.status === 'True' ? n : undefined;
+      const d = (n.status?.conditions ?? []).find((x: any) => x.type === 'NamespaceDeletionDiscoveryFailure');
+      return c?.status === 'True' && d ? n : undefined;
     });
     assert.equal(got.status.phase, 'Terminating');
     const conds = Object.fromEntries(got.status.conditions.map((c: any) => [c.type, c]));

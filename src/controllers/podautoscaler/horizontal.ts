@@ -2,8 +2,8 @@
 // every --horizontal-pod-autoscaler-sync-period each autoscaling/v2 HPA reads its target's
 // scale subresource, computes a replica count from Resource metrics (metrics.k8s.io pod
 // metrics against the pods' requests; other metric types are reported as unsupported),
-// applies the min/max clamps, the scale-up limit and the downscale stabilization window
-// (spec.behavior is honoured for its stabilization windows), updates the scale, and writes
+// applies the min/max clamps with the scale-up limit and the downscale stabilization window
+// (or spec.behavior's stabilization windows and rate policies), updates the scale, and writes
 // status with the AbleToScale / ScalingActive / ScalingLimited conditions and upstream's events.
 
 import type { EventRecorder, Informer, RateLimitingQueue, RestClient, TypedRateLimiter } from '../../client/index.js';
@@ -14,7 +14,10 @@ import { logger } from '../../util/klog.js';
 import type { ControllerContext, ControllerInstance } from '../../controller-manager/context.js';
 import type { HorizontalPodAutoscaler, Pod } from '../util/types.js';
 import { runQueueWorkers, type QueueWorkers } from '../util/queueworkers.js';
-import { Stabilizer, convertDesiredReplicasWithRules, resourceReplicas, type PodSample } from './replica_calculator.js';
+import {
+  Stabilizer, convertDesiredReplicasWithBehaviorRate, convertDesiredReplicasWithRules, resourceReplicas, stabilizeWithBehaviors, withDefaultRules,
+  type PodSample, type ScaleEvent, type ScalingRules,
+} from './replica_calculator.js';
 import { ScaleTargets, type Scale } from './scaletarget.js';
 
 const log = logger('horizontal.go');
@@ -58,6 +61,10 @@ export class HorizontalController implements ControllerInstance {
   private hpas: Informer<HPA>;
   private pods: Informer<Pod>;
   private stabilizers = new Map<string, Stabilizer>();
+  /** recommendations and scale events per HPA, for spec.behavior */
+  private recommendations = new Map<string, { replicas: number; at: number }[]>();
+  private scaleUpEvents = new Map<string, ScaleEvent[]>();
+  private scaleDownEvents = new Map<string, ScaleEvent[]>();
   private targets: ScaleTargets;
 
   constructor(
@@ -77,7 +84,7 @@ export class HorizontalController implements ControllerInstance {
       },
       onDelete: (obj) => {
         const h = obj instanceof DeletedFinalStateUnknown ? obj.obj : obj;
-        if (h) this.stabilizers.delete(key(h));
+        if (h) this.forgetHPA(key(h));
       },
     });
   }
@@ -92,10 +99,17 @@ export class HorizontalController implements ControllerInstance {
     await this.workers?.stop();
   }
 
+  private forgetHPA(key: string): void {
+    this.stabilizers.delete(key);
+    this.recommendations.delete(key);
+    this.scaleUpEvents.delete(key);
+    this.scaleDownEvents.delete(key);
+  }
+
   private async sync(key: string): Promise<void> {
     const hpa = this.hpas.indexer.getByKey(key);
     if (!hpa) {
-      this.stabilizers.delete(key);
+      this.forgetHPA(key);
       return;
     }
     try {
@@ -152,7 +166,9 @@ export class HorizontalController implements ControllerInstance {
       desired = Math.max(0, metricDesired);
       if (desired > currentReplicas) rescaleReason = `${metricName} above target`;
       if (desired < currentReplicas) rescaleReason = 'All metrics below target';
-      desired = this.normalizeDesiredReplicas(hpa, key, currentReplicas, desired, minReplicas);
+      desired = hpa.spec.behavior
+        ? this.normalizeDesiredReplicasWithBehaviors(hpa, key, currentReplicas, desired, minReplicas)
+        : this.normalizeDesiredReplicas(hpa, key, currentReplicas, desired, minReplicas);
     }
     rescale = desired !== currentReplicas && !(currentReplicas === 0 && minReplicas !== 0);
     if (rescale) {
@@ -167,6 +183,7 @@ export class HorizontalController implements ControllerInstance {
       }
       setCondition(hpa, 'AbleToScale', 'True', 'SucceededRescale', `the HPA controller was able to update the target scale to ${desired}`);
       this.recorder.event(hpa, 'Normal', 'SuccessfulRescale', `New size: ${desired}; reason: ${rescaleReason}`);
+      this.storeScaleEvent(hpa, key, currentReplicas, desired);
       log.info('Successfully rescaled', { HPA: key, currentReplicas, desiredReplicas: desired, reason: rescaleReason });
     } else {
       log.v(4).info('Decided not to scale', { scaleTarget: reference, desiredReplicas: desired, lastScaleTime: hpa.status?.lastScaleTime });
@@ -183,8 +200,42 @@ export class HorizontalController implements ControllerInstance {
     await this.updateStatusIfNeeded(original, hpa);
   }
 
+  /** storeScaleEvent: remembered only for HPAs with spec.behavior (their rate policies need them). */
+  private storeScaleEvent(hpa: HPA, key: string, prev: number, next: number): void {
+    if (!hpa.spec.behavior) return;
+    const map = next > prev ? this.scaleUpEvents : this.scaleDownEvents;
+    const rules = (next > prev ? hpa.spec.behavior.scaleUp : hpa.spec.behavior.scaleDown) as ScalingRules | undefined;
+    const longest = Math.max(15, ...(rules?.policies ?? []).map((p) => p.periodSeconds)) * 1000;
+    const now = Date.now();
+    const events = (map.get(key) ?? []).filter((e) => e.at > now - longest);
+    events.push({ replicaChange: Math.abs(next - prev), at: now });
+    map.set(key, events);
+  }
+
+  private normalizeDesiredReplicasWithBehaviors(hpa: HPA, key: string, current: number, desired: number, minReplicas: number): number {
+    const b = hpa.spec.behavior!;
+    const up = withDefaultRules(b.scaleUp as ScalingRules | undefined, true);
+    const down = withDefaultRules(b.scaleDown as ScalingRules | undefined, false);
+    // maybeInitScaleDownStabilizationWindow
+    if (down.stabilizationWindowSeconds === undefined) down.stabilizationWindowSeconds = Math.trunc(this.ctx.options.hpaDownscaleStabilizationMs / 1000);
+    const now = Date.now();
+    let recs = this.recommendations.get(key);
+    if (!recs) this.recommendations.set(key, (recs = []));
+    const [stabilized, reason, message] = stabilizeWithBehaviors(recs, current, desired, up, down, now);
+    if (stabilized !== desired) setCondition(hpa, 'AbleToScale', 'True', reason, message);
+    else setCondition(hpa, 'AbleToScale', 'True', 'ReadyForNewScale', 'recommended size matches current size');
+    const [replicas, limitReason, limitMessage] = convertDesiredReplicasWithBehaviorRate(
+      current, stabilized, minReplicas, hpa.spec.maxReplicas,
+      { rules: up, events: this.scaleUpEvents.get(key) ?? [] },
+      { rules: down, events: this.scaleDownEvents.get(key) ?? [] },
+      now,
+    );
+    setCondition(hpa, 'ScalingLimited', replicas === stabilized ? 'False' : 'True', limitReason, limitMessage);
+    return replicas;
+  }
+
   private normalizeDesiredReplicas(hpa: HPA, key: string, current: number, desired: number, minReplicas: number): number {
-    const windowMs = hpa.spec.behavior?.scaleDown?.stabilizationWindowSeconds !== undefined ? hpa.spec.behavior.scaleDown.stabilizationWindowSeconds * 1000 : this.ctx.options.hpaDownscaleStabilizationMs;
+    const windowMs = this.ctx.options.hpaDownscaleStabilizationMs;
     let st = this.stabilizers.get(key);
     if (!st) this.stabilizers.set(key, (st = new Stabilizer(windowMs)));
     const stabilized = st.stabilize(desired);

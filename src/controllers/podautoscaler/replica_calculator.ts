@@ -109,3 +109,107 @@ export class Stabilizer {
     return max;
   }
 }
+
+// ---- spec.behavior (normalizeDesiredReplicasWithBehaviors)
+
+export interface ScalingPolicy {
+  type: string;
+  value: number;
+  periodSeconds: number;
+}
+
+export interface ScalingRules {
+  stabilizationWindowSeconds?: number;
+  selectPolicy?: string;
+  policies?: ScalingPolicy[];
+}
+
+export interface ScaleEvent {
+  replicaChange: number;
+  at: number;
+}
+
+/** The upstream defaults of spec.behavior's scaleUp and scaleDown rules (GenerateHPAScale*Rules). */
+export function withDefaultRules(rules: ScalingRules | undefined, up: boolean): ScalingRules {
+  const r = { ...(rules ?? {}) };
+  if (up && r.stabilizationWindowSeconds === undefined) r.stabilizationWindowSeconds = 0;
+  r.selectPolicy ??= 'Max';
+  if (!r.policies?.length) r.policies = up ? [{ type: 'Pods', value: 4, periodSeconds: 15 }, { type: 'Percent', value: 100, periodSeconds: 15 }] : [{ type: 'Percent', value: 100, periodSeconds: 15 }];
+  return r;
+}
+
+/** getReplicasChangePerPeriod: the replicas changed by events within the last periodSeconds. */
+export function replicasChangePerPeriod(periodSeconds: number, events: ScaleEvent[], now: number): number {
+  const cutoff = now - periodSeconds * 1000;
+  return events.filter((e) => e.at > cutoff).reduce((a, e) => a + e.replicaChange, 0);
+}
+
+/** calculateScaleUpLimitWithScalingRules. */
+export function scaleUpLimitWithRules(current: number, events: ScaleEvent[], rules: ScalingRules, now: number): number {
+  if (rules.selectPolicy === 'Disabled') return current;
+  const pick = rules.selectPolicy === 'Min' ? Math.min : Math.max;
+  let result = rules.selectPolicy === 'Min' ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER;
+  for (const p of rules.policies ?? []) {
+    const start = current - replicasChangePerPeriod(p.periodSeconds, events, now);
+    const proposed = p.type === 'Pods' ? start + p.value : Math.ceil(start * (1 + p.value / 100));
+    result = pick(result, proposed);
+  }
+  return result;
+}
+
+/** calculateScaleDownLimitWithBehaviors. */
+export function scaleDownLimitWithRules(current: number, events: ScaleEvent[], rules: ScalingRules, now: number): number {
+  if (rules.selectPolicy === 'Disabled') return current;
+  const pick = rules.selectPolicy === 'Min' ? Math.max : Math.min;
+  let result = rules.selectPolicy === 'Min' ? Number.MIN_SAFE_INTEGER : Number.MAX_SAFE_INTEGER;
+  for (const p of rules.policies ?? []) {
+    const start = current + replicasChangePerPeriod(p.periodSeconds, events, now);
+    const proposed = p.type === 'Pods' ? start - p.value : Math.trunc(start * (1 - p.value / 100));
+    result = pick(result, proposed);
+  }
+  return result;
+}
+
+/** stabilizeRecommendationWithBehaviors over one HPA's recorded recommendations (which it updates). */
+export function stabilizeWithBehaviors(recs: { replicas: number; at: number }[], current: number, desired: number, up: ScalingRules, down: ScalingRules, now: number): [number, string, string] {
+  const upCutoff = now - (up.stabilizationWindowSeconds ?? 0) * 1000;
+  const downCutoff = now - (down.stabilizationWindowSeconds ?? 0) * 1000;
+  let upRec = desired;
+  let downRec = desired;
+  let oldIndex = -1;
+  recs.forEach((r, i) => {
+    if (r.at > upCutoff) upRec = Math.min(r.replicas, upRec);
+    if (r.at > downCutoff) downRec = Math.max(r.replicas, downRec);
+    if (r.at < upCutoff && r.at < downCutoff) oldIndex = i;
+  });
+  let rec = current;
+  if (rec < upRec) rec = upRec;
+  if (rec > downRec) rec = downRec;
+  if (oldIndex >= 0) recs[oldIndex] = { replicas: desired, at: now };
+  else recs.push({ replicas: desired, at: now });
+  return desired >= current
+    ? [rec, 'ScaleUpStabilized', 'recent recommendations were lower than current one, applying the lowest recent recommendation']
+    : [rec, 'ScaleDownStabilized', 'recent recommendations were higher than current one, applying the highest recent recommendation'];
+}
+
+/** convertDesiredReplicasWithBehaviorRate: [replicas, ScalingLimited reason, message]. */
+export function convertDesiredReplicasWithBehaviorRate(
+  current: number,
+  desired: number,
+  minReplicas: number,
+  maxReplicas: number,
+  up: { rules: ScalingRules; events: ScaleEvent[] },
+  down: { rules: ScalingRules; events: ScaleEvent[] },
+  now: number,
+): [number, string, string] {
+  if (desired > current) {
+    const limit = Math.max(current, scaleUpLimitWithRules(current, up.events, up.rules, now));
+    const [max, reason, msg] = maxReplicas > limit ? [limit, 'ScaleUpLimit', 'the desired replica count is increasing faster than the maximum scale rate'] : [maxReplicas, 'TooManyReplicas', 'the desired replica count is more than the maximum replica count'];
+    if (desired > max) return [max, reason, msg];
+  } else if (desired < current) {
+    const limit = Math.min(current, scaleDownLimitWithRules(current, down.events, down.rules, now));
+    const [min, reason, msg] = minReplicas < limit ? [limit, 'ScaleDownLimit', 'the desired replica count is decreasing faster than the maximum scale rate'] : [minReplicas, 'TooFewReplicas', 'the desired replica count is less than the minimum replica count'];
+    if (desired < min) return [min, reason, msg];
+  }
+  return [desired, 'DesiredWithinRange', 'the desired count is within the acceptable range'];
+}

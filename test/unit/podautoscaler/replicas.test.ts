@@ -51,3 +51,27 @@ test('conditions keep their transition time while the status holds', () => {
   assert.equal(hpa.status!.conditions![0]!.message, 'm2');
   assert.equal(hpa.status!.conditions![0]!.lastTransitionTime, t);
 });
+
+test('spec.behavior: stabilization windows and rate policies', async () => {
+  const { stabilizeWithBehaviors, convertDesiredReplicasWithBehaviorRate, withDefaultRules, scaleUpLimitWithRules, scaleDownLimitWithRules } = await import('../../../src/controllers/podautoscaler/replica_calculator.js');
+  const up = withDefaultRules(undefined, true);
+  const down = { ...withDefaultRules(undefined, false), stabilizationWindowSeconds: 300 };
+  assert.deepEqual(up.policies, [{ type: 'Pods', value: 4, periodSeconds: 15 }, { type: 'Percent', value: 100, periodSeconds: 15 }]);
+  const t = 1_000_000;
+  // default scale-up: max(current+4, 2*current) per 15s
+  assert.equal(scaleUpLimitWithRules(3, [], up, t), 7);
+  assert.equal(scaleUpLimitWithRules(10, [], up, t), 20);
+  assert.equal(scaleUpLimitWithRules(10, [{ replicaChange: 5, at: t - 5000 }], up, t), 10);
+  assert.equal(scaleDownLimitWithRules(10, [], down, t), 0);
+  assert.equal(scaleDownLimitWithRules(10, [], { selectPolicy: 'Max', policies: [{ type: 'Pods', value: 2, periodSeconds: 60 }] }, t), 8);
+  assert.equal(scaleUpLimitWithRules(10, [], { selectPolicy: 'Disabled' }, t), 10);
+  // a high recommendation within the scale-down window holds the count up
+  const recs: { replicas: number; at: number }[] = [];
+  assert.deepEqual(stabilizeWithBehaviors(recs, 5, 8, up, down, t)[0], 8);
+  assert.deepEqual(stabilizeWithBehaviors(recs, 8, 3, up, down, t + 60_000), [8, 'ScaleDownStabilized', 'recent recommendations were higher than current one, applying the highest recent recommendation']);
+  assert.equal(stabilizeWithBehaviors(recs, 8, 3, up, down, t + 400_000)[0], 3);
+  const limited = convertDesiredReplicasWithBehaviorRate(2, 30, 1, 50, { rules: up, events: [] }, { rules: down, events: [] }, t);
+  assert.deepEqual(limited, [6, 'ScaleUpLimit', 'the desired replica count is increasing faster than the maximum scale rate']);
+  const slow = convertDesiredReplicasWithBehaviorRate(10, 2, 1, 50, { rules: up, events: [] }, { rules: { selectPolicy: 'Max', policies: [{ type: 'Pods', value: 2, periodSeconds: 60 }] }, events: [] }, t);
+  assert.deepEqual(slow, [8, 'ScaleDownLimit', 'the desired replica count is decreasing faster than the maximum scale rate']);
+});

@@ -38,10 +38,25 @@ function validateSpec(spec: KObject): FieldError[] {
   return errs;
 }
 
+/** GenerateHPAScaleUpRules / GenerateHPAScaleDownRules: a given behavior gets its missing parts. */
+function scalingRulesDefaults(rules: unknown, up: boolean): KObject {
+  const r: KObject = isObj(rules) ? rules : {};
+  if (up && (r.stabilizationWindowSeconds === undefined || r.stabilizationWindowSeconds === null)) r.stabilizationWindowSeconds = 0;
+  if (!r.selectPolicy) r.selectPolicy = 'Max';
+  if (!arr(r.policies).length) {
+    r.policies = up ? [{ type: 'Pods', value: 4, periodSeconds: 15 }, { type: 'Percent', value: 100, periodSeconds: 15 }] : [{ type: 'Percent', value: 100, periodSeconds: 15 }];
+  }
+  return r;
+}
+
 function defaultsV2(obj: KObject): void {
   const spec = isObj(obj.spec) ? obj.spec : (obj.spec = {});
   if (spec.minReplicas === undefined || spec.minReplicas === null) spec.minReplicas = 1;
   if (!arr(spec.metrics).length) spec.metrics = [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }];
+  if (isObj(spec.behavior)) {
+    spec.behavior.scaleUp = scalingRulesDefaults(spec.behavior.scaleUp, true);
+    spec.behavior.scaleDown = scalingRulesDefaults(spec.behavior.scaleDown, false);
+  }
 }
 
 /** kubectl's TARGETS cell: "cpu: 50%/80%", "<unknown>" before the first measurement. */
