@@ -61,7 +61,6 @@ export class CSRCleaner implements ControllerInstance {
 
   constructor(private readonly client: RestClient, ctx: ControllerContext) {
     this.csrs = ctx.informers.forResource<CSR>(CSR_GVR);
-    ctx.signal.addEventListener('abort', () => this.ctl.abort(), { once: true });
   }
 
   run(): void {

@@ -62,7 +62,6 @@ export class NodeLifecycleController implements ControllerInstance {
       onAdd: (p) => this.podUpdated(undefined, p),
       onUpdate: (o, p) => this.podUpdated(o, p),
     });
-    ctx.signal.addEventListener('abort', () => this.ctl.abort(), { once: true });
   }
 
   private podUpdated(old: Pod | undefined, pod: Pod): void {
