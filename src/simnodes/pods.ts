@@ -46,7 +46,7 @@ export class PodRunner {
     const ours = (n: string) => fleet.nodes.has(n);
     this.informer = new Informer<SimPod>(listWatchFromClient<SimPod>(client, podsGVR, { fieldSelector: 'spec.nodeName!=' }), {
       description: 'pods.v1 (simulated nodes)',
-      transform: (p) => compactPod(p, ours),
+      transform: (p) => compactPod(p, ours, (ns, name, uid) => this.runtimes.get(`${ns}/${name}`)?.uid === uid),
       indexers: { [NODE_NAME_INDEX]: (p) => (ours(p.spec.nodeName) ? [p.spec.nodeName] : []) },
     });
     const enqueue = (p: SimPod) => {

@@ -75,6 +75,9 @@ describe('simnodes pod status', () => {
     assert.deepEqual(p.metadata.annotations, { 'k8ts.io/sim-ready': 'false' });
     assert.deepEqual(p.spec.initContainers, [{ name: 'init', image: 'busybox' }, { name: 'proxy', image: 'envoy:1', restartPolicy: 'Always' }]);
     assert.equal(p.status?.scheduled, true);
+    const seen = { ...raw, status: { phase: 'Running', podIP: '10.0.0.9', startTime: '2026-11-28T08:00:00Z', conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'True' }], containerStatuses: [{ restartCount: 2, state: { running: { startedAt: '2026-11-28T08:00:01Z' } } }] } };
+    assert.deepEqual(compactPod(seen as any, () => true).status, { phase: 'Running', scheduled: true, podIPs: ['10.0.0.9'], startTime: '2026-11-28T08:00:00Z', ready: { status: 'True', lastTransitionTime: undefined }, restartCount: 2, runningSince: '2026-11-28T08:00:01Z' });
+    assert.deepEqual(compactPod(seen as any, () => true, (ns, name, uid) => `${ns}/${name}/${uid}` === 'ns/p/u1').status, { phase: 'Running', scheduled: true }, 'a pod the fleet runs keeps only what it still reads');
     assert.deepEqual(compactPod(raw as any, () => false), { metadata: { name: 'p', namespace: 'ns', uid: 'u1', resourceVersion: undefined }, spec: { nodeName: 'sim-node-0' } });
   });
 
