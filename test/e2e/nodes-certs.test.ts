@@ -48,7 +48,7 @@ describe('node, certificate and service-account controllers', { skip: !kubectlAv
       `--service-account-private-key-file=${pki}/sa.key`,
       '--use-service-account-credentials=true',
       '--node-monitor-period=1s',
-      '--node-monitor-grace-period=5s',
+      '--node-monitor-grace-period=10s',
       '--horizontal-pod-autoscaler-sync-period=1s',
     ]);
     await kcm.waitForLog(/Starting TTL controller/, 60000);
@@ -131,7 +131,7 @@ describe('node, certificate and service-account controllers', { skip: !kubectlAv
         await kc(srv.kubeconfig, ['patch', 'pod', p, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: rfc3339() }] } })]);
       }
       // the node stays Ready while its lease is renewed past the grace period
-      await new Promise((r) => setTimeout(r, 6000));
+      await new Promise((r) => setTimeout(r, 12000));
       assert.equal((await getNode('dead')).status.conditions.find((c: any) => c.type === 'Ready').status, 'True');
 
       renewDead = false;
