@@ -3,6 +3,7 @@
 // set of shared informers. Used by `k8ts kube-controller-manager` and in-process by `k8ts server`.
 
 import { hostname } from 'node:os';
+import { setMaxListeners } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { Registry, collectDefaultMetrics, Gauge } from 'prom-client';
 import type { RestClient, EventRecorder } from '../client/index.js';
@@ -47,6 +48,8 @@ export async function startControllerManager(o: StartOptions): Promise<Controlle
 
   const startControllers = async (signal: AbortSignal) => {
     const ctl = new AbortController();
+    // every controller (and its informers and queues) listens on this one signal
+    setMaxListeners(0, ctl.signal);
     signal.addEventListener('abort', () => ctl.abort(), { once: true });
     const informers = new SharedInformerFactory(o.client, { defaultResyncMs: 0 });
     const builder = new ControllerClientBuilder(o.client, opts.useServiceAccountCredentials, ctl.signal);
