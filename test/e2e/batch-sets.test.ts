@@ -268,6 +268,22 @@ describe('batch and stateful-set controllers', () => {
     assert.deepEqual((await jobsOf(cj)).map((j) => j.metadata.name), ['manual']);
   });
 
+  it('concurrencyPolicy Replace deletes the running job and starts the new one', async () => {
+    await client.create({ ...CRONJOBS, namespace: ns }, cronManifest('replace', '0 0 1 1 *', { concurrencyPolicy: 'Replace', timeZone: 'UTC' }));
+    await kc(srv.kubeconfig, ['create', 'job', 'replace-manual', '--from=cronjob/replace']);
+    const manual = await getJob('replace-manual');
+    const ref = { kind: 'Job', namespace: ns, name: 'replace-manual', uid: manual.metadata.uid, apiVersion: 'batch/v1' };
+    const scheduled = await missOneYearlyRun('replace', { active: [ref] });
+    const jobName = `replace-${scheduled / 60000}`;
+    await until(() => getJob(jobName), jobName);
+    await until(async () => (await events('replace')).some((e) => e.reason === 'SuccessfulDelete' && e.message === 'Deleted job replace-manual') || undefined, 'SuccessfulDelete event');
+    const cj = await until(async () => {
+      const c = await getCron('replace');
+      return c.status?.active?.length === 1 && c.status.active[0].name === jobName ? c : undefined;
+    }, 'active is the new job');
+    assert.ok(cj);
+  });
+
   it('finished jobs beyond successfulJobsHistoryLimit are deleted, oldest first', async () => {
     await client.create({ ...CRONJOBS, namespace: ns }, cronManifest('hist', '0 0 1 1 *', { successfulJobsHistoryLimit: 1, timeZone: 'UTC' }));
     await until(async () => (await getCron('hist')).metadata.uid, 'cronjob');
@@ -399,6 +415,7 @@ describe('batch and stateful-set controllers', () => {
     }, 'all updated');
     assert.equal(done.status.currentReplicas, 3);
     for (const p of await pods('app=roll')) assert.equal(p.spec.containers[0].image, 'nginx:2');
+    assert.match(await kc(srv.kubeconfig, ['rollout', 'status', 'statefulset/roll', '--timeout=30s']), /partitioned roll out complete: 3 new pods have been updated/);
     const out = await kc(srv.kubeconfig, ['rollout', 'history', 'statefulset', 'roll']);
     assert.match(out, /^1\s+<none>/m);
     assert.match(out, /^2\s+<none>/m);
@@ -484,6 +501,7 @@ describe('batch and stateful-set controllers', () => {
       return d.status?.updatedNumberScheduled === 3 && d.status?.numberAvailable === 3 ? d : undefined;
     }, 'status updated');
     assert.equal(st.status.desiredNumberScheduled, 3);
+    assert.match(await kc(srv.kubeconfig, ['rollout', 'status', 'daemonset/agent', '--timeout=30s']), /daemon set "agent" successfully rolled out/);
     const revs = (await client.list<any>({ ...REVISIONS, namespace: ns })).items.filter((r) => r.metadata.ownerReferences?.[0]?.name === 'agent');
     assert.deepEqual(revs.map((r) => r.revision).sort(), [1, 2]);
   });

@@ -152,7 +152,17 @@ export function daemonSetStatus(ds: DaemonSet, nodes: Node[], byNode: Map<string
       if (isPodUpdated(pod, hash, gen)) s.updatedNumberScheduled++;
     } else if (pods.length) s.numberMisscheduled++;
   }
-  return { ...s, numberUnavailable: s.desiredNumberScheduled - s.numberAvailable };
+  const out: DaemonSetStatus = { ...s, numberUnavailable: s.desiredNumberScheduled - s.numberAvailable };
+  // omitempty fields
+  for (const k of ['numberAvailable', 'updatedNumberScheduled', 'numberUnavailable'] as const) if (!out[k]) delete out[k];
+  return out;
+}
+
+/** A status without the counts daemonSetStatus recomputes (so omitted zeros do not linger). */
+function withoutCounts(st: DaemonSetStatus | undefined): DaemonSetStatus {
+  const out = { ...(st ?? ({} as DaemonSetStatus)) };
+  for (const k of ['numberAvailable', 'updatedNumberScheduled', 'numberUnavailable'] as const) delete out[k];
+  return out;
 }
 
 export async function syncDaemonSet(c: DaemonSetsController, key: string): Promise<void> {
@@ -205,7 +215,9 @@ export async function syncDaemonSet(c: DaemonSetsController, key: string): Promi
   }
 
   const status = daemonSetStatus(ds, nodes, nodeToDaemonPods(pods, false), hash);
-  const next: DaemonSetStatus = { ...(ds.status ?? ({} as DaemonSetStatus)), ...status, collisionCount };
+  // collisionCount appears once a hash collision happened
+  const cc = collisionCount || ds.status?.collisionCount !== undefined ? { collisionCount } : {};
+  const next: DaemonSetStatus = { ...withoutCounts(ds.status), ...status, ...cc };
   if (processed) next.observedGeneration = ds.metadata?.generation;
   const prev = (ds.status ?? {}) as Record<string, unknown>;
   const changed = Object.entries(next).some(([k, v]) => k !== 'conditions' && (prev[k] ?? 0) !== (v ?? 0));
@@ -218,7 +230,7 @@ export async function syncDaemonSet(c: DaemonSetsController, key: string): Promi
       if (!isConflict(err)) throw err;
       // the cache was stale: once more on a fresh copy
       const fresh = await c.client.get<DaemonSet>({ ...DAEMONSETS, namespace, name });
-      const retry: DaemonSetStatus = { ...(fresh.status ?? ({} as DaemonSetStatus)), ...status, collisionCount };
+      const retry: DaemonSetStatus = { ...withoutCounts(fresh.status), ...status, ...cc };
       if (processed) retry.observedGeneration = ds.metadata?.generation;
       await c.client.update(ref, { ...fresh, status: retry });
     }

@@ -259,8 +259,7 @@ async function reconcile(c: JobController, key: string, job: Job): Promise<void>
   st.terminating = terminating.length + deleted.length;
   if (indexed) st.completedIndexes = formatIndexes(completedIdx);
   st.uncountedTerminatedPods = uncountedStatus(uncounted);
-  st.succeeded ??= 0;
-  st.failed ??= 0;
+  omitZeroCounts(st);
 
   // 1. record the newly finished pods before their finalizers go
   if (newSucceeded.length || newFailed.length) {
@@ -295,9 +294,10 @@ async function reconcile(c: JobController, key: string, job: Job): Promise<void>
   }
   if (indexed) st.succeeded = completedIdx.size;
   st.uncountedTerminatedPods = uncountedStatus(uncounted);
+  omitZeroCounts(st);
 
   // 4. the terminal condition once nothing runs or terminates any more
-  const settled = !uncounted.succeeded.size && !uncounted.failed.size && st.active === 0 && st.terminating === 0;
+  const settled = !uncounted.succeeded.size && !uncounted.failed.size && !st.active && !st.terminating;
   if (target && settled) {
     const nowT = metaTime();
     if (target === 'Complete') {
@@ -312,6 +312,13 @@ async function reconcile(c: JobController, key: string, job: Job): Promise<void>
     c.backoff.delete(key);
   }
   if (JSON.stringify(st) !== before) await updateStatus(c, job);
+}
+
+/** active, succeeded and failed are omitted when zero (omitempty), ready and terminating are not. */
+function omitZeroCounts(st: NonNullable<Job['status']>): void {
+  if (!st.active) delete st.active;
+  if (!st.succeeded) delete st.succeeded;
+  if (!st.failed) delete st.failed;
 }
 
 function uncountedStatus(u: { succeeded: Set<string>; failed: Set<string> }) {

@@ -28,6 +28,12 @@ export function newStatefulSetRevision(set: StatefulSet, revision: number, colli
   return newControllerRevision(set, newControllerRef(setOwnerInfo(set)), set.spec?.template?.metadata?.labels, templatePatch(set.spec?.template), revision, collisionCount);
 }
 
+function withoutCounts(st: StatefulSetStatus | undefined): StatefulSetStatus {
+  const out = { ...(st ?? ({} as StatefulSetStatus)) };
+  for (const k of ['readyReplicas', 'currentReplicas', 'updatedReplicas'] as const) delete out[k];
+  return out;
+}
+
 export class StatefulSetController implements ControllerInstance {
   readonly queue: RateLimitingQueue<string> = newRateLimitingQueue<string>('statefulset');
   private workers?: QueueWorkers;
@@ -132,15 +138,17 @@ export class StatefulSetController implements ControllerInstance {
     const cur: StatefulSetStatus = set.status ?? ({} as StatefulSetStatus);
     const keys: (keyof StatefulSetStatus)[] = ['observedGeneration', 'replicas', 'readyReplicas', 'currentReplicas', 'updatedReplicas', 'availableReplicas', 'currentRevision', 'updateRevision', 'collisionCount'];
     if (keys.every((k) => (cur[k] ?? 0) === (status[k] ?? 0))) return;
+    // omitempty counts
+    for (const k of ['readyReplicas', 'currentReplicas', 'updatedReplicas'] as const) if (!status[k]) delete status[k];
     const ref = { ...STATEFULSETS, namespace: set.metadata!.namespace, name: set.metadata!.name, subresource: 'status' };
     try {
-      await this.client.update(ref, { ...set, status: { ...cur, ...status } });
+      await this.client.update(ref, { ...set, status: { ...withoutCounts(cur), ...status } });
     } catch (err) {
       if (isNotFound(err)) return;
       if (!isConflict(err)) throw err;
       // the cache was stale: once more on a fresh copy
       const fresh = await this.client.get<StatefulSet>({ ...STATEFULSETS, namespace: set.metadata!.namespace, name: set.metadata!.name });
-      await this.client.update(ref, { ...fresh, status: { ...(fresh.status ?? {}), ...status } });
+      await this.client.update(ref, { ...fresh, status: { ...withoutCounts(fresh.status), ...status } });
     }
   }
 
