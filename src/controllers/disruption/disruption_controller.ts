@@ -11,7 +11,7 @@ import type { EventRecorder, Informer, RateLimitingQueue, RestClient } from '../
 import { isConflict, isNotFound, metaNamespaceKeyFunc, newRateLimitingQueue, splitMetaNamespaceKey } from '../../client/index.js';
 import { labelSelectorAsSelector } from '../../apimachinery/labels.js';
 import { logger } from '../../util/klog.js';
-import { runQueueWorkers, type QueueWorkers } from '../util/queueworkers.js';
+import { every, runQueueWorkers, type QueueWorkers } from '../util/queueworkers.js';
 import { controllerRefOf } from '../util/pods.js';
 import type { Deployment, Pod, ReplicaSet, ReplicationController, StatefulSet } from '../util/types.js';
 import { RESTMapper, discoverResources } from '../util/discovery.js';
@@ -21,6 +21,7 @@ import { countHealthyPods, disruptedPodMap, expectedAndDesired, failSafeStatus, 
 const log = logger('disruption.go');
 const PDBS = { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets' };
 const PODS = { group: '', version: 'v1', resource: 'pods' };
+const PDB_RESYNC_MS = 30_000;
 
 export interface WorkloadInformers {
   rcs: Informer<ReplicationController>;
@@ -54,8 +55,12 @@ export class DisruptionController {
     pods.addEventHandler({ onAdd: onPod, onUpdate: (_o, n) => onPod(n), onDelete: (p) => onPod(unwrap(p)) });
   }
 
-  run(): void {
+  run(signal: AbortSignal): void {
     log.info('Starting disruption controller');
+    // every PDB again each 30s as upstream's resync: controller scale changes have no event here
+    every(PDB_RESYNC_MS, signal, () => {
+      for (const p of this.pdbs.lister().list()) this.queue.add(metaNamespaceKeyFunc(p));
+    }, log);
     this.workers.push(runQueueWorkers(this.queue, 1, (key) => this.sync(key), log, 'PodDisruptionBudget'));
     this.workers.push(runQueueWorkers(this.staleQueue, 1, (key) => this.syncStalePodDisruption(key), log, 'pod'));
   }

@@ -23,6 +23,6 @@ export const disruptionDescriptor: ControllerDescriptor = {
       client,
       ctx.recorderFor('controllermanager'),
     );
-    return { run: () => c.run(), stop: () => c.stop() };
+    return { run: () => c.run(ctx.signal), stop: () => c.stop() };
   },
 };

@@ -50,11 +50,11 @@ export class NamespacedResourcesDeleter {
 
   /** One pass over namespace `name`; throws ResourcesRemainingError while content remains. */
   async delete(name: string): Promise<void> {
-    let ns = await this.getNamespace(name);
-    if (!ns?.metadata?.deletionTimestamp) return;
+    const found = await this.getNamespace(name);
+    if (!found?.metadata?.deletionTimestamp) return;
     log.v(5).info('Namespace controller - syncNamespace', { namespace: name, finalizerToken: FINALIZER_KUBERNETES });
-    ns = await this.retryOnConflict(ns, (n) => this.updatePhaseTerminating(n));
-    if (!ns.metadata?.deletionTimestamp) return;
+    const ns = await this.retryOnConflict(found, (n) => this.updatePhaseTerminating(n));
+    if (!ns?.metadata?.deletionTimestamp) return;
     if (!(ns.spec?.finalizers ?? []).includes(FINALIZER_KUBERNETES)) return;
     const estimate = await this.deleteAllContent(ns);
     if (estimate > 0) throw new ResourcesRemainingError(estimate);
@@ -70,13 +70,17 @@ export class NamespacedResourcesDeleter {
     }
   }
 
-  private async retryOnConflict(ns: Namespace, fn: (ns: Namespace) => Promise<Namespace>): Promise<Namespace> {
+  /** fn, re-read and retried on conflicts; undefined when the namespace is gone meanwhile. */
+  private async retryOnConflict(ns: Namespace, fn: (ns: Namespace) => Promise<Namespace>): Promise<Namespace | undefined> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await fn(ns);
       } catch (err) {
+        if (isNotFound(err)) return undefined;
         if (!isConflict(err) || attempt >= 5) throw err;
-        ns = await this.client.get<Namespace>({ ...NAMESPACES, name: ns.metadata!.name });
+        const fresh = await this.getNamespace(ns.metadata!.name!);
+        if (!fresh) return undefined;
+        ns = fresh;
       }
     }
   }

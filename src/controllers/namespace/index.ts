@@ -14,7 +14,7 @@ export const namespaceDescriptor: ControllerDescriptor = {
     const informer = ctx.informers.forResource<Namespace>({ group: '', version: 'v1', resource: 'namespaces' });
     const c = new NamespaceController(informer, new NamespacedResourcesDeleter(client), ctx.options.namespaceSyncPeriodMs);
     return {
-      run: () => c.run(Math.max(1, ctx.options.concurrency.namespace ?? 10)),
+      run: () => c.run(Math.max(1, ctx.options.concurrency.namespace ?? 10), ctx.signal),
       stop: () => c.stop(),
     };
   },

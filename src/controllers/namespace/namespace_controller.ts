@@ -6,7 +6,7 @@
 import type { Informer, RateLimitingQueue } from '../../client/index.js';
 import { newRateLimitingQueue, DeletedFinalStateUnknown } from '../../client/index.js';
 import { logger } from '../../util/klog.js';
-import { runQueueWorkers, type QueueWorkers } from '../util/queueworkers.js';
+import { every, runQueueWorkers, type QueueWorkers } from '../util/queueworkers.js';
 import type { Namespace } from '../util/types.js';
 import { NamespacedResourcesDeleter, ResourcesRemainingError } from './deleter.js';
 
@@ -17,9 +17,9 @@ export class NamespaceController {
   private workers?: QueueWorkers;
 
   constructor(
-    informer: Informer<Namespace>,
+    private readonly informer: Informer<Namespace>,
     private readonly deleter: NamespacedResourcesDeleter,
-    resyncMs: number,
+    private readonly resyncMs: number,
   ) {
     const enqueue = (ns: Namespace | DeletedFinalStateUnknown<Namespace>) => {
       const obj = ns instanceof DeletedFinalStateUnknown ? ns.obj : ns;
@@ -27,11 +27,18 @@ export class NamespaceController {
       if (!obj.metadata?.deletionTimestamp) return;
       this.queue.add(obj.metadata.name!);
     };
-    informer.addEventHandler({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n) }, resyncMs);
+    informer.addEventHandler({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n) });
+    this.enqueue = enqueue;
   }
 
-  run(workers: number): void {
+  private readonly enqueue: (ns: Namespace) => void;
+
+  run(workers: number, signal: AbortSignal): void {
     log.info('Starting namespace controller');
+    // the --namespace-sync-period resync: terminating namespaces are looked at again
+    every(this.resyncMs, signal, () => {
+      for (const ns of this.informer.lister().list()) this.enqueue(ns);
+    }, log);
     this.workers = runQueueWorkers(this.queue, workers, (key) => this.syncNamespace(key), log, 'namespace');
   }
 

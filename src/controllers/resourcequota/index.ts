@@ -12,7 +12,7 @@ export const resourceQuotaDescriptor: ControllerDescriptor = {
   async init(ctx) {
     const client = await ctx.clientFor('resourcequota-controller');
     const tracked = new Map(CORE_RESOURCES.filter((r) => r.resource !== 'resourcequotas').map((r) => [r.resource, ctx.informers.forResource<KubeObject>({ group: r.group, version: 'v1', resource: r.resource })]));
-    const c = new ResourceQuotaController(ctx.informers.forResource<ResourceQuota>({ group: '', version: 'v1', resource: 'resourcequotas' }), tracked, client, ctx.options.resourceQuotaSyncPeriodMs);
+    const c = new ResourceQuotaController(ctx.informers.forResource<ResourceQuota>({ group: '', version: 'v1', resource: 'resourcequotas' }), tracked, client, ctx.options.resourceQuotaSyncPeriodMs, ctx.informers);
     tracked.set('resourcequotas', ctx.informers.forResource<KubeObject>({ group: '', version: 'v1', resource: 'resourcequotas' }));
     return {
       run: () => c.run(Math.max(1, ctx.options.concurrency['resource-quota'] ?? 5), ctx.signal),

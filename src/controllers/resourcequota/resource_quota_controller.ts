@@ -4,7 +4,7 @@
 // drop (replenishment: a tracked object deleted, a pod turning terminal, a service changing
 // type, a claim changing size). Admission charges creates; this controller releases.
 
-import type { Informer, KubeObject, RateLimitingQueue, RestClient } from '../../client/index.js';
+import type { Informer, KubeObject, RateLimitingQueue, RestClient, SharedInformerFactory } from '../../client/index.js';
 import { metaNamespaceKeyFunc, newRateLimitingQueue, sleep, splitMetaNamespaceKey } from '../../client/index.js';
 import type { Quantity } from '../../apimachinery/quantity.js';
 import { quotaUsageStats } from '../../apiserver/admission/resourcequota.js';
@@ -43,6 +43,7 @@ export class ResourceQuotaController {
   readonly queue: RateLimitingQueue<string> = newRateLimitingQueue<string>('resourcequota_primary');
   private workers?: QueueWorkers;
   private mapper?: RESTMapper;
+  private monitors = new Map<string, Informer<KubeObject>>();
 
   constructor(
     private readonly quotas: Informer<ResourceQuota>,
@@ -50,6 +51,8 @@ export class ResourceQuotaController {
     private readonly tracked: Map<string, Informer<KubeObject>>,
     private readonly client: RestClient,
     private readonly resyncMs: number,
+    /** where informers for the other counted resources (count/<resource>.<group>) come from */
+    private readonly informers?: SharedInformerFactory,
   ) {
     quotas.addEventHandler({
       onAdd: (q) => this.queue.add(metaNamespaceKeyFunc(q)),
@@ -59,14 +62,17 @@ export class ResourceQuotaController {
       },
       onDelete: (q) => this.queue.add(metaNamespaceKeyFunc(unwrap(q))),
     });
-    for (const [resource, inf] of tracked) {
-      inf.addEventHandler({
-        onUpdate: (o, n) => {
-          if (usageMayDrop(resource, o, n)) this.enqueueNamespace(n.metadata?.namespace);
-        },
-        onDelete: (o) => this.enqueueNamespace(unwrap(o).metadata?.namespace),
-      });
-    }
+    for (const [resource, inf] of tracked) this.replenishFrom(resource, inf);
+  }
+
+  /** The quota monitor's replenishment: usage of the namespace is recounted when it may have dropped. */
+  private replenishFrom(resource: string, inf: Informer<KubeObject>): void {
+    inf.addEventHandler({
+      onUpdate: (o, n) => {
+        if (usageMayDrop(resource, o, n)) this.enqueueNamespace(n.metadata?.namespace);
+      },
+      onDelete: (o) => this.enqueueNamespace(unwrap(o).metadata?.namespace),
+    });
   }
 
   private enqueueNamespace(ns: string | undefined): void {
@@ -141,6 +147,16 @@ export class ResourceQuotaController {
       m = this.mapper.forResource(gr.group, gr.resource);
     }
     if (!m || !m.namespaced) return undefined;
+    const key = `${m.group}/${m.resource}`;
+    let inf = this.monitors.get(key);
+    if (!inf && this.informers && m.verbs.includes('watch')) {
+      // watched from now on, so that deletions release their usage at once
+      inf = this.informers.forResource<KubeObject>({ group: m.group, version: m.version, resource: m.resource });
+      this.monitors.set(key, inf);
+      this.replenishFrom(m.resource, inf);
+      this.informers.start();
+    }
+    if (inf?.hasSynced()) return inf.lister().namespace(namespace).list();
     return (await this.client.list({ group: m.group, version: m.version, resource: m.resource, namespace })).items;
   }
 }
