@@ -4,6 +4,8 @@
 // pods to see them bound. Figures per scenario:
 //   - throughput: pods bound per second, from the first create sent to the last bind seen
 //   - p99 latency: from a pod's create being sent to its binding being seen on the watch
+// The scheduling cycle alone (in this process, no API server: the cache filled directly, each
+// chosen node assumed) gives the algorithm's own ceiling per scenario.
 // Scenarios: plain pods at 100 / 1,000 / 5,000 nodes, and pods with required pod
 // anti-affinity (hostname, per group) and with topology spread (zone, DoNotSchedule +
 // hostname, ScheduleAnyway) at 1,000 nodes. Scale down with BENCH_SCHED_SCALE=0.2.
@@ -15,6 +17,10 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { H2Client, k8tsBin, spawnK8ts, startServer, type ComponentProc, type ServerProc } from '../test/e2e/harness.js';
 import { cpuSeconds } from './api.js';
+import { defaultConfig } from '../src/scheduler/config/defaults.js';
+import { CycleState } from '../src/scheduler/framework/interface.js';
+import { Scheduler } from '../src/scheduler/scheduler.js';
+import type { Node as KNode, Pod as KPod } from '../src/scheduler/types.js';
 
 export interface Row {
   name: string;
@@ -106,6 +112,28 @@ function podBody(ns: string, name: string, kind: Kind, i: number, groups: number
   return Buffer.from(JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns, labels }, spec }));
 }
 
+/** Scheduling cycles per second without an API server: schedulePod + assume, one pod after another. */
+function algorithm(nodes: number, pods: number, kind: Kind, groups: number): number {
+  const s = new Scheduler({ config: defaultConfig({ profiles: [{ schedulerName: SCHEDULER }] }) });
+  for (let i = 0; i < nodes; i++) {
+    const alloc = { cpu: '32', memory: '128Gi', pods: '110' };
+    const n: KNode = { metadata: { name: `node-${i}`, labels: { 'kubernetes.io/hostname': `node-${i}`, 'topology.kubernetes.io/zone': `zone-${i % ZONES}` } }, spec: {}, status: { allocatable: alloc, capacity: alloc } };
+    s.cache.addNode(n);
+  }
+  const fwk = s.profiles.get(SCHEDULER)!;
+  const all: KPod[] = Array.from({ length: pods }, (_, i) => {
+    const p = JSON.parse(podBody('default', `p-${i}`, kind, i, groups).toString()) as KPod;
+    p.metadata!.uid = `uid-${i}`;
+    return p;
+  });
+  const t0 = performance.now();
+  for (const p of all) {
+    const r = s.schedulePod(fwk, new CycleState(), p);
+    s.cache.assumePod({ ...p, spec: { ...p.spec, nodeName: r.host } });
+  }
+  return pods / ((performance.now() - t0) / 1000);
+}
+
 async function scenario(srv: ServerProc, dir: string, nodes: number, pods: number, kind: Kind, groups: number): Promise<{ throughput: number; p99: number; p50: number }> {
   const c = H2Client.fromKubeconfig(srv.kubeconfig, 2);
   let sched: ComponentProc | undefined;
@@ -132,7 +160,7 @@ async function scenario(srv: ServerProc, dir: string, nodes: number, pods: numbe
         '',
       ].join('\n'),
     );
-    const args = ['kube-scheduler', `--config=${cfg}`, '--secure-port=0'];
+    const args = ['kube-scheduler', `--config=${cfg}`, '--secure-port=0', ...(process.env.BENCH_SCHED_LOGS ? ['--v=2'] : [])];
     sched = process.env.BENCH_SCHED_PROFILE ? profiled(args, process.env.BENCH_SCHED_PROFILE) : spawnK8ts(args);
     // wait until the scheduler sees every node: probe with one pod
     const ns = 'default';
@@ -172,6 +200,7 @@ async function scenario(srv: ServerProc, dir: string, nodes: number, pods: numbe
     const timeout = new Promise<void>((r) => setTimeout(r, 300_000).unref());
     await Promise.race([allBound, timeout]);
     w.close();
+    if (process.env.BENCH_SCHED_LOGS) writeFileSync(process.env.BENCH_SCHED_LOGS, sched.logs());
     const wall = (performance.now() - start) / 1000;
     const cli = process.cpuUsage(cpu0[2]);
     log(`  CPU during the run: server ${(((cpuSeconds(srv.proc.pid!) - cpu0[0]) / wall) * 100).toFixed(0)}%, scheduler ${(((cpuSeconds(sched.proc.pid!) - cpu0[1]) / wall) * 100).toFixed(0)}%, bench ${(((cli.user + cli.system) / 1e6 / wall) * 100).toFixed(0)}%`);
@@ -210,6 +239,10 @@ export async function run(): Promise<Row[]> {
     if (only && !label.includes(only)) continue;
     const nodes = Math.max(10, Math.round(cs.nodes * SCALE));
     const pods = Math.max(10, Math.round(cs.pods * SCALE));
+    const algo = algorithm(nodes, pods, cs.kind, cs.groups);
+    log(`${cs.kind} @ ${nodes} nodes: scheduling cycle alone ${algo.toFixed(0)} pods/s`);
+    rows.push({ name: `scheduler ${cs.kind} pods @ ${nodes} nodes: cycle only (no API)`, value: algo, unit: 'pods/s' });
+    if (process.env.BENCH_SCHED_ALGO_ONLY) continue;
     const dir = mkdtempSync(join(tmpdir(), 'k8ts-bench-sched-'));
     const srv = await startServer({ timeoutMs: 60_000 });
     try {

@@ -176,16 +176,25 @@ export class Cache implements SharedLister {
 
   // ----- pods
 
+  private scoringAffinity = 0;
+
+  podsWithScoringAffinity(): number {
+    return this.scoringAffinity;
+  }
+
   private addToNode(pod: Pod): void {
     const ni = this.nodeInfoFor(pod.spec.nodeName!);
     const pi = ni.addPod(pod);
     if (pi.hasAffinity) this.affinityChanged();
+    if (pi.hasScoringAffinity) this.scoringAffinity++;
   }
 
   private removeFromNode(pod: Pod): void {
     const name = pod.spec.nodeName!;
     const ni = this.nodes.get(name);
     if (!ni) return;
+    const pi = ni.pods.find((p) => p.pod.metadata?.uid === pod.metadata?.uid);
+    if (pi?.hasScoringAffinity) this.scoringAffinity--;
     if (!ni.removePod(pod)) log.error('Failed to remove pod from node info', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, node: name });
     if (pod.spec.affinity?.podAffinity || pod.spec.affinity?.podAntiAffinity) this.affinityChanged();
     if (!ni.node && !ni.pods.length) this.nodes.delete(name);

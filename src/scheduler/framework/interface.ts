@@ -73,6 +73,8 @@ export interface SharedLister {
   havePodsWithAffinityList(): NodeInfo[];
   havePodsWithRequiredAntiAffinityList(): NodeInfo[];
   size(): number;
+  /** how many pods have terms that score other pods (required affinity, preferred (anti-)affinity) */
+  podsWithScoringAffinity?(): number;
 }
 
 /** Nominated pods (pods that preempted others and wait for room on a node). */

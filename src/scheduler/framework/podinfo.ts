@@ -87,6 +87,11 @@ export class PodInfo {
     return this.requiredAffinityTerms.length > 0 || this.requiredAntiAffinityTerms.length > 0 || this.preferredAffinityTerms.length > 0 || this.preferredAntiAffinityTerms.length > 0;
   }
 
+  /** terms that make this pod score others (InterPodAffinity PreScore) */
+  get hasScoringAffinity(): boolean {
+    return this.requiredAffinityTerms.length > 0 || this.preferredAffinityTerms.length > 0 || this.preferredAntiAffinityTerms.length > 0;
+  }
+
   get uid(): string {
     return this.pod.metadata?.uid ?? '';
   }

@@ -21,14 +21,22 @@ export const ErrReasonAntiAffinityRulesNotMatch = "node(s) didn't match pod anti
 const preFilterKey = 'PreFilterInterPodAffinity';
 const preScoreKey = 'PreScoreInterPodAffinity';
 
-type Counts = Map<string, number>;
-const pairKey = (k: string, v: string) => `${k}\x00${v}`;
+/** topologyKey → topology value → count */
+type Counts = Map<string, Map<string, number>>;
 
-function addCount(m: Counts, k: string, v: number): void {
-  const n = (m.get(k) ?? 0) + v;
-  if (n === 0) m.delete(k);
-  else m.set(k, n);
+function addCount(m: Counts, key: string, value: string, d: number): void {
+  let byVal = m.get(key);
+  if (!byVal) m.set(key, (byVal = new Map()));
+  const n = (byVal.get(value) ?? 0) + d;
+  if (n === 0) {
+    byVal.delete(value);
+    if (!byVal.size) m.delete(key);
+  } else byVal.set(value, n);
 }
+
+const countOf = (m: Counts, key: string, value: string): number => m.get(key)?.get(value) ?? 0;
+
+const cloneCounts = (m: Counts): Counts => new Map([...m].map(([k, v]) => [k, new Map(v)]));
 
 class PreFilterState {
   constructor(
@@ -39,7 +47,7 @@ class PreFilterState {
     public antiAffinityCounts: Counts,
   ) {}
   clone(): PreFilterState {
-    return new PreFilterState(this.podInfo, this.nsLabels, new Map(this.existingAntiAffinityCounts), new Map(this.affinityCounts), new Map(this.antiAffinityCounts));
+    return new PreFilterState(this.podInfo, this.nsLabels, cloneCounts(this.existingAntiAffinityCounts), cloneCounts(this.affinityCounts), cloneCounts(this.antiAffinityCounts));
   }
 
   /** updateWithPod: account for pod (with its node) being added (+1) or removed (-1). */
@@ -48,17 +56,17 @@ class PreFilterState {
     const labels = node.metadata?.labels ?? {};
     for (const t of pi.requiredAntiAffinityTerms) {
       const v = labels[t.topologyKey];
-      if (v !== undefined && t.matches(this.podInfo.pod, this.nsLabels)) addCount(this.existingAntiAffinityCounts, pairKey(t.topologyKey, v), multiplier);
+      if (v !== undefined && t.matches(this.podInfo.pod, this.nsLabels)) addCount(this.existingAntiAffinityCounts, t.topologyKey, v, multiplier);
     }
     if (podMatchesAllAffinityTerms(this.podInfo.requiredAffinityTerms, pi.pod)) {
       for (const t of this.podInfo.requiredAffinityTerms) {
         const v = labels[t.topologyKey];
-        if (v !== undefined) addCount(this.affinityCounts, pairKey(t.topologyKey, v), multiplier);
+        if (v !== undefined) addCount(this.affinityCounts, t.topologyKey, v, multiplier);
       }
     }
     for (const t of this.podInfo.requiredAntiAffinityTerms) {
       const v = labels[t.topologyKey];
-      if (v !== undefined && t.matches(pi.pod, undefined)) addCount(this.antiAffinityCounts, pairKey(t.topologyKey, v), multiplier);
+      if (v !== undefined && t.matches(pi.pod, undefined)) addCount(this.antiAffinityCounts, t.topologyKey, v, multiplier);
     }
   }
 }
@@ -135,7 +143,7 @@ export function interPodAffinity(rawArgs: unknown, h: Handle): Plugin {
         for (const ep of ni.podsWithRequiredAntiAffinity) {
           for (const t of ep.requiredAntiAffinityTerms) {
             const v = labels[t.topologyKey];
-            if (v !== undefined && t.matches(pod, nsLabels)) addCount(s.existingAntiAffinityCounts, pairKey(t.topologyKey, v), 1);
+            if (v !== undefined && t.matches(pod, nsLabels)) addCount(s.existingAntiAffinityCounts, t.topologyKey, v, 1);
           }
         }
       }
@@ -146,12 +154,12 @@ export function interPodAffinity(rawArgs: unknown, h: Handle): Plugin {
             if (pi.requiredAffinityTerms.length && podMatchesAllAffinityTerms(pi.requiredAffinityTerms, ep.pod)) {
               for (const t of pi.requiredAffinityTerms) {
                 const v = labels[t.topologyKey];
-                if (v !== undefined) addCount(s.affinityCounts, pairKey(t.topologyKey, v), 1);
+                if (v !== undefined) addCount(s.affinityCounts, t.topologyKey, v, 1);
               }
             }
             for (const t of pi.requiredAntiAffinityTerms) {
               const v = labels[t.topologyKey];
-              if (v !== undefined && t.matches(ep.pod, undefined)) addCount(s.antiAffinityCounts, pairKey(t.topologyKey, v), 1);
+              if (v !== undefined && t.matches(ep.pod, undefined)) addCount(s.antiAffinityCounts, t.topologyKey, v, 1);
             }
           }
         }
@@ -176,21 +184,18 @@ export function interPodAffinity(rawArgs: unknown, h: Handle): Plugin {
       for (const t of s.podInfo.requiredAffinityTerms) {
         const v = labels[t.topologyKey];
         if (v === undefined) return Status.unresolvable(ErrReasonAffinityRulesNotMatch);
-        if ((s.affinityCounts.get(pairKey(t.topologyKey, v)) ?? 0) <= 0) podsExist = false;
+        if (countOf(s.affinityCounts, t.topologyKey, v) <= 0) podsExist = false;
       }
       if (!podsExist && !(s.affinityCounts.size === 0 && podMatchesAllAffinityTerms(s.podInfo.requiredAffinityTerms, s.podInfo.pod))) {
         return Status.unresolvable(ErrReasonAffinityRulesNotMatch);
       }
       for (const t of s.podInfo.requiredAntiAffinityTerms) {
         const v = labels[t.topologyKey];
-        if (v !== undefined && (s.antiAffinityCounts.get(pairKey(t.topologyKey, v)) ?? 0) > 0) return Status.unschedulable(ErrReasonAntiAffinityRulesNotMatch);
+        if (v !== undefined && countOf(s.antiAffinityCounts, t.topologyKey, v) > 0) return Status.unschedulable(ErrReasonAntiAffinityRulesNotMatch);
       }
-      if (s.existingAntiAffinityCounts.size) {
-        for (const [k, n] of s.existingAntiAffinityCounts) {
-          if (n <= 0) continue;
-          const i = k.indexOf('\x00');
-          if (labels[k.slice(0, i)] === k.slice(i + 1)) return Status.unschedulable(ErrReasonExistingAntiAffinityRulesNotMatch);
-        }
+      for (const [key, byVal] of s.existingAntiAffinityCounts) {
+        const v = labels[key];
+        if (v !== undefined && (byVal.get(v) ?? 0) > 0) return Status.unschedulable(ErrReasonExistingAntiAffinityRulesNotMatch);
       }
       return null;
     },
@@ -199,6 +204,7 @@ export function interPodAffinity(rawArgs: unknown, h: Handle): Plugin {
       const hasConstraints = !!(a?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.length || a?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.length);
       if (args.ignorePreferredTermsOfExistingPods && !hasConstraints) return SKIP;
       const snap = h.snapshot();
+      if (!hasConstraints && snap.podsWithScoringAffinity?.() === 0) return SKIP;
       const candidates = hasConstraints ? snap.list() : snap.havePodsWithAffinityList();
       if (!candidates.length) return SKIP;
       const pi = new PodInfo(pod);
