@@ -132,6 +132,23 @@ describe('batch and stateful-set controllers', () => {
     await until(async () => (await events('flaky')).some((e) => e.reason === 'BackoffLimitExceeded' && e.type === 'Warning') || undefined, 'warning event');
   });
 
+  it('a FailJob pod failure policy rule fails the job at the first matching exit code', async () => {
+    const m: any = jobManifest('policy', { backoffLimit: 5, podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { containerName: 'c', operator: 'In', values: [42] } }] } });
+    await client.create({ ...JOBS, namespace: ns }, m);
+    const p = await until(async () => (await pods('job-name=policy'))[0], 'pod');
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    await client.patch({ ...PODS, namespace: ns, name: p.metadata.name, subresource: 'status' }, 'merge', {
+      status: { phase: 'Failed', containerStatuses: [{ name: 'c', image: 'busybox', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 42, reason: 'Error', startedAt: now, finishedAt: now } } }] },
+    });
+    const job = await until(async () => {
+      const j = await getJob('policy');
+      return cond(j, 'Failed') ? j : undefined;
+    }, 'Failed');
+    assert.equal(cond(job, 'Failed').reason, 'PodFailurePolicy');
+    assert.equal(cond(job, 'Failed').message, `Container c for pod ${ns}/${p.metadata.name} failed with exit code 42 matching FailJob rule at index 0`);
+    assert.equal(job.status.failed, 1);
+  });
+
   it('an Indexed job runs one pod per completion index and records completedIndexes', async () => {
     await client.create({ ...JOBS, namespace: ns }, jobManifest('idx', { completions: 3, parallelism: 3, completionMode: 'Indexed' }));
     const l = await until(async () => {

@@ -1,13 +1,13 @@
 // The Job reconcile (upstream syncJob, manageJob and trackJobStatusAndRemoveFinalizers):
 // claim the job's pods; record newly finished pods in status.uncountedTerminatedPods before
 // removing their tracking finalizer, then move them into succeeded/failed (so a pod is counted
-// exactly once even across restarts); decide failure (backoff limit, active deadline →
-// FailureTarget) or success (completions → SuccessCriteriaMet) and add Failed/Complete once no
-// pod is left running or terminating; otherwise keep `parallelism` pods running (NonIndexed or
-// one per completion index), honouring suspend and the pod-failure backoff.
+// exactly once even across restarts); decide failure (backoff limit, active deadline, a
+// FailJob pod-failure-policy rule → FailureTarget; Ignore rules do not count) or success
+// (completions → SuccessCriteriaMet) and add Failed/Complete once no pod is left running or
+// terminating; otherwise keep `parallelism` pods running (NonIndexed or one per completion
+// index), honouring suspend and the pod-failure backoff.
 
-import { splitMetaNamespaceKey } from '../../client/index.js';
-import { isConflict, metaNamespaceKeyFunc } from '../../client/index.js';
+import { isConflict, metaNamespaceKeyFunc, splitMetaNamespaceKey } from '../../client/index.js';
 import { labelSelectorAsSelector } from '../../apimachinery/labels.js';
 import { claimObjects, recheckOwner } from '../util/controllerref.js';
 import { compareForDeletion, isPodActive, isPodReady } from '../util/pods.js';
@@ -20,6 +20,7 @@ import {
   ReasonJobSuspended,
 } from './names.js';
 import { jobOwnerInfo, newJobPod } from './podtemplate.js';
+import { ReasonPodFailurePolicy, matchPodFailurePolicy, pastBackoffLimitOnFailure } from './podfailurepolicy.js';
 import {
   completionsReached, exceedsBackoffLimit, findCondition, hasTrueCondition, isJobFinished, isPodFailedForJob, isPodSucceeded, metaTime,
   pendingTerminal, remainingBackoffMs, setCondition, timeToDeadline, updateBackoffRecord, wantActiveNonIndexed,
@@ -175,6 +176,7 @@ async function reconcile(c: JobController, key: string, job: Job): Promise<void>
   const newSucceeded: Pod[] = [];
   const newFailed: Pod[] = [];
   const uncountable: Pod[] = [];
+  let failJobMessage: string | undefined;
   for (const p of pods) {
     const uid = p.metadata!.uid!;
     if (!hasTrackingFinalizer(p) || expectedRm.has(uid) || uncounted.succeeded.has(uid) || uncounted.failed.has(uid)) continue;
@@ -186,9 +188,13 @@ async function reconcile(c: JobController, key: string, job: Job): Promise<void>
     } else if (isPodFailedForJob(p, job)) {
       // pods the controller removed while suspending, or after success, are not failures
       const deletedByUs = !!p.metadata?.deletionTimestamp && p.status?.phase !== 'Failed';
-      if (deletedByUs && (suspended || target === 'Complete')) uncountable.push(p);
-      else if (validIndex) newFailed.push(p);
-      else uncountable.push(p);
+      const match = p.status?.phase === 'Failed' ? matchPodFailurePolicy(job, p) : undefined;
+      if ((deletedByUs && (suspended || target === 'Complete')) || !validIndex || match?.action === 'Ignore') {
+        uncountable.push(p);
+      } else {
+        newFailed.push(p);
+        if (match?.action === 'FailJob') failJobMessage ??= match.message;
+      }
     }
   }
   for (const p of newSucceeded) {
@@ -210,7 +216,10 @@ async function reconcile(c: JobController, key: string, job: Job): Promise<void>
 
   if (!target) {
     const ttd = suspended ? undefined : timeToDeadline(job, now);
-    if (exceedsBackoffLimit(job, failed)) {
+    if (failJobMessage) {
+      setCondition(job, CondFailureTarget, 'True', ReasonPodFailurePolicy, failJobMessage);
+      target = 'Failed';
+    } else if (exceedsBackoffLimit(job, failed) || pastBackoffLimitOnFailure(job, active)) {
       setCondition(job, CondFailureTarget, 'True', ReasonBackoffLimitExceeded, MsgBackoffLimitExceeded);
       target = 'Failed';
     } else if (ttd !== undefined && ttd <= 0) {

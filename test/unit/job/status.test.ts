@@ -107,3 +107,35 @@ describe('job pods', () => {
     assert.deepEqual(p.spec!.containers[0]!.env, [{ name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } }]);
   });
 });
+
+import { matchPodFailurePolicy, pastBackoffLimitOnFailure } from '../../../src/controllers/job/podfailurepolicy.js';
+
+describe('pod failure policy', () => {
+  const policyJob = job({
+    podFailurePolicy: {
+      rules: [
+        { action: 'FailJob', onExitCodes: { containerName: 'main', operator: 'In', values: [42] } },
+        { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+        { action: 'Count', onExitCodes: { operator: 'NotIn', values: [0] } },
+      ],
+    },
+  });
+  const failed = (code: number, conditions: any[] = []): any => ({
+    metadata: { namespace: 'ns', name: 'p' },
+    status: { phase: 'Failed', conditions, containerStatuses: [{ name: 'main', restartCount: 0, state: { terminated: { exitCode: code } } }] },
+  });
+  it('matches exit codes and conditions in rule order', () => {
+    assert.deepEqual(matchPodFailurePolicy(policyJob, failed(42)), { action: 'FailJob', message: 'Container main for pod ns/p failed with exit code 42 matching FailJob rule at index 0' });
+    assert.deepEqual(matchPodFailurePolicy(policyJob, failed(137, [{ type: 'DisruptionTarget', status: 'True' }])), { action: 'Ignore', message: 'Pod ns/p has condition DisruptionTarget matching Ignore rule at index 1' });
+    assert.equal(matchPodFailurePolicy(policyJob, failed(1))?.action, 'Count');
+    assert.equal(matchPodFailurePolicy(job({}), failed(42)), undefined);
+  });
+  it('restartPolicy OnFailure: container restarts count against backoffLimit', () => {
+    const j = job({ backoffLimit: 2 });
+    j.spec.template.spec.restartPolicy = 'OnFailure';
+    const running = (restarts: number): any => ({ status: { phase: 'Running', containerStatuses: [{ name: 'c', restartCount: restarts }] } });
+    assert.equal(pastBackoffLimitOnFailure(j, [running(1)]), false);
+    assert.equal(pastBackoffLimitOnFailure(j, [running(1), running(1)]), true);
+    assert.equal(pastBackoffLimitOnFailure(job({ backoffLimit: 0 }), [running(5)]), false);
+  });
+});
