@@ -22,7 +22,7 @@ const kcmLogs: string[] = [];
 before(async () => {
   if (skip) return;
   srv = await startServer({ extraArgs: ['--disable-controller-manager', '--disable-scheduler'] });
-  kcm = spawn(process.execPath, [k8tsBin, 'kube-controller-manager', `--kubeconfig=${srv.kubeconfig}`, `--controllers=${CONTROLLERS.join(',')}`, '--leader-elect=false', '--secure-port=0', '--v=2'], {
+  kcm = spawn(process.execPath, [k8tsBin, 'kube-controller-manager', `--kubeconfig=${srv.kubeconfig}`, `--controllers=${CONTROLLERS.join(',')}`, '--leader-elect=false', '--secure-port=0', '--use-service-account-credentials', '--v=2'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   kcm.stderr!.on('data', (d: Buffer) => kcmLogs.push(d.toString()));
