@@ -175,6 +175,24 @@ describe('batch and stateful-set controllers', () => {
     assert.equal(job.status.succeeded, 3);
   });
 
+  it('an Indexed job with a successPolicy completes once the rule matches and removes the other pods', async () => {
+    await client.create({ ...JOBS, namespace: ns }, jobManifest('leader', { completions: 3, parallelism: 3, completionMode: 'Indexed', successPolicy: { rules: [{ succeededIndexes: '0' }] } }));
+    const l = await until(async () => {
+      const x = await pods('job-name=leader');
+      return x.length === 3 ? x : undefined;
+    }, 'three pods');
+    const leader = l.find((p) => p.metadata.annotations['batch.kubernetes.io/job-completion-index'] === '0');
+    await setPhase(leader, 'Succeeded', false);
+    const job = await until(async () => {
+      const j = await getJob('leader');
+      return cond(j, 'Complete') ? j : undefined;
+    }, 'Complete');
+    assert.equal(cond(job, 'SuccessCriteriaMet').reason, 'SuccessPolicy');
+    assert.equal(cond(job, 'Complete').message, 'Matched rules at index 0');
+    assert.equal(job.status.completedIndexes, '0');
+    assert.equal((await pods('job-name=leader')).filter((p) => p.status?.phase !== 'Succeeded').length, 0);
+  });
+
   it('activeDeadlineSeconds fails a running job with DeadlineExceeded and removes its pods', async () => {
     await client.create({ ...JOBS, namespace: ns }, jobManifest('slow', { activeDeadlineSeconds: 3, parallelism: 2, completions: 4 }));
     const l = await until(async () => {
@@ -405,6 +423,15 @@ describe('batch and stateful-set controllers', () => {
     assert.deepEqual(await podNames('app=web'), ['web-0']);
     // claims are retained (whenScaled: Retain)
     await client.get({ ...PVCS, namespace: ns, name: 'www-web-2' });
+  });
+
+  it('podManagementPolicy Parallel creates and deletes pods without waiting, from ordinals.start', async () => {
+    await client.create({ ...STS, namespace: ns }, stsManifest('par', 3, { podManagementPolicy: 'Parallel', ordinals: { start: 5 }, volumeClaimTemplates: [], template: { metadata: { labels: { app: 'par' } }, spec: { containers: [{ name: 'c', image: 'nginx:1' }] } } }));
+    await until(async () => (await podNames('app=par')).length === 3 || undefined, 'three pods at once');
+    assert.deepEqual(await podNames('app=par'), ['par-5', 'par-6', 'par-7']);
+    await kc(srv.kubeconfig, ['scale', 'statefulset', 'par', '--replicas=1']);
+    await until(async () => (await podNames('app=par')).length === 1 || undefined, 'scaled to one');
+    assert.deepEqual(await podNames('app=par'), ['par-5']);
   });
 
   it('a rolling update with a partition only replaces the ordinals at or above it', async () => {

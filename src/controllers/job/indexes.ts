@@ -1,6 +1,6 @@
 // Completion indexes of Indexed Jobs (upstream indexed_job_utils): the compressed interval form
-// of status.completedIndexes ("1,3-5,7"), a pod's index from its annotation, and which indexes
-// still need a pod.
+// of status.completedIndexes ("1,3-5,7"), a pod's index from its annotation, which indexes
+// still need a pod, and the successPolicy rules over succeeded indexes.
 
 import type { Pod } from '../util/types.js';
 import { JobCompletionIndexAnnotation } from './names.js';
@@ -48,4 +48,28 @@ export function indexesToCreate(completions: number, done: Set<number>, active: 
     if (!done.has(i) && !active.has(i)) out.push(i);
   }
   return out;
+}
+
+interface SuccessRule {
+  succeededIndexes?: string;
+  succeededCount?: number;
+}
+
+/**
+ * The index of the first successPolicy rule the succeeded indexes satisfy (upstream
+ * matchSuccessPolicy): all of its succeededIndexes, at least succeededCount of them, or at
+ * least succeededCount indexes overall.
+ */
+export function matchSuccessPolicy(rules: SuccessRule[] | undefined, completions: number, done: Set<number>): number | undefined {
+  for (let i = 0; i < (rules ?? []).length; i++) {
+    const r = rules![i]!;
+    if (r.succeededIndexes !== undefined && r.succeededIndexes !== null) {
+      const want = parseIndexes(r.succeededIndexes, completions);
+      const have = [...want].filter((x) => done.has(x)).length;
+      if (r.succeededCount !== undefined && r.succeededCount !== null ? have >= r.succeededCount : have === want.size) return i;
+    } else if (r.succeededCount !== undefined && r.succeededCount !== null && done.size >= r.succeededCount) {
+      return i;
+    }
+  }
+  return undefined;
 }

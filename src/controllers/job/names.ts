@@ -18,6 +18,7 @@ export const ReasonDeadlineExceeded = 'DeadlineExceeded';
 export const MsgDeadlineExceeded = 'Job was active longer than specified deadline';
 export const ReasonCompletionsReached = 'CompletionsReached';
 export const MsgCompletionsReached = 'Reached expected number of succeeded pods';
+export const ReasonSuccessPolicy = 'SuccessPolicy';
 export const ReasonJobSuspended = 'JobSuspended';
 export const ReasonJobResumed = 'JobResumed';
 

@@ -13,11 +13,11 @@ import { claimObjects, recheckOwner } from '../util/controllerref.js';
 import { compareForDeletion, isPodActive, isPodReady } from '../util/pods.js';
 import type { Job, Pod } from '../util/types.js';
 import { JobController, JOBS, PODS, hasTrackingFinalizer, log } from './controller.js';
-import { completionIndexOf, formatIndexes, indexesToCreate, parseIndexes } from './indexes.js';
+import { completionIndexOf, formatIndexes, indexesToCreate, matchSuccessPolicy, parseIndexes } from './indexes.js';
 import {
   CondComplete, CondFailed, CondFailureTarget, CondSuccessCriteriaMet, CondSuspended, MaxPodCreateDeletePerSync, MsgBackoffLimitExceeded,
   MsgCompletionsReached, MsgDeadlineExceeded, ReasonBackoffLimitExceeded, ReasonCompletionsReached, ReasonDeadlineExceeded, ReasonJobResumed,
-  ReasonJobSuspended,
+  ReasonJobSuspended, ReasonSuccessPolicy,
 } from './names.js';
 import { jobOwnerInfo, newJobPod } from './podtemplate.js';
 import { ReasonPodFailurePolicy, matchPodFailurePolicy, pastBackoffLimitOnFailure } from './podfailurepolicy.js';
@@ -214,6 +214,7 @@ async function reconcile(c: JobController, key: string, job: Job): Promise<void>
   // start time; re-check at the active deadline
   if (!suspended && !st.startTime) st.startTime = metaTime(now);
 
+  let successRule: number | undefined;
   if (!target) {
     const ttd = suspended ? undefined : timeToDeadline(job, now);
     if (failJobMessage) {
@@ -225,6 +226,9 @@ async function reconcile(c: JobController, key: string, job: Job): Promise<void>
     } else if (ttd !== undefined && ttd <= 0) {
       setCondition(job, CondFailureTarget, 'True', ReasonDeadlineExceeded, MsgDeadlineExceeded);
       target = 'Failed';
+    } else if (indexed && (successRule = matchSuccessPolicy((spec as { successPolicy?: { rules?: [] } }).successPolicy?.rules, completions, completedIdx)) !== undefined) {
+      setCondition(job, CondSuccessCriteriaMet, 'True', ReasonSuccessPolicy, `Matched rules at index ${successRule}`);
+      target = 'Complete';
     } else if (indexed ? completedIdx.size >= completions : completionsReached(job, active.length, succeeded)) {
       setCondition(job, CondSuccessCriteriaMet, 'True', ReasonCompletionsReached, MsgCompletionsReached);
       target = 'Complete';
@@ -310,7 +314,8 @@ async function reconcile(c: JobController, key: string, job: Job): Promise<void>
   if (target && settled) {
     const nowT = metaTime();
     if (target === 'Complete') {
-      setCondition(job, CondComplete, 'True', ReasonCompletionsReached, MsgCompletionsReached, nowT);
+      const scm = findCondition(job, CondSuccessCriteriaMet);
+      setCondition(job, CondComplete, 'True', scm?.reason ?? ReasonCompletionsReached, scm?.message ?? MsgCompletionsReached, nowT);
       st.completionTime = nowT;
       c.recorder.event(job, 'Normal', 'Completed', 'Job completed');
     } else {

@@ -3,7 +3,7 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatIndexes, indexesToCreate, parseIndexes } from '../../../src/controllers/job/indexes.js';
+import { formatIndexes, indexesToCreate, matchSuccessPolicy, parseIndexes } from '../../../src/controllers/job/indexes.js';
 import {
   completionsReached, exceedsBackoffLimit, failureBackoffMs, isPodFailedForJob, remainingBackoffMs, setCondition, timeToDeadline,
   updateBackoffRecord, wantActiveNonIndexed,
@@ -23,6 +23,14 @@ describe('completion indexes', () => {
     assert.equal(formatIndexes([]), '');
     assert.deepEqual([...parseIndexes('0-2,5,7-8', 8)].sort(), [0, 1, 2, 5, 7]);
     assert.deepEqual([...parseIndexes('x,2', 5)], [2]);
+  });
+  it('success policy rules', () => {
+    const done = new Set([0, 2, 3]);
+    assert.equal(matchSuccessPolicy([{ succeededIndexes: '0-1' }, { succeededIndexes: '2-3' }], 5, done), 1);
+    assert.equal(matchSuccessPolicy([{ succeededIndexes: '0-1', succeededCount: 1 }], 5, done), 0);
+    assert.equal(matchSuccessPolicy([{ succeededCount: 4 }], 5, done), undefined);
+    assert.equal(matchSuccessPolicy([{ succeededCount: 3 }], 5, done), 0);
+    assert.equal(matchSuccessPolicy(undefined, 5, done), undefined);
   });
   it('picks the lowest missing indexes', () => {
     assert.deepEqual(indexesToCreate(5, new Set([0]), new Set([1, 3]), 2), [2, 4]);
