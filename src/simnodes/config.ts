@@ -29,7 +29,11 @@ export interface SimConfig {
   nodeLeaseDurationSeconds: number;
   /** unchanged node status is posted this often (kubelet nodeStatusReportFrequency) */
   nodeStatusReportFrequencyMs: number;
-  /** concurrent requests per kind of work */
+  /**
+   * concurrent requests per kind of work. Many requests are in flight at once because a fleet
+   * stands for thousands of kubelets: with 5,000 nodes, 500 lease renewals a second must go
+   * through even when the API server answers slowly.
+   */
   workers: { register: number; lease: number; status: number; pods: number };
 }
 
@@ -50,8 +54,14 @@ export const defaultSimConfig: SimConfig = {
   podRunDurationMs: 1000,
   nodeLeaseDurationSeconds: 40,
   nodeStatusReportFrequencyMs: 5 * 60 * 1000,
-  workers: { register: 32, lease: 16, status: 16, pods: 48 },
+  workers: { register: 32, lease: 16, status: 8, pods: 128 },
 };
+
+/** Worker counts for a fleet of `count` nodes: lease renewals scale with the fleet (count/20, 16..256). */
+export function defaultWorkers(count: number): SimConfig['workers'] {
+  const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, Math.ceil(v)));
+  return { register: 32, lease: clamp(count / 20, 16, 256), status: clamp(count / 100, 8, 64), pods: 128 };
+}
 
 /** The kubelet renews its Lease every quarter of the lease duration (10s of 40s). */
 export function leaseRenewIntervalMs(c: Pick<SimConfig, 'nodeLeaseDurationSeconds'>): number {

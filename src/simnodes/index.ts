@@ -5,7 +5,7 @@
 // (control.ts), settable with kubectl or with setReady / setKubeletStopped.
 import type { RestClient } from '../client/rest.js';
 import { logger } from '../util/klog.js';
-import { defaultSimConfig } from './config.js';
+import { defaultSimConfig, defaultWorkers } from './config.js';
 import type { SimConfig } from './config.js';
 import { SIM_KUBELET_ANNOTATION, SIM_READY_ANNOTATION } from './control.js';
 import { parseCidr } from './cidr.js';
@@ -92,7 +92,7 @@ export class SimNodes {
 /** Build the fleet's settings from options over the defaults. */
 export function simConfig(opts: Omit<SimNodesOptions, 'client' | 'signal'>): SimConfig {
   const { workers, ...rest } = opts;
-  const cfg: SimConfig = { ...defaultSimConfig, workers: { ...defaultSimConfig.workers, ...workers } };
+  const cfg: SimConfig = { ...defaultSimConfig, workers: { ...defaultWorkers(opts.count), ...workers } };
   for (const [k, v] of Object.entries(rest)) if (v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;
   if (!Number.isInteger(cfg.count) || cfg.count < 0) throw new Error(`invalid node count ${cfg.count}`);
   nodeResources(cfg); // quantities parse, or throw here rather than at every registration

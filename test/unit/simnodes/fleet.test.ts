@@ -121,6 +121,7 @@ describe('startSimNodes', () => {
     assert.throws(() => simConfig({ count: -1 }), /invalid node count/);
     assert.throws(() => simConfig({ count: 1, memory: 'lots' }), /quantities must match/);
     assert.throws(() => simConfig({ count: 1, nodeIPRange: '10.0.0.0' }), /invalid node IP range/);
-    assert.equal(simConfig({ count: 3, workers: { pods: 4 } }).workers.lease, 16);
+    assert.deepEqual(simConfig({ count: 3, workers: { pods: 4 } }).workers, { register: 32, lease: 16, status: 8, pods: 4 });
+    assert.deepEqual(simConfig({ count: 5000 }).workers, { register: 32, lease: 250, status: 50, pods: 128 });
   });
 });
