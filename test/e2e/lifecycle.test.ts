@@ -181,6 +181,24 @@ describe('garbage collector', { skip }, () => {
     await waitFor('the owner to go once its dependent is gone', async () => (await tryGet(['-n', ns, 'get', 'rs', 'fgblock'])) === undefined);
   });
 
+  test('a foreground deletion cascades through two levels (deployment → replicaset → pods)', async () => {
+    await k(['-n', ns, 'create', 'deployment', 'deep', '--image=registry.k8s.io/pause:3.10', '--replicas=0']);
+    const d = await getJSON(['-n', ns, 'get', 'deployment', 'deep']);
+    await apply({
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'deep-rs', namespace: ns, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'deep', uid: d.metadata.uid, controller: true, blockOwnerDeletion: true }] },
+      spec: { replicas: 0, selector: { matchLabels: { rs: 'deep-rs' } }, template: { metadata: { labels: { rs: 'deep-rs' } }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] } } },
+    });
+    const rs = await getJSON(['-n', ns, 'get', 'rs', 'deep-rs']);
+    for (const p of ['deep-a', 'deep-b']) {
+      await k(['-n', ns, 'create', '-f', '-'], JSON.stringify(pod(p, { rs: 'deep-rs' }, { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'deep-rs', uid: rs.metadata.uid, controller: true, blockOwnerDeletion: true }] })));
+    }
+    await k(['-n', ns, 'delete', 'deployment', 'deep', '--cascade=foreground', '--timeout=60s']);
+    assert.equal(await tryGet(['-n', ns, 'get', 'rs', 'deep-rs']), undefined);
+    assert.deepEqual(await podNames(ns, 'rs=deep-rs'), []);
+  });
+
   test('kubectl delete rs --cascade=orphan leaves the dependents without the owner reference', async () => {
     const { pods, uid } = await createReplicaSetWithPods(ns, 'orph', 2);
     await k(['-n', ns, 'delete', 'rs', 'orph', '--cascade=orphan', '--timeout=60s']);
@@ -339,6 +357,27 @@ describe('endpoints and endpointslice controllers', { skip }, () => {
       const l = await getJSON(['-n', ns, 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=web']);
       return l.items.length === 1 && l.items[0].endpoints?.length === 1;
     });
+  });
+
+  test('a terminating pod leaves the Endpoints but stays in its slice as serving and terminating', async () => {
+    const p = pod('web-3', { app: 'web' }, { nodeName: node, ports: [{ name: 'http', containerPort: 8080 }] });
+    (p.metadata as any).finalizers = ['example.com/keep'];
+    await k(['-n', ns, 'create', '-f', '-'], JSON.stringify(p));
+    await setPodStatus(ns, 'web-3', readyStatus('10.244.0.13', true));
+    await waitFor('web-3 in the endpoints', async () => (await getJSON(['-n', ns, 'get', 'endpoints', 'web'])).subsets?.[0]?.addresses?.length === 2);
+    await k(['-n', ns, 'delete', 'pod', 'web-3', '--wait=false']);
+    await waitFor('web-3 out of the endpoints', async () => {
+      const e = await getJSON(['-n', ns, 'get', 'endpoints', 'web']);
+      return e.subsets?.[0]?.addresses?.length === 1 && !e.subsets[0].notReadyAddresses;
+    });
+    const ep = await waitFor('web-3 terminating in the slice', async () => {
+      const l = await getJSON(['-n', ns, 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=web']);
+      const e = l.items[0]?.endpoints?.find((x: any) => x.addresses[0] === '10.244.0.13');
+      return e?.conditions?.terminating ? e : undefined;
+    });
+    assert.deepEqual(ep.conditions, { ready: false, serving: true, terminating: true });
+    await k(['-n', ns, 'patch', 'pod', 'web-3', '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
+    await k(['-n', ns, 'delete', 'pod', 'web-3', '--grace-period=0', '--force', '--ignore-not-found']);
   });
 
   test('publishNotReadyAddresses lists not-ready pods as ready addresses', async () => {
