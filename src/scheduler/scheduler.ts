@@ -356,10 +356,10 @@ export class Scheduler {
     const cached = this.listers?.pods.get(pod.metadata?.namespace ?? '', pod.metadata?.name ?? '');
     let current = pod;
     if (this.listers && !cached) {
-      log.v(3).info("Pod doesn't exist in informer cache", { pod: kobj(pod) });
+      log.info("Pod doesn't exist in informer cache", { pod: kobj(pod) });
       this.queue.done(pod.metadata?.uid ?? '');
     } else if (cached?.spec.nodeName) {
-      log.v(3).info('Pod has been assigned to node. Abort adding it back to queue.', { pod: kobj(pod), node: cached.spec.nodeName });
+      log.info('Pod has been assigned to node. Abort adding it back to queue.', { pod: kobj(pod), node: cached.spec.nodeName });
       this.queue.done(pod.metadata?.uid ?? '');
     } else {
       if (cached && cached.metadata?.uid === pod.metadata?.uid) {
