@@ -193,6 +193,28 @@ describe('batch and stateful-set controllers', () => {
     assert.equal((await pods('job-name=leader')).filter((p) => p.status?.phase !== 'Succeeded').length, 0);
   });
 
+  it('backoffLimitPerIndex records an exhausted index in failedIndexes and fails the job once all indexes finished', async () => {
+    await client.create({ ...JOBS, namespace: ns }, jobManifest('perindex', { completions: 2, parallelism: 2, completionMode: 'Indexed', backoffLimitPerIndex: 0 }));
+    const l = await until(async () => {
+      const x = await pods('job-name=perindex');
+      return x.length === 2 ? x : undefined;
+    }, 'two pods');
+    const byIndex = new Map(l.map((p) => [p.metadata.annotations['batch.kubernetes.io/job-completion-index'], p]));
+    assert.equal(byIndex.get('0').metadata.annotations['batch.kubernetes.io/job-index-failure-count'], '0');
+    await setPhase(byIndex.get('0'), 'Failed', false);
+    await until(async () => (await getJob('perindex')).status?.failedIndexes === '0' || undefined, 'failedIndexes 0');
+    await setPhase(byIndex.get('1'), 'Succeeded', false);
+    const job = await until(async () => {
+      const j = await getJob('perindex');
+      return cond(j, 'Failed') ? j : undefined;
+    }, 'Failed');
+    assert.equal(cond(job, 'Failed').reason, 'FailedIndexes');
+    assert.equal(cond(job, 'Failed').message, 'Job has failed indexes');
+    assert.equal(job.status.completedIndexes, '1');
+    assert.equal(job.status.failed, 1);
+    assert.equal((await pods('job-name=perindex')).length, 2);
+  });
+
   it('activeDeadlineSeconds fails a running job with DeadlineExceeded and removes its pods', async () => {
     await client.create({ ...JOBS, namespace: ns }, jobManifest('slow', { activeDeadlineSeconds: 3, parallelism: 2, completions: 4 }));
     const l = await until(async () => {

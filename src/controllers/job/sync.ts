@@ -5,7 +5,8 @@
 // FailJob pod-failure-policy rule → FailureTarget; Ignore rules do not count) or success
 // (completions → SuccessCriteriaMet) and add Failed/Complete once no pod is left running or
 // terminating; otherwise keep `parallelism` pods running (NonIndexed or one per completion
-// index), honouring suspend and the pod-failure backoff.
+// index), honouring suspend and the pod-failure backoff (per index with backoffLimitPerIndex,
+// whose exhausted indexes go to status.failedIndexes).
 
 import { isConflict, metaNamespaceKeyFunc, splitMetaNamespaceKey } from '../../client/index.js';
 import { labelSelectorAsSelector } from '../../apimachinery/labels.js';
@@ -21,6 +22,10 @@ import {
 } from './names.js';
 import { jobOwnerInfo, newJobPod } from './podtemplate.js';
 import { ReasonPodFailurePolicy, matchPodFailurePolicy, pastBackoffLimitOnFailure } from './podfailurepolicy.js';
+import {
+  MsgFailedIndexes, MsgMaxFailedIndexesExceeded, ReasonFailedIndexes, ReasonMaxFailedIndexesExceeded, backoffLimitPerIndex, failuresAfter,
+  hasBackoffLimitPerIndex, indexBackoffLeftMs, indexFailures, maxFailedIndexes,
+} from './perindex.js';
 import {
   completionsReached, exceedsBackoffLimit, findCondition, hasTrueCondition, isJobFinished, isPodFailedForJob, isPodSucceeded, metaTime,
   pendingTerminal, remainingBackoffMs, setCondition, timeToDeadline, updateBackoffRecord, wantActiveNonIndexed,
@@ -171,6 +176,8 @@ async function reconcile(c: JobController, key: string, job: Job): Promise<void>
   };
   let target = pendingTerminal(job);
   const completedIdx = indexed ? parseIndexes(st.completedIndexes, completions) : new Set<number>();
+  const perIndex = hasBackoffLimitPerIndex(job);
+  const failedIdx = perIndex ? parseIndexes(st.failedIndexes, completions) : new Set<number>();
 
   // newly finished pods (with the finalizer, not yet recorded)
   const newSucceeded: Pod[] = [];
@@ -194,6 +201,7 @@ async function reconcile(c: JobController, key: string, job: Job): Promise<void>
       } else {
         newFailed.push(p);
         if (match?.action === 'FailJob') failJobMessage ??= match.message;
+        if (perIndex && (match?.action === 'FailIndex' || failuresAfter(p) > backoffLimitPerIndex(job))) failedIdx.add(completionIndexOf(p));
       }
     }
   }
@@ -220,6 +228,9 @@ async function reconcile(c: JobController, key: string, job: Job): Promise<void>
     if (failJobMessage) {
       setCondition(job, CondFailureTarget, 'True', ReasonPodFailurePolicy, failJobMessage);
       target = 'Failed';
+    } else if (perIndex && maxFailedIndexes(job) !== undefined && failedIdx.size > maxFailedIndexes(job)!) {
+      setCondition(job, CondFailureTarget, 'True', ReasonMaxFailedIndexesExceeded, MsgMaxFailedIndexesExceeded);
+      target = 'Failed';
     } else if (exceedsBackoffLimit(job, failed) || pastBackoffLimitOnFailure(job, active)) {
       setCondition(job, CondFailureTarget, 'True', ReasonBackoffLimitExceeded, MsgBackoffLimitExceeded);
       target = 'Failed';
@@ -229,6 +240,9 @@ async function reconcile(c: JobController, key: string, job: Job): Promise<void>
     } else if (indexed && (successRule = matchSuccessPolicy((spec as { successPolicy?: { rules?: [] } }).successPolicy?.rules, completions, completedIdx)) !== undefined) {
       setCondition(job, CondSuccessCriteriaMet, 'True', ReasonSuccessPolicy, `Matched rules at index ${successRule}`);
       target = 'Complete';
+    } else if (failedIdx.size && completedIdx.size + failedIdx.size >= completions) {
+      setCondition(job, CondFailureTarget, 'True', ReasonFailedIndexes, MsgFailedIndexes);
+      target = 'Failed';
     } else if (indexed ? completedIdx.size >= completions : completionsReached(job, active.length, succeeded)) {
       setCondition(job, CondSuccessCriteriaMet, 'True', ReasonCompletionsReached, MsgCompletionsReached);
       target = 'Complete';
@@ -256,7 +270,7 @@ async function reconcile(c: JobController, key: string, job: Job): Promise<void>
       if (ads !== undefined && ads !== null) c.enqueue(job, ads * 1000 + 10);
     }
     if (satisfied) {
-      const plan = manage(c, key, job, active, succeeded, completedIdx, now);
+      const plan = manage(c, key, job, pods, active, succeeded, completedIdx, failedIdx, now);
       deleted = plan.remove;
       created = await createPods(c, key, job, plan.create);
     }
@@ -271,6 +285,7 @@ async function reconcile(c: JobController, key: string, job: Job): Promise<void>
   st.ready = active.filter(isPodReady).length;
   st.terminating = terminating.length + deleted.length;
   if (indexed) st.completedIndexes = formatIndexes(completedIdx);
+  if (perIndex) st.failedIndexes = formatIndexes(failedIdx);
   st.uncountedTerminatedPods = uncountedStatus(uncounted);
   omitZeroCounts(st);
 
@@ -348,19 +363,21 @@ interface Plan {
 }
 
 /** manageJob: which active pods to delete and which to create (subject to the failure backoff). */
-function manage(c: JobController, key: string, job: Job, active: Pod[], succeeded: number, completedIdx: Set<number>, now: number): Plan {
+function manage(c: JobController, key: string, job: Job, pods: Pod[], active: Pod[], succeeded: number, completedIdx: Set<number>, failedIdx: Set<number>, now: number): Plan {
   const spec = job.spec!;
   const parallelism = spec.parallelism ?? 1;
   const remove: Pod[] = [];
   let want: number;
   let missing: (() => Pod)[] = [];
+  const perIndex = hasBackoffLimitPerIndex(job);
   if (spec.completionMode === 'Indexed') {
     const completions = spec.completions ?? 0;
+    const done = new Set([...completedIdx, ...failedIdx]);
     const byIndex = new Map<number, Pod>();
     const groups = new Map<number, Pod[]>();
     for (const p of active) {
       const ix = completionIndexOf(p);
-      if (ix < 0 || ix >= completions || completedIdx.has(ix)) {
+      if (ix < 0 || ix >= completions || done.has(ix)) {
         remove.push(p);
         continue;
       }
@@ -372,13 +389,26 @@ function manage(c: JobController, key: string, job: Job, active: Pod[], succeede
       remove.push(...sorted.slice(0, -1));
       byIndex.set(ix, sorted[sorted.length - 1]!);
     }
-    want = Math.max(0, Math.min(parallelism, completions - completedIdx.size));
+    want = Math.max(0, Math.min(parallelism, completions - done.size));
     const kept = [...byIndex.entries()].sort(([a], [b]) => a - b);
     if (kept.length > want) {
       for (const [, p] of kept.slice(want)) remove.push(p);
     } else if (kept.length < want) {
-      const idx = indexesToCreate(completions, completedIdx, new Set(byIndex.keys()), Math.min(want - kept.length, MaxPodCreateDeletePerSync));
-      missing = idx.map((i) => () => newJobPod(job, i));
+      const room = Math.min(want - kept.length, MaxPodCreateDeletePerSync);
+      if (!perIndex) {
+        missing = indexesToCreate(completions, done, new Set(byIndex.keys()), room).map((i) => () => newJobPod(job, i));
+      } else {
+        // each index waits for its own failure backoff; replacements carry the index's failure count
+        const fails = indexFailures(pods, (p) => isPodFailedForJob(p, job), now);
+        let minWait = Infinity;
+        const ready = indexesToCreate(completions, done, new Set(byIndex.keys()), completions).filter((i) => {
+          const w = indexBackoffLeftMs(fails.get(i), now);
+          if (w > 0) minWait = Math.min(minWait, w);
+          return w <= 0;
+        });
+        if (minWait < Infinity) c.enqueue(job, minWait + 10);
+        missing = ready.slice(0, room).map((i) => () => newJobPod(job, i, fails.get(i)?.count ?? 0));
+      }
     }
   } else {
     want = wantActiveNonIndexed(job, active.length, succeeded);
@@ -389,7 +419,7 @@ function manage(c: JobController, key: string, job: Job, active: Pod[], succeede
       missing = Array.from({ length: n }, () => () => newJobPod(job));
     }
   }
-  if (missing.length) {
+  if (missing.length && !perIndex) {
     const wait = remainingBackoffMs(c.backoff.get(key) ?? { failuresAfterLastSuccess: 0, lastFailureTimeMs: 0 }, now);
     if (wait > 0) {
       log.v(4).info('Too early to create pods after a failure; requeuing', { key, after: `${wait}ms` });

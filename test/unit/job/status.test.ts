@@ -147,3 +147,19 @@ describe('pod failure policy', () => {
     assert.equal(pastBackoffLimitOnFailure(job({ backoffLimit: 0 }), [running(5)]), false);
   });
 });
+
+import { indexBackoffLeftMs, indexFailures } from '../../../src/controllers/job/perindex.js';
+
+describe('backoff limit per index', () => {
+  it('counts failures per index from the pods\' annotations and backs off per index', () => {
+    const p = (ix: number, count: number, phase: string, finishedAt = '2026-01-01T00:00:00Z'): any => ({
+      metadata: { annotations: { 'batch.kubernetes.io/job-completion-index': String(ix), 'batch.kubernetes.io/job-index-failure-count': String(count) } },
+      status: { phase, containerStatuses: [{ name: 'c', state: { terminated: { exitCode: 1, finishedAt } } }] },
+    });
+    const f = indexFailures([p(0, 0, 'Failed'), p(0, 1, 'Failed', '2026-01-01T00:01:00Z'), p(1, 0, 'Running')], (x) => x.status.phase === 'Failed');
+    assert.deepEqual(f.get(0), { count: 2, lastFailureMs: Date.parse('2026-01-01T00:01:00Z') });
+    assert.deepEqual(f.get(1), { count: 0, lastFailureMs: 0 });
+    assert.equal(indexBackoffLeftMs(f.get(0), Date.parse('2026-01-01T00:01:05Z')), 15_000);
+    assert.equal(indexBackoffLeftMs(f.get(1)), 0);
+  });
+});
