@@ -8,7 +8,7 @@ import YAML from 'yaml';
 import type { FlagDef } from '../util/flags.js';
 import { FlagError, flagUsage, parseFlags } from '../util/flags.js';
 import { logger, setVerbosity } from '../util/klog.js';
-import { defaultConfig } from './config/defaults.js';
+import { defaultConfig, toV1 } from './config/defaults.js';
 import { ConfigError, loadConfigFile } from './config/load.js';
 import type { KubeSchedulerConfiguration } from './config/types.js';
 import { aggregateMessage, validateConfig } from './config/validation.js';
@@ -123,7 +123,7 @@ export async function run(args: string[]): Promise<void> {
     throw err;
   }
   if (v['write-config-to']) {
-    writeFileSync(v['write-config-to'] as string, YAML.stringify(cfg));
+    writeFileSync(v['write-config-to'] as string, YAML.stringify(toV1(cfg)));
     log.info('Wrote configuration', { file: v['write-config-to'] });
     return;
   }

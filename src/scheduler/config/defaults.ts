@@ -170,3 +170,42 @@ export function defaultConfig(raw: Record<string, any> = {}): KubeSchedulerConfi
     delayCacheUntilActive: raw.delayCacheUntilActive ?? false,
   };
 }
+
+const dur = (ms: number): string => {
+  const s = ms / 1000;
+  if (s < 60 || !Number.isInteger(s)) return `${s}s`;
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return `${h ? `${h}h` : ''}${m}m${s % 60}s`;
+};
+
+/** The configuration in its v1 wire form (what --write-config-to prints). */
+export function toV1(c: KubeSchedulerConfiguration): Record<string, unknown> {
+  const le = c.leaderElection;
+  return {
+    apiVersion: c.apiVersion,
+    kind: c.kind,
+    clientConnection: c.clientConnection,
+    enableContentionProfiling: c.enableContentionProfiling,
+    enableProfiling: c.enableProfiling,
+    leaderElection: {
+      leaderElect: le.leaderElect,
+      leaseDuration: dur(le.leaseDurationMs),
+      renewDeadline: dur(le.renewDeadlineMs),
+      resourceLock: le.resourceLock,
+      resourceName: le.resourceName,
+      resourceNamespace: le.resourceNamespace,
+      retryPeriod: dur(le.retryPeriodMs),
+    },
+    parallelism: c.parallelism,
+    percentageOfNodesToScore: c.percentageOfNodesToScore,
+    podInitialBackoffSeconds: c.podInitialBackoffSeconds,
+    podMaxBackoffSeconds: c.podMaxBackoffSeconds,
+    profiles: c.profiles.map((p) => ({
+      pluginConfig: p.pluginConfig,
+      plugins: Object.fromEntries(Object.entries(p.plugins).filter(([, s]) => s.enabled.length || s.disabled.length).map(([k, s]) => [k, { ...(s.enabled.length ? { enabled: s.enabled } : {}), ...(s.disabled.length ? { disabled: s.disabled } : {}) }])),
+      schedulerName: p.schedulerName,
+      ...(p.percentageOfNodesToScore !== undefined ? { percentageOfNodesToScore: p.percentageOfNodesToScore } : {}),
+    })),
+  };
+}

@@ -143,3 +143,14 @@ profiles:
     assert.equal(numFeasibleNodesToFind(30, 1000), 300);
   });
 });
+
+describe('scheduler config: v1 output', () => {
+  it('round-trips through toV1 (what --write-config-to writes)', async () => {
+    const { toV1 } = await import('../../../src/scheduler/config/defaults.js');
+    const YAML = (await import('yaml')).default;
+    const c = parseConfig(seed);
+    const text = YAML.stringify(toV1(c));
+    assert.match(text, /leaseDuration: 15s/);
+    assert.deepEqual(parseConfig(text), c);
+  });
+});
