@@ -23,7 +23,7 @@ export const garbageCollectorDescriptor: ControllerDescriptor = {
     const mapper = new RESTMapper();
     const gc = new GarbageCollector(client, mapper);
     const monitors = new Monitors(client, ctx.informers, mapper, gc.graph);
-    await monitors.sync(ctx.signal);
+    await monitors.sync(ctx.signal, false);
     let resync: Promise<void> | undefined;
     return {
       async run() {

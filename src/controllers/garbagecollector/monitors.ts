@@ -25,8 +25,11 @@ export class Monitors {
     private readonly graph: DependencyGraph,
   ) {}
 
-  /** Discover resources and watch the new deletable ones; returns how many monitors run. */
-  async sync(signal?: AbortSignal): Promise<number> {
+  /**
+   * Discover resources and watch the new deletable ones; returns how many monitors run. New
+   * informers are started unless `start` is false (at init the controller-manager starts them).
+   */
+  async sync(signal?: AbortSignal, start = true): Promise<number> {
     const { resources, failed } = await discoverResources(this.client, signal);
     for (const [gv, err] of failed) log.warning('failed to discover some groups', { groupVersion: gv, err });
     this.mapper.reset(resources);
@@ -40,7 +43,7 @@ export class Monitors {
     }
     if (added) {
       log.v(4).info('synced monitors', { added, total: this.monitors.size });
-      this.informers.start();
+      if (start) this.informers.start();
     }
     return this.monitors.size;
   }
