@@ -120,3 +120,12 @@ test('endpointslices skip pods whose node is unknown unless not-ready addresses 
   assert.equal(p.podsMissingNodes.length, 0);
   assert.deepEqual([...p.byAddressType.get('IPv4')!.values()][0]!.endpoints[0]!.conditions, { ready: true, serving: true, terminating: false });
 });
+
+test('mirroring: Endpoints subsets become slice endpoints per address family', async () => {
+  const { mirroredEndpoints } = await import('../../../src/controllers/endpointslice/mirroring.js');
+  const d = mirroredEndpoints({ metadata: { name: 'ext', namespace: 'ns' }, subsets: [{ addresses: [{ ip: '192.0.2.1' }, { ip: '2001:db8::1' }], notReadyAddresses: [{ ip: '192.0.2.2' }], ports: [{ name: 'db', port: 5432 }] }] });
+  const v4 = [...d.byAddressType.get('IPv4')!.values()][0]!;
+  assert.deepEqual(v4.ports, [{ name: 'db', port: 5432, protocol: 'TCP' }]);
+  assert.deepEqual(v4.endpoints.map((e) => [e.addresses[0], e.conditions!.ready]), [['192.0.2.1', true], ['192.0.2.2', false]]);
+  assert.equal([...d.byAddressType.get('IPv6')!.values()][0]!.endpoints.length, 1);
+});
