@@ -58,6 +58,16 @@ describe('batch and stateful-set controllers', () => {
   const pods = async (selector: string): Promise<any[]> => (await client.list<any>({ ...PODS, namespace: ns }, { labelSelector: selector })).items;
   const getJob = (name: string) => client.get<any>({ ...JOBS, namespace: ns, name });
   const cond = (obj: any, type: string) => obj.status?.conditions?.find((c: any) => c.type === type && c.status === 'True');
+  const waitPods = (sel: string, n: number): Promise<any[]> =>
+    until(async () => {
+      const x = await pods(sel);
+      return x.length === n ? x : undefined;
+    }, `${n} pods of ${sel}`);
+  const waitJobCondition = (name: string, type: string): Promise<any> =>
+    until(async () => {
+      const j = await getJob(name);
+      return cond(j, type) ? j : undefined;
+    }, `${name} ${type}`);
   const events = async (name: string): Promise<any[]> => (await client.list<any>({ ...EVENTS, namespace: ns }, { fieldSelector: `involvedObject.name=${name}` })).items;
 
   /** Play the kubelet: set a pod's phase (and Ready for Running). */
@@ -77,10 +87,7 @@ describe('batch and stateful-set controllers', () => {
 
   it('a job with completions=3, parallelism=2 runs two pods at a time and completes', async () => {
     await client.create({ ...JOBS, namespace: ns }, jobManifest('pi', { completions: 3, parallelism: 2 }));
-    const first = await until(async () => {
-      const l = await pods('job-name=pi');
-      return l.length === 2 ? l : undefined;
-    }, 'two pods');
+    const first = await waitPods('job-name=pi', 2);
     for (const p of first) {
       assert.equal(p.metadata.labels['batch.kubernetes.io/job-name'], 'pi');
       assert.ok(p.metadata.labels['batch.kubernetes.io/controller-uid']);
@@ -98,10 +105,7 @@ describe('batch and stateful-set controllers', () => {
     // finished pods lose the tracking finalizer once counted
     await until(async () => (await pods('job-name=pi')).filter((p) => p.status?.phase === 'Succeeded' && !p.metadata.finalizers).length === 2 || undefined, 'finalizers removed');
     await setPhase(third, 'Succeeded', false);
-    const job = await until(async () => {
-      const j = await getJob('pi');
-      return cond(j, 'Complete') ? j : undefined;
-    }, 'Complete');
+    const job = await waitJobCondition('pi', 'Complete');
     assert.equal(job.status.succeeded, 3);
     assert.equal(job.status.active ?? 0, 0);
     assert.ok(job.status.completionTime);
@@ -121,10 +125,7 @@ describe('batch and stateful-set controllers', () => {
     // replaced after the 10s failure backoff
     const p2 = await until(async () => (await pods('job-name=flaky')).find((p) => p.metadata.uid !== p1.metadata.uid), 'replacement pod', 40000);
     await setPhase(p2, 'Failed', false);
-    const job = await until(async () => {
-      const j = await getJob('flaky');
-      return cond(j, 'Failed') ? j : undefined;
-    }, 'Failed');
+    const job = await waitJobCondition('flaky', 'Failed');
     assert.equal(job.status.failed, 2);
     assert.equal(cond(job, 'Failed').reason, 'BackoffLimitExceeded');
     assert.equal(cond(job, 'Failed').message, 'Job has reached the specified backoff limit');
@@ -140,10 +141,7 @@ describe('batch and stateful-set controllers', () => {
     await client.patch({ ...PODS, namespace: ns, name: p.metadata.name, subresource: 'status' }, 'merge', {
       status: { phase: 'Failed', containerStatuses: [{ name: 'c', image: 'busybox', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 42, reason: 'Error', startedAt: now, finishedAt: now } } }] },
     });
-    const job = await until(async () => {
-      const j = await getJob('policy');
-      return cond(j, 'Failed') ? j : undefined;
-    }, 'Failed');
+    const job = await waitJobCondition('policy', 'Failed');
     assert.equal(cond(job, 'Failed').reason, 'PodFailurePolicy');
     assert.equal(cond(job, 'Failed').message, `Container c for pod ${ns}/${p.metadata.name} failed with exit code 42 matching FailJob rule at index 0`);
     assert.equal(job.status.failed, 1);
@@ -151,10 +149,7 @@ describe('batch and stateful-set controllers', () => {
 
   it('an Indexed job runs one pod per completion index and records completedIndexes', async () => {
     await client.create({ ...JOBS, namespace: ns }, jobManifest('idx', { completions: 3, parallelism: 3, completionMode: 'Indexed' }));
-    const l = await until(async () => {
-      const x = await pods('job-name=idx');
-      return x.length === 3 ? x : undefined;
-    }, 'three pods');
+    const l = await waitPods('job-name=idx', 3);
     const byIndex = new Map(l.map((p) => [p.metadata.annotations['batch.kubernetes.io/job-completion-index'], p]));
     assert.deepEqual([...byIndex.keys()].sort(), ['0', '1', '2']);
     for (const [i, p] of byIndex) {
@@ -167,26 +162,17 @@ describe('batch and stateful-set controllers', () => {
     await setPhase(byIndex.get('2'), 'Succeeded', false);
     await until(async () => (await getJob('idx')).status?.completedIndexes === '0,2' || undefined, 'completedIndexes 0,2');
     await setPhase(byIndex.get('1'), 'Succeeded', false);
-    const job = await until(async () => {
-      const j = await getJob('idx');
-      return cond(j, 'Complete') ? j : undefined;
-    }, 'Complete');
+    const job = await waitJobCondition('idx', 'Complete');
     assert.equal(job.status.completedIndexes, '0-2');
     assert.equal(job.status.succeeded, 3);
   });
 
   it('an Indexed job with a successPolicy completes once the rule matches and removes the other pods', async () => {
     await client.create({ ...JOBS, namespace: ns }, jobManifest('leader', { completions: 3, parallelism: 3, completionMode: 'Indexed', successPolicy: { rules: [{ succeededIndexes: '0' }] } }));
-    const l = await until(async () => {
-      const x = await pods('job-name=leader');
-      return x.length === 3 ? x : undefined;
-    }, 'three pods');
+    const l = await waitPods('job-name=leader', 3);
     const leader = l.find((p) => p.metadata.annotations['batch.kubernetes.io/job-completion-index'] === '0');
     await setPhase(leader, 'Succeeded', false);
-    const job = await until(async () => {
-      const j = await getJob('leader');
-      return cond(j, 'Complete') ? j : undefined;
-    }, 'Complete');
+    const job = await waitJobCondition('leader', 'Complete');
     assert.equal(cond(job, 'SuccessCriteriaMet').reason, 'SuccessPolicy');
     assert.equal(cond(job, 'Complete').message, 'Matched rules at index 0');
     assert.equal(job.status.completedIndexes, '0');
@@ -195,19 +181,13 @@ describe('batch and stateful-set controllers', () => {
 
   it('backoffLimitPerIndex records an exhausted index in failedIndexes and fails the job once all indexes finished', async () => {
     await client.create({ ...JOBS, namespace: ns }, jobManifest('perindex', { completions: 2, parallelism: 2, completionMode: 'Indexed', backoffLimitPerIndex: 0 }));
-    const l = await until(async () => {
-      const x = await pods('job-name=perindex');
-      return x.length === 2 ? x : undefined;
-    }, 'two pods');
+    const l = await waitPods('job-name=perindex', 2);
     const byIndex = new Map(l.map((p) => [p.metadata.annotations['batch.kubernetes.io/job-completion-index'], p]));
     assert.equal(byIndex.get('0').metadata.annotations['batch.kubernetes.io/job-index-failure-count'], '0');
     await setPhase(byIndex.get('0'), 'Failed', false);
     await until(async () => (await getJob('perindex')).status?.failedIndexes === '0' || undefined, 'failedIndexes 0');
     await setPhase(byIndex.get('1'), 'Succeeded', false);
-    const job = await until(async () => {
-      const j = await getJob('perindex');
-      return cond(j, 'Failed') ? j : undefined;
-    }, 'Failed');
+    const job = await waitJobCondition('perindex', 'Failed');
     assert.equal(cond(job, 'Failed').reason, 'FailedIndexes');
     assert.equal(cond(job, 'Failed').message, 'Job has failed indexes');
     assert.equal(job.status.completedIndexes, '1');
@@ -217,15 +197,9 @@ describe('batch and stateful-set controllers', () => {
 
   it('activeDeadlineSeconds fails a running job with DeadlineExceeded and removes its pods', async () => {
     await client.create({ ...JOBS, namespace: ns }, jobManifest('slow', { activeDeadlineSeconds: 3, parallelism: 2, completions: 4 }));
-    const l = await until(async () => {
-      const x = await pods('job-name=slow');
-      return x.length === 2 ? x : undefined;
-    }, 'two pods');
+    const l = await waitPods('job-name=slow', 2);
     for (const p of l) await setPhase(p, 'Running');
-    const job = await until(async () => {
-      const j = await getJob('slow');
-      return cond(j, 'Failed') ? j : undefined;
-    }, 'Failed', 30000);
+    const job = await waitJobCondition('slow', 'Failed');
     assert.equal(cond(job, 'Failed').reason, 'DeadlineExceeded');
     assert.equal(cond(job, 'Failed').message, 'Job was active longer than specified deadline');
     assert.equal(job.status.active ?? 0, 0);
@@ -234,10 +208,7 @@ describe('batch and stateful-set controllers', () => {
 
   it('a suspended job runs no pods until resumed', async () => {
     await client.create({ ...JOBS, namespace: ns }, jobManifest('later', { suspend: true, parallelism: 2, completions: 2 }));
-    let job = await until(async () => {
-      const j = await getJob('later');
-      return cond(j, 'Suspended') ? j : undefined;
-    }, 'Suspended');
+    let job = await waitJobCondition('later', 'Suspended');
     assert.equal(cond(job, 'Suspended').reason, 'JobSuspended');
     assert.equal(job.status.startTime, undefined);
     assert.equal((await pods('job-name=later')).length, 0);
