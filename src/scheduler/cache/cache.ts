@@ -5,7 +5,8 @@
 // without yielding to the event loop, so the cache itself serves as the cycle's snapshot:
 // nothing can change it mid-cycle, which is what upstream's per-cycle snapshot copy ensures.
 
-import type { SharedLister } from '../framework/interface.js';
+import type { IndexedTerm, SharedLister } from '../framework/interface.js';
+import type { AffinityTerm, PodInfo } from '../framework/podinfo.js';
 import type { ImageStateSummary } from '../framework/nodeinfo.js';
 import { NodeInfo } from '../framework/nodeinfo.js';
 import { normalizedImageName } from '../plugins/simple.js';
@@ -177,6 +178,63 @@ export class Cache implements SharedLister {
   // ----- pods
 
   private scoringAffinity = 0;
+  /** assigned pods by label "key NUL value" */
+  private byLabel = new Map<string, Set<PodInfo>>();
+  /** required anti-affinity terms by an equality requirement "key NUL value", and those without one */
+  private antiByKey = new Map<string, Set<IndexedTerm>>();
+  private antiGeneric = new Set<IndexedTerm>();
+  private termsOf = new WeakMap<PodInfo, { key?: string; t: IndexedTerm }[]>();
+
+  private index(pi: PodInfo, add: boolean): void {
+    for (const [k, v] of Object.entries(pi.pod.metadata?.labels ?? {})) {
+      const key = `${k}\x00${v}`;
+      let set = this.byLabel.get(key);
+      if (add) {
+        if (!set) this.byLabel.set(key, (set = new Set()));
+        set.add(pi);
+      } else if (set) {
+        set.delete(pi);
+        if (!set.size) this.byLabel.delete(key);
+      }
+    }
+    if (!pi.requiredAntiAffinityTerms.length) return;
+    if (add) {
+      const entries = pi.requiredAntiAffinityTerms.map((term) => ({ key: exactKey(term), t: { pi, term } }));
+      this.termsOf.set(pi, entries);
+      for (const e of entries) {
+        if (e.key === undefined) this.antiGeneric.add(e.t);
+        else {
+          let set = this.antiByKey.get(e.key);
+          if (!set) this.antiByKey.set(e.key, (set = new Set()));
+          set.add(e.t);
+        }
+      }
+    } else {
+      for (const e of this.termsOf.get(pi) ?? []) {
+        if (e.key === undefined) this.antiGeneric.delete(e.t);
+        else {
+          const set = this.antiByKey.get(e.key);
+          set?.delete(e.t);
+          if (set && !set.size) this.antiByKey.delete(e.key);
+        }
+      }
+      this.termsOf.delete(pi);
+    }
+  }
+
+  podsMatchingTermIndex(term: AffinityTerm): Iterable<PodInfo> | undefined {
+    const k = exactKey(term);
+    if (k === undefined) return undefined;
+    return this.byLabel.get(k) ?? [];
+  }
+
+  *antiAffinityTermsFor(labels: Record<string, string> | undefined): Iterable<IndexedTerm> {
+    yield* this.antiGeneric;
+    for (const [k, v] of Object.entries(labels ?? {})) {
+      const set = this.antiByKey.get(`${k}\x00${v}`);
+      if (set) yield* set;
+    }
+  }
 
   podsWithScoringAffinity(): number {
     return this.scoringAffinity;
@@ -187,6 +245,7 @@ export class Cache implements SharedLister {
     const pi = ni.addPod(pod);
     if (pi.hasAffinity) this.affinityChanged();
     if (pi.hasScoringAffinity) this.scoringAffinity++;
+    this.index(pi, true);
   }
 
   private removeFromNode(pod: Pod): void {
@@ -195,6 +254,7 @@ export class Cache implements SharedLister {
     if (!ni) return;
     const pi = ni.pods.find((p) => p.pod.metadata?.uid === pod.metadata?.uid);
     if (pi?.hasScoringAffinity) this.scoringAffinity--;
+    if (pi) this.index(pi, false);
     if (!ni.removePod(pod)) log.error('Failed to remove pod from node info', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, node: name });
     if (pod.spec.affinity?.podAffinity || pod.spec.affinity?.podAntiAffinity) this.affinityChanged();
     if (!ni.node && !ni.pods.length) this.nodes.delete(name);
@@ -288,4 +348,12 @@ export class Cache implements SharedLister {
     for (const p of this.pods.values()) if (p.assumed) n++;
     return n;
   }
+}
+
+/** An equality requirement of the term's selector ("key NUL value"), if it has one. */
+function exactKey(term: AffinityTerm): string | undefined {
+  for (const r of term.selector.requirements) {
+    if ((r.operator === '=' || r.operator === '==' || r.operator === 'in') && r.values.length === 1) return `${r.key}\x00${r.values[0]}`;
+  }
+  return undefined;
 }

@@ -8,7 +8,13 @@ import type { Lister } from '../../client/informer.js';
 import type { KubeObject } from '../../client/rest.js';
 import type { Namespace, PersistentVolume, PersistentVolumeClaim, Pod, PodDisruptionBudget, StorageClass } from '../types.js';
 import type { NodeInfo } from './nodeinfo.js';
-import type { PodInfo } from './podinfo.js';
+import type { AffinityTerm, PodInfo } from './podinfo.js';
+
+/** A required anti-affinity term of an assigned pod. */
+export interface IndexedTerm {
+  pi: PodInfo;
+  term: AffinityTerm;
+}
 import type { Status } from './status.js';
 
 export const MaxNodeScore = 100;
@@ -75,6 +81,13 @@ export interface SharedLister {
   size(): number;
   /** how many pods have terms that score other pods (required affinity, preferred (anti-)affinity) */
   podsWithScoringAffinity?(): number;
+  /**
+   * Assigned pods a term may match, narrowed by one of the term's equality requirements
+   * (undefined: the term has none, every pod is a candidate).
+   */
+  podsMatchingTermIndex?(term: AffinityTerm): Iterable<PodInfo> | undefined;
+  /** Required anti-affinity terms of assigned pods that may match a pod with these labels. */
+  antiAffinityTermsFor?(labels: Record<string, string> | undefined): Iterable<IndexedTerm>;
 }
 
 /** Nominated pods (pods that preempted others and wait for room on a node). */

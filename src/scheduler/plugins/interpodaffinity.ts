@@ -138,31 +138,52 @@ export function interPodAffinity(rawArgs: unknown, h: Handle): Plugin {
       const nsLabels = namespaceLabels(h, pod.metadata?.namespace);
       const s = new PreFilterState(pi, nsLabels, new Map(), new Map(), new Map());
       // existing pods' anti-affinity against the incoming pod
-      for (const ni of withAnti) {
-        const labels = ni.labels ?? {};
-        for (const ep of ni.podsWithRequiredAntiAffinity) {
-          for (const t of ep.requiredAntiAffinityTerms) {
-            const v = labels[t.topologyKey];
-            if (v !== undefined && t.matches(pod, nsLabels)) addCount(s.existingAntiAffinityCounts, t.topologyKey, v, 1);
+      if (snap.antiAffinityTermsFor) {
+        for (const { pi: ep, term: t } of snap.antiAffinityTermsFor(pod.metadata?.labels)) {
+          const v = snap.get(ep.pod.spec.nodeName ?? '')?.labels?.[t.topologyKey];
+          if (v !== undefined && t.matches(pod, nsLabels)) addCount(s.existingAntiAffinityCounts, t.topologyKey, v, 1);
+        }
+      } else {
+        for (const ni of withAnti) {
+          const labels = ni.labels ?? {};
+          for (const ep of ni.podsWithRequiredAntiAffinity) {
+            for (const t of ep.requiredAntiAffinityTerms) {
+              const v = labels[t.topologyKey];
+              if (v !== undefined && t.matches(pod, nsLabels)) addCount(s.existingAntiAffinityCounts, t.topologyKey, v, 1);
+            }
           }
         }
       }
-      if (pi.requiredAffinityTerms.length || pi.requiredAntiAffinityTerms.length) {
+      // the incoming pod's terms against existing pods (candidates from the label index when a
+      // term has an equality requirement)
+      const candidates = (t: AffinityTerm, fn: (ep: PodInfo, labels: Record<string, string>) => void) => {
+        const idx = snap.podsMatchingTermIndex?.(t);
+        if (idx) {
+          for (const ep of idx) {
+            const ni = snap.get(ep.pod.spec.nodeName ?? '');
+            if (ni) fn(ep, ni.labels ?? {});
+          }
+          return;
+        }
         for (const ni of snap.list()) {
           const labels = ni.labels ?? {};
-          for (const ep of ni.pods) {
-            if (pi.requiredAffinityTerms.length && podMatchesAllAffinityTerms(pi.requiredAffinityTerms, ep.pod)) {
-              for (const t of pi.requiredAffinityTerms) {
-                const v = labels[t.topologyKey];
-                if (v !== undefined) addCount(s.affinityCounts, t.topologyKey, v, 1);
-              }
-            }
-            for (const t of pi.requiredAntiAffinityTerms) {
-              const v = labels[t.topologyKey];
-              if (v !== undefined && t.matches(ep.pod, undefined)) addCount(s.antiAffinityCounts, t.topologyKey, v, 1);
-            }
-          }
+          for (const ep of ni.pods) fn(ep, labels);
         }
+      };
+      if (pi.requiredAffinityTerms.length) {
+        candidates(pi.requiredAffinityTerms[0]!, (ep, labels) => {
+          if (!podMatchesAllAffinityTerms(pi.requiredAffinityTerms, ep.pod)) return;
+          for (const t of pi.requiredAffinityTerms) {
+            const v = labels[t.topologyKey];
+            if (v !== undefined) addCount(s.affinityCounts, t.topologyKey, v, 1);
+          }
+        });
+      }
+      for (const t of pi.requiredAntiAffinityTerms) {
+        candidates(t, (ep, labels) => {
+          const v = labels[t.topologyKey];
+          if (v !== undefined && t.matches(ep.pod, undefined)) addCount(s.antiAffinityCounts, t.topologyKey, v, 1);
+        });
       }
       state.write(preFilterKey, s);
       return { status: null };

@@ -107,6 +107,11 @@ describe('scheduler plugins: filters', () => {
     const aff = pod('q', { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' }] } } });
     assert.deepEqual(filterAll(s, aff), { a: 'ok', b: "InterPodAffinity: node(s) didn't match pod affinity rules", c: "InterPodAffinity: node(s) didn't match pod affinity rules" });
     assert.deepEqual(filterAll(s, pod('cache', { labels: { app: 'cache' } })), { a: 'ok', b: 'ok', c: "InterPodAffinity: node(s) didn't satisfy existing pods anti-affinity rules" });
+    // selectors without an equality requirement (no label index): every pod is a candidate
+    const notIn = pod('n', { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['db', 'cache'] }] }, topologyKey: 'kubernetes.io/hostname' }] } } });
+    assert.deepEqual(filterAll(s, notIn), { a: "InterPodAffinity: node(s) didn't match pod anti-affinity rules", b: 'ok', c: 'ok' });
+    const dbAnti = pod('d2', { labels: { tier: 'x' }, affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchExpressions: [{ key: 'app', operator: 'Exists' }] }, topologyKey: 'kubernetes.io/hostname' }] } } });
+    assert.deepEqual(filterAll(s, dbAnti), { a: "InterPodAffinity: node(s) didn't match pod anti-affinity rules", b: 'ok', c: "InterPodAffinity: node(s) didn't match pod anti-affinity rules" });
     // the first pod of a self-affine group may go anywhere
     const self = pod('s1', { labels: { app: 'new' }, affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'new' } }, topologyKey: 'kubernetes.io/hostname' }] } } });
     assert.deepEqual(filterAll(s, self), { a: 'ok', b: 'ok', c: 'ok' });
