@@ -93,7 +93,7 @@ export async function syncCronJob(c: CronJobController, key: string): Promise<nu
     return undefined;
   }
   const cj = structuredClone(cached);
-  const st = (cj.status ??= {});
+  let st = (cj.status ??= {});
   const before = JSON.stringify(st);
   const now = Date.now();
   const jobs = c.jobs.lister().namespace(namespace).list().filter((j) => controllerRefOf(j)?.uid === cj.metadata?.uid);
@@ -108,9 +108,13 @@ export async function syncCronJob(c: CronJobController, key: string): Promise<nu
     const found = activeUids().has(j.metadata!.uid);
     const finished = finishedCondition(j);
     if (!found && !finished) {
-      const t = Date.parse(j.metadata?.annotations?.[CronJobScheduledTimestampAnnotation] ?? '');
-      const last = Date.parse(st.lastScheduleTime ?? '');
-      if (Number.isFinite(t) && Number.isFinite(last) && t > last) continue;
+      // the cache may be behind our own status update: a fresh copy that lists the job wins
+      const fresh = await c.client.get<CronJob>({ ...CRONJOBS, namespace, name });
+      if (fresh.status?.active?.some((r) => r.uid === j.metadata!.uid)) {
+        cj.metadata = fresh.metadata;
+        st = cj.status = fresh.status!;
+        continue;
+      }
       c.recorder.event(cj, 'Warning', 'UnexpectedJob', `Saw a job that the controller did not create or forgot: ${j.metadata!.name}`);
     } else if (found && finished) {
       removeActive(j.metadata!.uid);
