@@ -84,3 +84,15 @@ describe('revision hash', () => {
     assert.equal(safeEncodeString('0123'), '4567');
   });
 });
+
+import { claimOwnerRefs } from '../../../src/controllers/statefulset/identity.js';
+
+describe('claim retention owner references', () => {
+  const p = { metadata: { name: 'web-3', uid: 'pod-uid' } } as any;
+  it('whenDeleted=Delete: the set owns the claims; whenScaled=Delete: the condemned pod does', () => {
+    assert.deepEqual(claimOwnerRefs(set(), p, true), []);
+    const both = set({ persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Delete' } });
+    assert.deepEqual(claimOwnerRefs(both, p, false), [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: 'u' }]);
+    assert.deepEqual(claimOwnerRefs(both, p, true).map((r) => r.kind), ['StatefulSet', 'Pod']);
+  });
+});
