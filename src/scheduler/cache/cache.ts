@@ -7,6 +7,7 @@
 
 import type { IndexedTerm, SharedLister } from '../framework/interface.js';
 import type { AffinityTerm, PodInfo } from '../framework/podinfo.js';
+import type { Selector } from '../../apimachinery/labels.js';
 import type { ImageStateSummary } from '../framework/nodeinfo.js';
 import { NodeInfo } from '../framework/nodeinfo.js';
 import { normalizedImageName } from '../plugins/simple.js';
@@ -199,7 +200,7 @@ export class Cache implements SharedLister {
     }
     if (!pi.requiredAntiAffinityTerms.length) return;
     if (add) {
-      const entries = pi.requiredAntiAffinityTerms.map((term) => ({ key: exactKey(term), t: { pi, term } }));
+      const entries = pi.requiredAntiAffinityTerms.map((term) => ({ key: exactKey(term.selector), t: { pi, term } }));
       this.termsOf.set(pi, entries);
       for (const e of entries) {
         if (e.key === undefined) this.antiGeneric.add(e.t);
@@ -223,7 +224,11 @@ export class Cache implements SharedLister {
   }
 
   podsMatchingTermIndex(term: AffinityTerm): Iterable<PodInfo> | undefined {
-    const k = exactKey(term);
+    return this.podsMatchingSelectorIndex(term.selector);
+  }
+
+  podsMatchingSelectorIndex(selector: Selector): Iterable<PodInfo> | undefined {
+    const k = exactKey(selector);
     if (k === undefined) return undefined;
     return this.byLabel.get(k) ?? [];
   }
@@ -350,9 +355,9 @@ export class Cache implements SharedLister {
   }
 }
 
-/** An equality requirement of the term's selector ("key NUL value"), if it has one. */
-function exactKey(term: AffinityTerm): string | undefined {
-  for (const r of term.selector.requirements) {
+/** An equality requirement of the selector ("key NUL value"), if it has one. */
+function exactKey(selector: Selector): string | undefined {
+  for (const r of selector.requirements) {
     if ((r.operator === '=' || r.operator === '==' || r.operator === 'in') && r.values.length === 1) return `${r.key}\x00${r.values[0]}`;
   }
   return undefined;

@@ -9,6 +9,7 @@ import type { KubeObject } from '../../client/rest.js';
 import type { Namespace, PersistentVolume, PersistentVolumeClaim, Pod, PodDisruptionBudget, StorageClass } from '../types.js';
 import type { NodeInfo } from './nodeinfo.js';
 import type { AffinityTerm, PodInfo } from './podinfo.js';
+import type { Selector } from '../../apimachinery/labels.js';
 
 /** A required anti-affinity term of an assigned pod. */
 export interface IndexedTerm {
@@ -86,6 +87,8 @@ export interface SharedLister {
    * (undefined: the term has none, every pod is a candidate).
    */
   podsMatchingTermIndex?(term: AffinityTerm): Iterable<PodInfo> | undefined;
+  /** The same narrowing for a label selector. */
+  podsMatchingSelectorIndex?(selector: Selector): Iterable<PodInfo> | undefined;
   /** Required anti-affinity terms of assigned pods that may match a pod with these labels. */
   antiAffinityTermsFor?(labels: Record<string, string> | undefined): Iterable<IndexedTerm>;
 }

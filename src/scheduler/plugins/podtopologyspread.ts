@@ -85,6 +85,23 @@ function countMatching(pods: PodInfo[], sel: Selector, ns: string | undefined): 
   return n;
 }
 
+/**
+ * countMatching for every node at once, from the cache's label index when the selector has an
+ * equality requirement (node name → matching pods); undefined when it has none.
+ */
+function matchingPerNode(h: Handle, sel: Selector, ns: string | undefined): Map<string, number> | undefined {
+  const idx = h.snapshot().podsMatchingSelectorIndex?.(sel);
+  if (!idx) return undefined;
+  const m = new Map<string, number>();
+  for (const p of idx) {
+    const md = p.pod.metadata;
+    if (md?.namespace !== ns || md?.deletionTimestamp || !sel.matches(md?.labels)) continue;
+    const n = p.pod.spec.nodeName ?? '';
+    m.set(n, (m.get(n) ?? 0) + 1);
+  }
+  return m;
+}
+
 class PreFilterState {
   constructor(
     readonly constraints: Constraint[],
@@ -96,15 +113,22 @@ class PreFilterState {
   clone(): PreFilterState {
     return new PreFilterState(this.constraints, this.counts.map((m) => new Map(m)), this.pod, this.rna);
   }
+  /** the global minimum per constraint (criticalPaths), computed once and after updates */
+  private mins: (number | undefined)[] = [];
   minMatch(i: number): number {
+    const cached = this.mins[i];
+    if (cached !== undefined) return cached;
     const m = this.counts[i]!;
     const c = this.constraints[i]!;
-    if (c.minDomains > 1 && m.size < c.minDomains) return 0;
     let min = Infinity;
-    for (const v of m.values()) if (v < min) min = v;
-    return min === Infinity ? 0 : min;
+    if (c.minDomains > 1 && m.size < c.minDomains) min = 0;
+    else for (const v of m.values()) if (v < min) min = v;
+    if (min === Infinity) min = 0;
+    this.mins[i] = min;
+    return min;
   }
   update(pi: PodInfo, node: Node | undefined, delta: number): void {
+    this.mins = [];
     if (!node || !nodeHasAllKeys(node, this.constraints)) return;
     if (pi.pod.metadata?.namespace !== this.pod.metadata?.namespace) return;
     for (const [i, c] of this.constraints.entries()) {
@@ -176,13 +200,17 @@ export function podTopologySpread(rawArgs: unknown, h: Handle): Plugin {
       if (!cs.length) return { status: SKIP };
       const rna = new RequiredNodeAffinity(pod);
       const counts = cs.map(() => new Map<string, number>());
+      const ns = pod.metadata?.namespace;
+      const perNode = cs.map((c) => matchingPerNode(h, c.selector, ns));
       for (const ni of h.snapshot().list()) {
         const node = ni.node;
         if (!node || !nodeHasAllKeys(node, cs)) continue;
         for (const [i, c] of cs.entries()) {
           if (!includes(c, pod, node, rna)) continue;
           const v = node.metadata!.labels![c.topologyKey]!;
-          counts[i]!.set(v, (counts[i]!.get(v) ?? 0) + countMatching(ni.pods, c.selector, pod.metadata?.namespace));
+          const pn = perNode[i];
+          const n = pn ? pn.get(ni.name) ?? 0 : countMatching(ni.pods, c.selector, ns);
+          counts[i]!.set(v, (counts[i]!.get(v) ?? 0) + n);
         }
       }
       state.write(preFilterKey, new PreFilterState(cs, counts, pod, rna));
@@ -232,15 +260,18 @@ export function podTopologySpread(rawArgs: unknown, h: Handle): Plugin {
       }
       s.weights = cs.map((c, i) => Math.log((c.topologyKey === LabelHostname ? filtered.length - s.ignored.size : sizes[i]!) + 2));
       const rna = new RequiredNodeAffinity(pod);
+      const ns = pod.metadata?.namespace;
+      const perNode = cs.map((c) => (c.topologyKey === LabelHostname ? undefined : matchingPerNode(h, c.selector, ns)));
       for (const ni of h.snapshot().list()) {
         const node = ni.node;
         if (!node || !nodeHasAllKeys(node, cs)) continue;
-        for (const c of cs) {
+        for (const [i, c] of cs.entries()) {
           if (c.topologyKey === LabelHostname || !includes(c, pod, node, rna)) continue;
           const k = `${c.topologyKey}\x00${node.metadata!.labels![c.topologyKey]}`;
           const cur = s.pairCounts.get(k);
           if (cur === undefined) continue;
-          s.pairCounts.set(k, cur + countMatching(ni.pods, c.selector, pod.metadata?.namespace));
+          const pn = perNode[i];
+          s.pairCounts.set(k, cur + (pn ? pn.get(ni.name) ?? 0 : countMatching(ni.pods, c.selector, ns)));
         }
       }
       state.write(preScoreKey, s);
