@@ -541,6 +541,15 @@ describe('batch and stateful-set controllers', () => {
     assert.match(await kc(srv.kubeconfig, ['rollout', 'status', 'daemonset/agent', '--timeout=30s']), /daemon set "agent" successfully rolled out/);
     const revs = (await client.list<any>({ ...REVISIONS, namespace: ns })).items.filter((r) => r.metadata.ownerReferences?.[0]?.name === 'agent');
     assert.deepEqual(revs.map((r) => r.revision).sort(), [1, 2]);
+    // kubectl rollout undo applies the previous ControllerRevision's data
+    await kc(srv.kubeconfig, ['rollout', 'undo', 'daemonset/agent']);
+    await until(async () => {
+      const all = (await pods('app=agent')).filter((p) => !p.metadata.deletionTimestamp);
+      await readyAll('app=agent');
+      return all.length === 3 && all.every((p) => p.spec.containers[0].image === 'agent:1' && p.status?.phase === 'Running') ? true : undefined;
+    }, 'rolled back to agent:1', 60000);
+    const after = (await client.list<any>({ ...REVISIONS, namespace: ns })).items.filter((r) => r.metadata.ownerReferences?.[0]?.name === 'agent');
+    assert.deepEqual(after.map((r) => r.revision).sort(), [2, 3]);
   });
 });
 
