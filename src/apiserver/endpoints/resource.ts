@@ -12,6 +12,7 @@ import { addWarning, mediaType, negotiate, parseJSONStrict, parseObjectBody, rea
 import { checkFields, fieldValidationOf, parseJSONWithDuplicates, typeError } from '../fieldvalidation.js';
 import { handleGet, handleList, listObjects, toServed, writeObject, getObject, gvString } from './read.js';
 import { handleWatch } from './watch.js';
+import { admitEviction, markDisruptionTarget } from './eviction.js';
 import { checkTypeMeta, createObject, deleteObject, deleteResponse, parseDeleteOptions, updateObject } from './write.js';
 import type { UpdateMode } from './write.js';
 import { BUILTIN_PATCH_CONTENT_TYPES, applyPatch, patchTypeFromContentType, unsupportedPatchMediaType } from '../../apimachinery/patch/index.js';
@@ -407,9 +408,10 @@ async function serveEviction(ctx: ApiContext, scope: RequestScope, req: Req, res
   scope.dryRun = parseDryRun(scope.query);
   const body = parseObjectBody(await readBody(req), mediaType(req), 'Eviction');
   if (body.kind && body.kind !== 'Eviction') throw badRequest(`the kind in the data (${body.kind}) does not match the expected kind (Eviction)`);
-  const podKey = objectKey(ctx, scope.def, scope.namespace, scope.name);
-  if (!(await ctx.store.get(podKey))) throw notFound('', 'pods', scope.name);
   const opts = parseDeleteOptions(body.deleteOptions, new URLSearchParams());
+  const pod = await getObject(ctx, scope.def, scope.namespace, scope.name);
+  await admitEviction(ctx, scope, pod);
+  await markDisruptionTarget(ctx, scope, pod);
   await deleteObject(ctx, scope, opts);
   writeJSON(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
 }
