@@ -551,6 +551,33 @@ describe('batch and stateful-set controllers', () => {
     const after = (await client.list<any>({ ...REVISIONS, namespace: ns })).items.filter((r) => r.metadata.ownerReferences?.[0]?.name === 'agent');
     assert.deepEqual(after.map((r) => r.revision).sort(), [2, 3]);
   });
+
+  it('a daemonset with maxSurge starts the new pod next to the old one before removing it', async () => {
+    await client.create({ ...DS, namespace: ns }, {
+      apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'surge' },
+      spec: {
+        selector: { matchLabels: { app: 'surge' } },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+        template: { metadata: { labels: { app: 'surge' } }, spec: { containers: [{ name: 'c', image: 'surge:1' }] } },
+      },
+    });
+    await until(async () => {
+      await readyAll('app=surge');
+      return (await getDs('surge')).status?.numberAvailable === 3 || undefined;
+    }, 'three available');
+    await kc(srv.kubeconfig, ['set', 'image', 'daemonset/surge', 'c=surge:2']);
+    let maxPods = 0;
+    let minRunning = 3;
+    await until(async () => {
+      const all = (await pods('app=surge')).filter((p) => !p.metadata.deletionTimestamp);
+      maxPods = Math.max(maxPods, all.length);
+      minRunning = Math.min(minRunning, all.filter((p) => p.status?.phase === 'Running').length);
+      await readyAll('app=surge');
+      return all.length === 3 && all.every((p) => p.spec.containers[0].image === 'surge:2' && p.status?.phase === 'Running') ? true : undefined;
+    }, 'all pods on surge:2', 60000);
+    assert.equal(maxPods, 4, 'one surge pod at a time');
+    assert.equal(minRunning, 3, 'no node without a running pod');
+  });
 });
 
 export type { KubeObject };

@@ -44,7 +44,7 @@ function nodeToDaemonPods(pods: Pod[], includeDeleting: boolean): Map<string, Po
 }
 
 /** What manage does per node: pods to create (node names) and pods to delete. */
-function podsShouldBeOnNodes(c: DaemonSetsController, ds: DaemonSet, nodes: Node[], byNode: Map<string, Pod[]>): { create: string[]; remove: Pod[] } {
+function podsShouldBeOnNodes(c: DaemonSetsController, ds: DaemonSet, nodes: Node[], byNode: Map<string, Pod[]>, hash: string): { create: string[]; remove: Pod[] } {
   const create: string[] = [];
   const remove: Pod[] = [];
   const surge = (() => {
@@ -82,6 +82,18 @@ function podsShouldBeOnNodes(c: DaemonSetsController, ds: DaemonSet, nodes: Node
       if (running.length > 1 && !surge) {
         // more than one: keep the oldest
         remove.push(...[...running].sort(byCreationAndPhase).slice(1));
+      } else if (running.length > 1) {
+        // surging: at most the oldest new and the oldest old pod; the old one goes once it is
+        // not ready or the new one is available
+        let oldestNew: Pod | undefined;
+        let oldestOld: Pod | undefined;
+        for (const p of [...running].sort(byCreationAndPhase)) {
+          const isNew = isPodUpdated(p, hash, templateGeneration(ds));
+          if (isNew && !oldestNew) oldestNew = p;
+          else if (!isNew && !oldestOld) oldestOld = p;
+          else remove.push(p);
+        }
+        if (oldestNew && oldestOld && (!isPodReady(oldestOld) || isPodAvailable(oldestNew, ds.spec?.minReadySeconds ?? 0))) remove.push(oldestOld);
       }
     } else if (daemonPods.length) {
       for (const p of daemonPods) if (!p.metadata?.deletionTimestamp) remove.push(p);
@@ -193,7 +205,7 @@ export async function syncDaemonSet(c: DaemonSetsController, key: string): Promi
   if (c.expectations.satisfiedExpectations(key)) {
     processed = true;
     const byNode = nodeToDaemonPods(pods, true);
-    const { create, remove } = podsShouldBeOnNodes(c, ds, nodes, byNode);
+    const { create, remove } = podsShouldBeOnNodes(c, ds, nodes, byNode, hash);
     if (create.length || remove.length) await syncNodes(c, ds, remove, create, hash);
     else if (ds.spec?.updateStrategy?.type === 'RollingUpdate') {
       const desired = nodes.filter((n) => nodeShouldRunDaemonPod(n, ds).shouldRun).length;
