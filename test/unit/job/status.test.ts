@@ -156,7 +156,7 @@ describe('backoff limit per index', () => {
       metadata: { annotations: { 'batch.kubernetes.io/job-completion-index': String(ix), 'batch.kubernetes.io/job-index-failure-count': String(count) } },
       status: { phase, containerStatuses: [{ name: 'c', state: { terminated: { exitCode: 1, finishedAt } } }] },
     });
-    const f = indexFailures([p(0, 0, 'Failed'), p(0, 1, 'Failed', '2026-01-01T00:01:00Z'), p(1, 0, 'Running')], (x) => x.status.phase === 'Failed');
+    const f = indexFailures([p(0, 0, 'Failed'), p(0, 1, 'Failed', '2026-01-01T00:01:00Z'), p(1, 0, 'Running')], (x) => x.status?.phase === 'Failed');
     assert.deepEqual(f.get(0), { count: 2, lastFailureMs: Date.parse('2026-01-01T00:01:00Z') });
     assert.deepEqual(f.get(1), { count: 0, lastFailureMs: 0 });
     assert.equal(indexBackoffLeftMs(f.get(0), Date.parse('2026-01-01T00:01:05Z')), 15_000);
