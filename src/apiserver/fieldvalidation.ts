@@ -39,6 +39,17 @@ function knownFields(msg: MessageSchema): Map<string, FieldSchema> {
   return m;
 }
 
+/**
+ * Whether the Go type embeds TypeMeta (apiVersion/kind are then known fields), which the proto
+ * schema does not record: a kind's object with ObjectMeta, e.g. the PersistentVolumeClaims of a
+ * StatefulSet's volumeClaimTemplates — not the *TemplateSpec / PersistentVolumeClaimTemplate
+ * types that carry metadata without TypeMeta.
+ */
+function hasTypeMeta(msg: MessageSchema): boolean {
+  if (msg.name.endsWith('TemplateSpec') || msg.name === 'core.PersistentVolumeClaimTemplate') return false;
+  return msg.fields.some((f) => f.json === 'metadata' && f.type.kind === 'message' && f.type.name.endsWith('.ObjectMeta'));
+}
+
 const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
 
 function walkType(v: unknown, t: TypeRef, path: string, out: string[], prune: boolean): void {
@@ -57,7 +68,7 @@ function walkMessage(obj: KObject, msg: MessageSchema, path: string, out: string
   for (const key of Object.keys(obj)) {
     const f = known.get(key);
     if (!f) {
-      if (path === '' && (key === 'apiVersion' || key === 'kind')) continue;
+      if ((key === 'apiVersion' || key === 'kind') && (path === '' || hasTypeMeta(msg))) continue;
       out.push(join(path, key));
       if (prune) delete obj[key];
       continue;

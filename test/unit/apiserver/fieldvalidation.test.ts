@@ -30,3 +30,17 @@ test('duplicate members are reported', () => {
   assert.deepEqual(r.duplicates, ['duplicate field "metadata.name"']);
   assert.throws(() => checkFields(r.value as any, 'v1', 'ConfigMap', 'Strict', r.duplicates), /strict decoding error: duplicate field "metadata.name"/);
 });
+
+test('embedded objects with TypeMeta accept apiVersion/kind; templates without it do not', () => {
+  const sts = {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name: 'web' },
+    spec: {
+      selector: { matchLabels: { app: 'web' } },
+      template: { apiVersion: 'v1', metadata: { labels: { app: 'web' } }, spec: { containers: [] } },
+      volumeClaimTemplates: [{ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data' }, spec: {} }],
+    },
+  };
+  assert.deepEqual(unknownFields(structuredClone(sts), 'apps/v1', 'StatefulSet', false), ['spec.template.apiVersion']);
+});

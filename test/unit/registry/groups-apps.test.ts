@@ -186,6 +186,16 @@ test('DaemonSet: defaults, strategy validation and table', () => {
   assert.deepEqual(obj.spec.updateStrategy, { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } });
   assert.equal(obj.spec.revisionHistoryLimit, 10);
   assert.deepEqual(obj.status, { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 });
+  assert.equal(obj.metadata.annotations['deprecated.daemonset.template.generation'], '1');
+  // the template generation moves with template changes only
+  const same = structuredClone(obj);
+  same.spec.minReadySeconds = 5;
+  daemonSetDef.prepareForUpdate!(same, obj);
+  assert.equal(same.metadata.annotations['deprecated.daemonset.template.generation'], '1');
+  const changed = structuredClone(obj);
+  changed.spec.template.spec.containers[0].image = 'agent:2';
+  daemonSetDef.prepareForUpdate!(changed, obj);
+  assert.equal(changed.metadata.annotations['deprecated.daemonset.template.generation'], '2');
   const r = row(daemonSetDef, obj, Date.parse('2024-01-01T00:00:10Z'));
   assert.equal(r['Node Selector'], 'kubernetes.io/os=linux');
   assert.equal(r.Selector, 'app=agent');

@@ -84,6 +84,13 @@ function validateStatus(status: KObject | undefined): FieldError[] {
   return errs;
 }
 
+const TEMPLATE_GENERATION = 'deprecated.daemonset.template.generation';
+
+function setTemplateGeneration(obj: KObject, n: number): void {
+  obj.metadata ??= {};
+  obj.metadata.annotations = { ...(obj.metadata.annotations ?? {}), [TEMPLATE_GENERATION]: String(n) };
+}
+
 export const daemonSetDef: ResourceDef = {
   group: 'apps',
   version: 'v1',
@@ -99,9 +106,13 @@ export const daemonSetDef: ResourceDef = {
   defaults,
   prepareForCreate(obj) {
     resetStatus(obj, { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 });
+    setTemplateGeneration(obj, 1);
   },
   prepareForUpdate(obj, old) {
     keepOldStatus(obj, old);
+    // the internal spec.templateGeneration, served in v1 as this annotation: +1 on a template change
+    const prev = Number(old.metadata?.annotations?.[TEMPLATE_GENERATION]) || 1;
+    setTemplateGeneration(obj, JSON.stringify(obj.spec?.template) !== JSON.stringify(old.spec?.template) ? prev + 1 : prev);
   },
   prepareForStatusUpdate: statusOnlyUpdate,
   validate(obj, ctx) {
