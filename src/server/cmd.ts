@@ -10,8 +10,6 @@ import { FlagError, parseFlags } from '../util/flags.js';
 import type { FlagDef } from '../util/flags.js';
 import { logger, setSink, setVerbosity } from '../util/klog.js';
 import { APIServer } from '../apiserver/server.js';
-import { NamespaceDefaultsController } from '../controllers/serviceaccount.js';
-import { NamespaceController } from '../controllers/namespace.js';
 import { firstServiceIP } from '../apiserver/allocator/ipallocator.js';
 import { ensureServerPKI } from '../pki/server-pki.js';
 import { startComponents } from './components.js';
@@ -97,9 +95,6 @@ export async function run(args: string[]): Promise<void> {
     encryptionProviderConfig: encryptionConfig,
     audit: { policyFile: auditPolicy, logPath: join(dataDir, 'logs', 'audit.log'), maxAgeDays: 30, maxBackups: 3, maxSizeMB: 100, format: 'json' },
   });
-  // TEMPORARY: with the controller-manager disabled, the namespace basics still run in-process
-  // (tests that start their own kube-controller-manager rely on it); to be removed.
-  const legacy = v['disable-controller-manager'] ? await startLegacyNamespaceControllers(server, pki.caCertPath) : undefined;
   const kubeconfigPath = join(dataDir, 'admin.kubeconfig');
   const [caCertPem, clientCertPem, clientKeyPem] = await Promise.all([
     readFile(pki.caCertPath, 'utf8'),
@@ -126,7 +121,6 @@ export async function run(args: string[]): Promise<void> {
 
   const stop = async (sig: string) => {
     log.info('received signal, shutting down', { signal: sig });
-    legacy?.stop();
     await components.stop();
     await server.close();
     logFile.end();
@@ -183,15 +177,3 @@ rules:
   return path;
 }
 
-async function startLegacyNamespaceControllers(server: APIServer, caCertPath: string): Promise<{ stop(): void }> {
-  const nsDefaults = new NamespaceDefaultsController(server.ctx, await readFile(caCertPath, 'utf8'));
-  await nsDefaults.start();
-  const nsController = new NamespaceController(server.ctx);
-  await nsController.start();
-  return {
-    stop: () => {
-      nsDefaults.stop();
-      nsController.stop();
-    },
-  };
-}

@@ -19,7 +19,7 @@ const NODES = { group: '', version: 'v1', resource: 'nodes' };
 const EVENTS = { group: '', version: 'v1', resource: 'events' };
 const REVISIONS = { group: 'apps', version: 'v1', resource: 'controllerrevisions' };
 
-const CONTROLLERS = 'job,cronjob,ttl-after-finished,statefulset,daemonset';
+const CONTROLLERS = 'serviceaccount,serviceaccount-token,root-ca-cert-publisher,job,cronjob,ttl-after-finished,statefulset,daemonset';
 
 async function until<T>(fn: () => Promise<T | undefined | false | null>, what: string, timeoutMs = 30000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

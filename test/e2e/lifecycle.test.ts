@@ -10,10 +10,11 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { KUBECTL, k8tsBin, kubectl, kubectlAvailable, startServer, type ServerProc } from './harness.js';
+import { waitForNamespaceDefaults } from './harness.js';
 
 const skip = kubectlAvailable() ? false : `kubectl not found at ${KUBECTL}`;
 
-const CONTROLLERS = ['garbage-collector', 'namespace', 'pod-garbage-collector', 'endpoint', 'endpointslice', 'endpointslicemirroring', 'disruption', 'resourcequota'];
+const CONTROLLERS = ['serviceaccount', 'serviceaccount-token', 'root-ca-cert-publisher', 'garbage-collector', 'namespace', 'pod-garbage-collector', 'endpoint', 'endpointslice', 'endpointslicemirroring', 'disruption', 'resourcequota'];
 
 let srv: ServerProc;
 let kcm: ChildProcess | undefined;
@@ -87,6 +88,8 @@ async function apply(obj: unknown): Promise<void> {
 
 async function createNamespace(name: string): Promise<void> {
   await k(['create', 'namespace', name]);
+  // pods are admitted once the ServiceAccount controller made the namespace's `default`
+  await waitForNamespaceDefaults(srv.kubeconfig, name, 30_000);
 }
 
 function pod(name: string, labels: Record<string, string> = {}, extra: { ownerReferences?: unknown[]; nodeName?: string; ports?: unknown[]; spec?: Record<string, unknown> } = {}) {

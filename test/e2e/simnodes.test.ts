@@ -70,7 +70,7 @@ function ipIn24(ip: string, prefix: string): boolean {
 }
 
 before(async () => {
-  srv = await startServer({ extraArgs: ['--disable-controller-manager', '--disable-scheduler'] });
+  srv = await startServer({ extraArgs: ['--disable-scheduler', '--kube-controller-manager-arg=--controllers=serviceaccount,serviceaccount-token,root-ca-cert-publisher'] });
   // leases of 4s are renewed every second: the renewals are quick to see
   sim = startSim(['--count=3', '--node-lease-duration-seconds=4', '--pod-run-duration=500ms']);
 });

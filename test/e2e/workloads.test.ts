@@ -97,7 +97,7 @@ describe('workload controllers (deployment, replicaset, replicationcontroller)',
     cm = spawnK8ts([
       'kube-controller-manager',
       `--kubeconfig=${srv.kubeconfig}`,
-      '--controllers=deployment,replicaset,replicationcontroller',
+      '--controllers=serviceaccount,serviceaccount-token,root-ca-cert-publisher,deployment,replicaset,replicationcontroller',
       '--leader-elect=false',
       '--secure-port=0',
       '--kube-api-qps=200',
