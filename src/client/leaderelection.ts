@@ -351,19 +351,27 @@ export class LeaderElector {
     try {
       while (!outer.aborted) {
         // PollUntilContextTimeout(retryPeriod, renewDeadline, immediate)
-        const deadline = AbortSignal.any([outer, AbortSignal.timeout(this.renewDeadlineMs)]);
+        // (an explicit timer: AbortSignal.any holds its sources weakly, and a collected
+        // AbortSignal.timeout never fires — the leader would then never give up)
+        const timer = new AbortController();
+        const t = setTimeout(() => timer.abort(), this.renewDeadlineMs);
+        const deadline = AbortSignal.any([outer, timer.signal]);
         let renewed = false;
-        for (;;) {
-          if (await this.tryAcquireOrRenew(deadline)) {
-            renewed = true;
-            break;
+        try {
+          for (;;) {
+            if (await this.tryAcquireOrRenew(deadline)) {
+              renewed = true;
+              break;
+            }
+            if (deadline.aborted) break;
+            try {
+              await sleep(this.retryPeriodMs, deadline);
+            } catch {
+              break;
+            }
           }
-          if (deadline.aborted) break;
-          try {
-            await sleep(this.retryPeriodMs, deadline);
-          } catch {
-            break;
-          }
+        } finally {
+          clearTimeout(t);
         }
         this.maybeReportTransition();
         if (!renewed) {

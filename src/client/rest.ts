@@ -1032,8 +1032,23 @@ export class RestClient {
     const timeoutMs = req.timeoutMs ?? this.timeoutMs;
     const signals: AbortSignal[] = [];
     if (req.signal) signals.push(req.signal);
-    if (timeoutMs > 0) signals.push(AbortSignal.timeout(timeoutMs));
+    // an explicit timer rather than AbortSignal.timeout: AbortSignal.any holds its sources
+    // weakly, and a timeout signal that gets collected never fires
+    let timer: NodeJS.Timeout | undefined;
+    if (timeoutMs > 0) {
+      const c = new AbortController();
+      timer = setTimeout(() => c.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), timeoutMs);
+      signals.push(c.signal);
+    }
     const signal = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+    try {
+      return await this.requestWithRetries(req, method, payload, signal, timeoutMs);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async requestWithRetries(req: RawRequest, method: string, payload: Buffer | undefined, signal: AbortSignal | undefined, timeoutMs: number): Promise<RawResponse> {
     for (let attempt = 0; ; attempt++) {
       await this.throttle(signal);
       const headers = await this.buildHeaders(method, req, payload);

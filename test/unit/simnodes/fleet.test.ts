@@ -31,7 +31,7 @@ describe('startSimNodes', () => {
   const abort = new AbortController();
 
   before(async () => {
-    srv = await startServer({ extraArgs: ['--disable-controller-manager', '--disable-scheduler'] });
+    srv = await startServer({ extraArgs: ['--disable-scheduler', '--kube-controller-manager-arg=--controllers=serviceaccount,serviceaccount-token,root-ca-cert-publisher'] });
     client = await RestClient.fromKubeconfig(srv.kubeconfig, { qps: -1 });
   });
 
