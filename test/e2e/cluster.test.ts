@@ -20,7 +20,7 @@ describe('k8ts server with simulated nodes', () => {
 
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'k8ts-cluster-'));
-    srv = await startServer({ extraArgs: ['--sim-nodes=3', '--kube-controller-manager-arg=--node-monitor-grace-period=8s'], timeoutMs: 60_000 });
+    srv = await startServer({ extraArgs: ['--sim-nodes=3'], timeoutMs: 60_000 });
     await until(async () => (await json('get', 'nodes')).items.length === 3 || undefined, 'three nodes', 30_000);
   });
   after(async () => {
@@ -117,39 +117,6 @@ describe('k8ts server with simulated nodes', () => {
     assert.notEqual(gone.code, 0);
     await k('delete', 'deployment', 'web');
     await until(async () => ((await json('get', 'pods', '-l', 'app=web')).items.length === 0 ? true : undefined), 'the deployment pods to go', 60_000);
-  });
-
-  it('a node whose kubelet stops goes NotReady, is tainted, and its pods are evicted after their toleration', async () => {
-    writeFileSync(
-      join(work, 'pod.yaml'),
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: 'short' },
-        spec: { nodeName: 'sim-node-2', containers: [{ name: 'c', image: 'busybox' }], tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 2 }] },
-      }),
-    );
-    await k('apply', '-f', join(work, 'pod.yaml'));
-    await until(async () => ((await json('get', 'pod', 'short')).status.phase === 'Running' ? true : undefined), 'the pod to run');
-    await k('annotate', 'node', 'sim-node-2', 'k8ts.io/sim-kubelet=stopped');
-    const node = await until(async () => {
-      const n = await json('get', 'node', 'sim-node-2');
-      return n.spec.taints?.some((t: { key: string; effect: string }) => t.key === 'node.kubernetes.io/unreachable' && t.effect === 'NoExecute') ? n : undefined;
-    }, 'the unreachable taint', 60_000);
-    assert.equal(node.status.conditions.find((c: { type: string }) => c.type === 'Ready').status, 'Unknown');
-    // evicted: deleted gracefully, with the DisruptionTarget condition; it stays Terminating while
-    // its node's kubelet is gone (as upstream), and goes once the kubelet is back
-    const evicted = await until(async () => {
-      const p = await json('get', 'pod', 'short');
-      return p.metadata.deletionTimestamp ? p : undefined;
-    }, 'the pod to be evicted', 60_000);
-    assert.ok(evicted.status.conditions.some((c: { type: string; reason: string }) => c.type === 'DisruptionTarget' && c.reason === 'DeletionByTaintManager'));
-    await k('annotate', 'node', 'sim-node-2', 'k8ts.io/sim-kubelet-');
-    await until(async () => ((await kubectl(srv.kubeconfig, ['get', 'pod', 'short'])).code !== 0 ? true : undefined), 'the evicted pod to go', 60_000);
-    await until(async () => {
-      const n = await json('get', 'node', 'sim-node-2');
-      return !n.spec.taints?.length && n.status.conditions.find((c: { type: string }) => c.type === 'Ready').status === 'True' ? true : undefined;
-    }, 'the node to be Ready and untainted again', 60_000);
   });
 
   it('kubectl certificate approve yields a certificate signed by the cluster CA', async () => {
