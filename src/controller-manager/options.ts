@@ -236,10 +236,3 @@ export function controllerManagerOptions(v: FlagValues, set: Set<string>): Contr
     verbosity: Number(v.v),
   };
 }
-
-/** Defaults for in-process use (k8ts server): every flag at its default, then `overrides`. */
-export function defaultControllerManagerOptions(overrides: Partial<ControllerManagerOptions> = {}): ControllerManagerOptions {
-  const values: FlagValues = {};
-  for (const d of controllerManagerFlags) values[d.name] = Array.isArray(d.default) ? [...d.default] : d.default;
-  return { ...controllerManagerOptions(values, new Set()), ...overrides };
-}

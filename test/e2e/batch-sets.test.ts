@@ -4,7 +4,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, spawnK8ts, kc, kubectl } from './harness.js';
+import { startServer, spawnK8ts, kc, kubectl, until } from './harness.js';
 import type { ServerProc, ComponentProc } from './harness.js';
 import { RestClient } from '../../src/client/rest.js';
 import type { KubeObject } from '../../src/client/rest.js';
@@ -20,21 +20,6 @@ const EVENTS = { group: '', version: 'v1', resource: 'events' };
 const REVISIONS = { group: 'apps', version: 'v1', resource: 'controllerrevisions' };
 
 const CONTROLLERS = 'serviceaccount,serviceaccount-token,root-ca-cert-publisher,job,cronjob,ttl-after-finished,statefulset,daemonset';
-
-async function until<T>(fn: () => Promise<T | undefined | false | null>, what: string, timeoutMs = 30000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false && v !== null) return v as T;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('batch and stateful-set controllers', () => {
   let srv: ServerProc;

@@ -7,23 +7,12 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { request } from 'node:https';
-import { startServer, spawnK8ts, kubectl } from './harness.js';
+import { freePort, startServer, spawnK8ts, kubectl, until } from './harness.js';
 import type { ServerProc, ComponentProc } from './harness.js';
 import { issueCert } from '../../src/pki/certs.js';
 import { buildKubeconfig, writeKubeconfig } from '../../src/pki/kubeconfig.js';
 import { RestClient } from '../../src/client/rest.js';
-
-function freePort(): Promise<number> {
-  return new Promise((r) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => r(p));
-    });
-  });
-}
 
 function httpsGet(port: number, path: string): Promise<{ code: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -35,16 +24,6 @@ function httpsGet(port: number, path: string): Promise<{ code: number; body: str
     req.on('error', reject);
     req.end();
   });
-}
-
-async function until<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 30000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe('kube-controller-manager', () => {

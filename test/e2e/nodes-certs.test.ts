@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, spawnK8ts, kc, kubectl, kubectlAvailable, until } from './harness.js';
+import { startServer, spawnK8ts, kc, kubectl, until } from './harness.js';
 import type { ServerProc, ComponentProc } from './harness.js';
 import { RestClient } from '../../src/client/rest.js';
 
@@ -25,7 +25,7 @@ const CONTROLLERS = 'nodeipam,nodelifecycle,taint-eviction-controller,csrsigning
 const rfc3339 = (ms = Date.now()) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 const microTime = () => new Date().toISOString().replace('Z', '000Z');
 
-describe('node, certificate and service-account controllers', { skip: !kubectlAvailable() && 'kubectl not available' }, () => {
+describe('node, certificate and service-account controllers', () => {
   let srv: ServerProc;
   let kcm: ComponentProc;
   let client: RestClient;

@@ -8,16 +8,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import * as https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kc, kubectl, kubectlAvailable, spawnK8ts, startServer, type ComponentProc, type ServerProc } from './harness.js';
+import { freePort, kc, kubectl, spawnK8ts, startServer, type ComponentProc, type ServerProc } from './harness.js';
 
 const NS = 'e2e-sched';
 const SCHED = 'e2e-sched';
 const LEASE = 'e2e-scheduler';
-const skip = !kubectlAvailable();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -34,16 +32,6 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeou
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
     await sleep(250);
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
 }
 
 function get(url: string): Promise<{ status: number; body: string }> {
@@ -74,7 +62,7 @@ function podYaml(name: string, o: { cpu?: string; labels?: Record<string, string
   return JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS, labels: o.labels ?? {} }, spec });
 }
 
-describe('kube-scheduler (e2e)', { skip, concurrency: false }, () => {
+describe('kube-scheduler (e2e)', { concurrency: false }, () => {
   let srv: ServerProc;
   let dir: string;
   let cfgPath: string;

@@ -6,7 +6,6 @@ import { StatusError, badRequest, methodNotAllowed, notFound } from '../../apima
 import type { KObject, ResourceDef } from '../registry/types.js';
 import type { RequestInfo } from '../requestinfo.js';
 import type { ApiContext, RequestScope, UserInfo } from './context.js';
-import { objectKey } from './context.js';
 import type { Req, Res } from '../http.js';
 import { addWarning, mediaType, negotiate, parseJSONStrict, parseObjectBody, readBody, writeJSON } from '../http.js';
 import { checkFields, fieldValidationOf, parseJSONWithDuplicates, typeError } from '../fieldvalidation.js';
