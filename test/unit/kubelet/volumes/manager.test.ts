@@ -57,6 +57,8 @@ class FakeClient {
   }
 }
 
+const withUid = (p: Pod, uid: string): Pod => ({ ...p, metadata: { ...p.metadata, uid } });
+
 async function until(fn: () => boolean, what: string, ms = 5000) {
   const end = Date.now() + ms;
   while (!fn()) {
@@ -186,8 +188,7 @@ describe('volume manager', () => {
   });
 
   it('a missing ConfigMap fails with the FailedMount message; other volumes still set up', async () => {
-    const p = pod();
-    p.metadata!.uid = 'uid-missing';
+    const p = withUid(pod(), 'uid-missing');
     p.spec!.volumes = [{ name: 'ok', emptyDir: {} }, { name: 'cfg', configMap: { name: 'nope' } }, { name: 'sec', secret: { secretName: 'gone' } }];
     await assert.rejects(vm.setUpPod(p), (err: unknown) => {
       assert.ok(err instanceof VolumeSetupError);
@@ -207,8 +208,7 @@ describe('volume manager', () => {
   });
 
   it('a token is requested again when 80% of its lifetime has passed', async () => {
-    const p = pod();
-    p.metadata!.uid = 'uid-token';
+    const p = withUid(pod(), 'uid-token');
     p.spec!.volumes = [p.spec!.volumes!.at(-1)!];
     client.tokenLifetimeS = 4; // refresh due after 3.2 s (timers wait at least 1 s)
     try {
