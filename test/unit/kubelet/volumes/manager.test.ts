@@ -173,7 +173,7 @@ describe('volume manager', () => {
     client.put('configmaps', { metadata: { name: 'app-config', namespace: 'prod' }, data: { 'app.yaml': 'v: 2\n' } });
     await until(() => readFileSync(join(dir, 'conf/app.yaml'), 'utf8') === 'v: 2\n', 'the configmap update');
     assert.notEqual(readlinkSync(join(dir, '..data')), before);
-    assert.ok(updates.includes('cfg'));
+    await until(() => updates.includes('cfg'), 'onVolumeUpdated for cfg');
     client.put('secrets', { metadata: { name: 'app-secret', namespace: 'prod' }, data: { password: Buffer.from('rotated').toString('base64') } });
     await until(() => readFileSync(join(vdir('secret', 'creds'), 'password'), 'utf8') === 'rotated', 'the secret update');
   });
