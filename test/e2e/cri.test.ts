@@ -1,0 +1,185 @@
+// CRI against a real containerd: version and status (cgroup driver), images, a pod sandbox on
+// the CNI bridge, a busybox container with command/env/bind mount/log file, exec, the streaming
+// URLs, stop/remove — and that cleanup leaves no shim, mount, netns, bridge or nat rule behind.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { isCriNotFound, runtimeCgroupDriver } from '../../src/cri/client.js';
+import type { PodSandboxConfig } from '../../src/cri/types.js';
+import { inSubnet, linkExists, mountsUnder, shimsOf } from '../../src/containerd/teardown.js';
+import { until } from './harness.js';
+import { startTestRuntime, type TestRuntime } from './runtime.js';
+
+/** One CRI log line: "<RFC3339Nano> <stdout|stderr> <F|P> <text>". */
+const CRI_LOG_LINE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)) (stdout|stderr) (F|P) (.*)$/;
+
+describe('CRI on a real containerd', () => {
+  let rt: TestRuntime;
+  let hostDir: string;
+  let sandboxId = '';
+  let containerId = '';
+  let sandboxConfig: PodSandboxConfig;
+
+  before(async () => {
+    const t = Date.now();
+    rt = await startTestRuntime();
+    console.log(`test runtime (containerd started, images imported) ready in ${Date.now() - t} ms`);
+    hostDir = mkdtempSync('/tmp/k8ts-cri-test-');
+    writeFileSync(join(hostDir, 'greeting'), 'hello from the host\n');
+    sandboxConfig = {
+      metadata: { name: 'web', uid: 'cri-test-uid-1', namespace: 'default', attempt: 0 },
+      hostname: 'web',
+      logDirectory: join(rt.logDir, 'default_web_cri-test-uid-1'),
+      dnsConfig: { servers: ['10.32.0.10'], searches: ['default.svc.cluster.local'], options: ['ndots:5'] },
+      labels: { 'io.kubernetes.pod.name': 'web', app: 'cri-test' },
+      annotations: { note: 'kept as given' },
+      linux: {},
+    };
+  });
+
+  after(async () => {
+    await rt?.cleanup();
+    if (hostDir) rmSync(hostDir, { recursive: true, force: true });
+  });
+
+  it('Version names containerd and CRI v1', async () => {
+    const v = await rt.cri.version();
+    assert.equal(v.runtimeName, 'containerd');
+    assert.equal(v.runtimeApiVersion, 'v1');
+    assert.ok(v.runtimeVersion.length > 0);
+  });
+
+  it('Status is ready and tells the cgroup driver', async () => {
+    const st = await rt.cri.statusInfo();
+    const cond = Object.fromEntries(st.conditions.map((c) => [c.type, c.status]));
+    assert.equal(cond['RuntimeReady'], true);
+    assert.equal(cond['NetworkReady'], true, JSON.stringify(st.conditions));
+    assert.equal(runtimeCgroupDriver(st), 'cgroupfs');
+  });
+
+  it('lists the imported images and reports a missing one as null', async () => {
+    const { images } = await rt.cri.listImages();
+    const tags = images.flatMap((i) => i.repoTags);
+    assert.ok(tags.includes(rt.images.pause), tags.join(','));
+    assert.ok(tags.includes(rt.images.busybox), tags.join(','));
+    const present = await rt.cri.imageStatus({ image: { image: rt.images.busybox } });
+    assert.match(present.image?.id ?? '', /^sha256:[0-9a-f]{64}$/);
+    assert.ok((present.image?.size ?? 0) > 0);
+    const missing = await rt.cri.imageStatus({ image: { image: 'k8ts.io/does-not-exist:1' } });
+    assert.equal(missing.image, null);
+  });
+
+  it('RunPodSandbox gives the pod an IP in the node subnet', async () => {
+    const t = Date.now();
+    sandboxId = (await rt.cri.runPodSandbox({ config: sandboxConfig })).podSandboxId;
+    console.log(`RunPodSandbox: ${Date.now() - t} ms`);
+    const { status } = await rt.cri.podSandboxStatus({ podSandboxId: sandboxId });
+    assert.equal(status?.state, 'SANDBOX_READY');
+    assert.ok(inSubnet(status?.network?.ip ?? '', rt.podCIDR), `${status?.network?.ip} not in ${rt.podCIDR}`);
+    assert.deepEqual(status?.metadata, sandboxConfig.metadata);
+    assert.equal(status?.annotations['note'], 'kept as given');
+    const { items } = await rt.cri.listPodSandbox({ filter: { labelSelector: { app: 'cri-test' } } });
+    assert.deepEqual(items.map((s) => s.id), [sandboxId]);
+    assert.ok(linkExists(rt.bridgeName), `bridge ${rt.bridgeName} should exist while a pod runs`);
+  });
+
+  it('runs a busybox container with command, env, a bind mount and a CRI log file', async () => {
+    const t = Date.now();
+    containerId = (
+      await rt.cri.createContainer({
+        podSandboxId: sandboxId,
+        sandboxConfig,
+        config: {
+          metadata: { name: 'main', attempt: 0 },
+          image: { image: rt.images.busybox },
+          command: ['sh', '-c'],
+          args: ['echo "greeting=$GREETING"; cat /data/greeting; echo oops >&2; trap "exit 0" TERM; while :; do sleep 1 & wait $!; done'],
+          envs: [{ key: 'GREETING', value: 'hi there' }],
+          mounts: [{ containerPath: '/data', hostPath: hostDir, readonly: true }],
+          logPath: 'main/0.log',
+          labels: { 'io.kubernetes.container.name': 'main' },
+        },
+      })
+    ).containerId;
+    await rt.cri.startContainer({ containerId });
+    console.log(`CreateContainer+StartContainer: ${Date.now() - t} ms`);
+    const { status } = await rt.cri.containerStatus({ containerId });
+    assert.equal(status?.state, 'CONTAINER_RUNNING');
+    assert.equal(status?.logPath, join(sandboxConfig.logDirectory!, 'main/0.log'));
+    const logFile = join(sandboxConfig.logDirectory!, 'main', '0.log');
+    const lines = await until(async () => {
+      const text = existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
+      const ls = text.split('\n').filter(Boolean);
+      return ls.length >= 3 ? ls : undefined;
+    }, 'three log lines');
+    const parsed = lines.map((l) => CRI_LOG_LINE.exec(l));
+    assert.ok(parsed.every(Boolean), lines.join('\n'));
+    const byStream = (s: string) => parsed.filter((m) => m![4] === s).map((m) => m![6]);
+    assert.deepEqual(byStream('stdout'), ['greeting=hi there', 'hello from the host']);
+    assert.deepEqual(byStream('stderr'), ['oops']);
+    assert.ok(parsed.every((m) => m![5] === 'F'));
+  });
+
+  it('ExecSync returns stdout, stderr and the exit code', async () => {
+    const ok = await rt.cri.execSync({ containerId, cmd: ['sh', '-c', 'echo $GREETING; hostname; cat /etc/resolv.conf'], timeout: 10 });
+    assert.equal(ok.exitCode, 0);
+    const out = ok.stdout.toString();
+    assert.match(out, /^hi there\nweb\n/);
+    assert.match(out, /nameserver 10\.32\.0\.10/);
+    assert.match(out, /search default\.svc\.cluster\.local/);
+    const failed = await rt.cri.execSync({ containerId, cmd: ['sh', '-c', 'echo bad >&2; exit 3'], timeout: 10 });
+    assert.equal(failed.exitCode, 3);
+    assert.equal(failed.stderr.toString(), 'bad\n');
+    const readOnly = await rt.cri.execSync({ containerId, cmd: ['sh', '-c', 'echo x > /data/new'], timeout: 10 });
+    assert.notEqual(readOnly.exitCode, 0, 'the bind mount is read-only');
+  });
+
+  it('Exec, Attach and PortForward return streaming-server URLs', async () => {
+    const exec = await rt.cri.exec({ containerId, cmd: ['sh'], stdin: true, stdout: true, stderr: true });
+    assert.match(exec.url, /^http:\/\/127\.0\.0\.1:\d+\/exec\/\S+$/);
+    const attach = await rt.cri.attach({ containerId, stdout: true, stderr: true });
+    assert.match(attach.url, /^http:\/\/127\.0\.0\.1:\d+\/attach\/\S+$/);
+    const pf = await rt.cri.portForward({ podSandboxId: sandboxId, port: [8080] });
+    assert.match(pf.url, /^http:\/\/127\.0\.0\.1:\d+\/portforward\/\S+$/);
+  });
+
+  it('reports container stats', async () => {
+    const { stats } = await rt.cri.containerStats({ containerId });
+    assert.equal(stats?.attributes?.id, containerId);
+    assert.ok((stats?.memory?.workingSetBytes?.value ?? 0) > 0);
+  });
+
+  it('StopContainer ends it (the trap exits 0) and RemoveContainer deletes it', async () => {
+    await rt.cri.stopContainer({ containerId, timeout: 10 });
+    const { status } = await rt.cri.containerStatus({ containerId });
+    assert.equal(status?.state, 'CONTAINER_EXITED');
+    assert.equal(status?.exitCode, 0);
+    assert.ok((status?.finishedAt ?? 0) > (status?.startedAt ?? 0));
+    await rt.cri.removeContainer({ containerId });
+    await assert.rejects(rt.cri.containerStatus({ containerId }), (err: unknown) => isCriNotFound(err));
+    const { containers } = await rt.cri.listContainers({ filter: { podSandboxId: sandboxId } });
+    assert.deepEqual(containers, []);
+  });
+
+  it('StopPodSandbox and RemovePodSandbox release the sandbox', async () => {
+    await rt.cri.stopPodSandbox({ podSandboxId: sandboxId });
+    const { status } = await rt.cri.podSandboxStatus({ podSandboxId: sandboxId });
+    assert.equal(status?.state, 'SANDBOX_NOTREADY');
+    await rt.cri.removePodSandbox({ podSandboxId: sandboxId });
+    await assert.rejects(rt.cri.podSandboxStatus({ podSandboxId: sandboxId }), (err: unknown) => isCriNotFound(err));
+    assert.deepEqual((await rt.cri.listPodSandbox()).items, []);
+  });
+
+  it('cleanup leaves no shim, mount, netns, bridge, nat rule or directory behind', async () => {
+    // A sandbox still running at cleanup time must be torn down too.
+    const { podSandboxId } = await rt.cri.runPodSandbox({ config: { ...sandboxConfig, metadata: { ...sandboxConfig.metadata, uid: 'cri-test-uid-2' } } });
+    assert.ok(podSandboxId);
+    assert.ok(shimsOf(rt.address).length > 0, 'a shim runs for the sandbox');
+    await rt.cleanup();
+    assert.deepEqual(await rt.leftovers(), []);
+    assert.deepEqual(shimsOf(rt.address), []);
+    assert.deepEqual(mountsUnder(rt.dir), []);
+    assert.equal(linkExists(rt.bridgeName), false);
+  });
+});
