@@ -43,6 +43,7 @@ export const apiserverFlags: FlagDef[] = [
   { name: 'kubelet-certificate-authority', type: 'string', default: '', help: 'Path to a cert file for the certificate authority.' },
   { name: 'kubelet-client-certificate', type: 'string', default: '', help: 'Path to a client cert file for TLS.' },
   { name: 'kubelet-client-key', type: 'string', default: '', help: 'Path to a client key file for TLS.' },
+  { name: 'kubelet-timeout', type: 'duration', default: 5000, help: 'Timeout for kubelet operations.' },
   { name: 'kubelet-preferred-address-types', type: 'stringSlice', default: ['Hostname', 'InternalDNS', 'InternalIP', 'ExternalDNS', 'ExternalIP'], help: 'List of the preferred NodeAddressTypes to use for kubelet connections.' },
   { name: 'api-audiences', type: 'stringSlice', default: [], help: 'Identifiers of the API. The service account token authenticator will validate that tokens used against the API are bound to at least one of these audiences.' },
   { name: 'service-account-max-token-expiration', type: 'duration', default: 0, help: 'The maximum validity duration of a token created by the service account token issuer.' },
@@ -65,9 +66,7 @@ export const apiserverFlags: FlagDef[] = [
 ];
 
 /** Flags accepted but not yet acted on, when set to a non-default value. */
-export const NOT_YET_ENFORCED = new Set([
-  'kubelet-certificate-authority', 'kubelet-client-certificate', 'kubelet-client-key', 'requestheader-client-ca-file', 'proxy-client-cert-file', 'proxy-client-key-file',
-]);
+export const NOT_YET_ENFORCED = new Set(['requestheader-client-ca-file']);
 
 export interface APIServerOptions {
   bindAddress: string;
@@ -104,6 +103,18 @@ export interface APIServerOptions {
   serviceAccountLookup?: boolean;
   /** --encryption-provider-config */
   encryptionProviderConfig?: string;
+  /** --kubelet-client-certificate / --kubelet-client-key: the identity presented to kubelets */
+  kubeletClientCertificate?: string;
+  kubeletClientKey?: string;
+  /** --kubelet-certificate-authority: verifies kubelets' serving certificates (unset: not verified, as upstream) */
+  kubeletCertificateAuthority?: string;
+  /** --kubelet-preferred-address-types (default Hostname,InternalDNS,InternalIP,ExternalDNS,ExternalIP) */
+  kubeletPreferredAddressTypes?: string[];
+  /** --kubelet-timeout, in ms (default 5000) */
+  kubeletTimeoutMs?: number;
+  /** --proxy-client-cert-file / --proxy-client-key-file: presented by pods/services proxy to https targets */
+  proxyClientCertFile?: string;
+  proxyClientKeyFile?: string;
   audit?: { policyFile: string; logPath: string; maxAgeDays: number; maxBackups: number; maxSizeMB: number; format: 'json' | 'legacy' };
 }
 
@@ -147,6 +158,13 @@ export function optionsFromFlags(v: FlagValues): APIServerOptions {
     serviceAccountMaxTokenExpirationSeconds: Math.round((v['service-account-max-token-expiration'] as number) / 1000),
     serviceAccountExtendTokenExpiration: v['service-account-extend-token-expiration'] as boolean,
     serviceAccountLookup: v['service-account-lookup'] as boolean,
+    kubeletClientCertificate: (v['kubelet-client-certificate'] as string) || undefined,
+    kubeletClientKey: (v['kubelet-client-key'] as string) || undefined,
+    kubeletCertificateAuthority: (v['kubelet-certificate-authority'] as string) || undefined,
+    kubeletPreferredAddressTypes: v['kubelet-preferred-address-types'] as string[],
+    kubeletTimeoutMs: v['kubelet-timeout'] as number,
+    proxyClientCertFile: (v['proxy-client-cert-file'] as string) || undefined,
+    proxyClientKeyFile: (v['proxy-client-key-file'] as string) || undefined,
     audit: {
       policyFile: v['audit-policy-file'] as string,
       logPath: v['audit-log-path'] as string,

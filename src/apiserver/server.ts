@@ -4,6 +4,10 @@
 
 import { createSecureServer } from 'node:http2';
 import type { Http2SecureServer } from 'node:http2';
+import { ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,6 +54,10 @@ import type { AuditRecord } from './audit/auditor.js';
 import { randomUUID } from 'node:crypto';
 import { buildAdmissionChain } from './admission/chain.js';
 import { contextObjects, contextQuotaAccess } from './admission/common.js';
+import { isConnectRequest, serveConnect } from './proxy/connect.js';
+import type { ConnectConfig } from './proxy/connect.js';
+import { DEFAULT_KUBELET_PORT } from './proxy/location.js';
+import { ProxyTransports } from './proxy/transport.js';
 
 const log = logger('server.go');
 
@@ -77,10 +85,26 @@ export class APIServer implements APIServerHandle {
   private sockets = new Set<TLSSocket>();
   readonly metrics = new Metrics();
   private auditor?: Auditor;
+  /** How connect subresources (logs, exec, attach, port-forward, proxy) reach kubelets and pods. */
+  private readonly connect: ConnectConfig;
 
   private constructor(readonly opts: APIServerOptions, readonly ctx: ApiContext, private readonly ownsStore: boolean) {
     this.discovery = new Discovery(ctx.registry);
     this.openapi = new OpenAPI(ctx.registry);
+    this.connect = {
+      kubelet: {
+        preferredAddressTypes: opts.kubeletPreferredAddressTypes?.length ? opts.kubeletPreferredAddressTypes : ['Hostname', 'InternalDNS', 'InternalIP', 'ExternalDNS', 'ExternalIP'],
+        defaultPort: DEFAULT_KUBELET_PORT,
+      },
+      transports: new ProxyTransports({
+        kubeletClientCertFile: opts.kubeletClientCertificate,
+        kubeletClientKeyFile: opts.kubeletClientKey,
+        kubeletCAFile: opts.kubeletCertificateAuthority,
+        kubeletTimeoutMs: opts.kubeletTimeoutMs,
+        proxyClientCertFile: opts.proxyClientCertFile,
+        proxyClientKeyFile: opts.proxyClientKeyFile,
+      }),
+    };
   }
 
   static async start(opts: APIServerOptions, deps: { store?: Store } = {}): Promise<APIServer> {
@@ -251,6 +275,8 @@ export class APIServer implements APIServerHandle {
         }
       });
     });
+    // HTTP/1.1 upgrades (WebSocket, SPDY/3.1: exec, attach, port-forward, proxy) arrive here
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(req, socket, head));
     server.on('secureConnection', (sock: TLSSocket) => {
       this.sockets.add(sock);
       sock.on('close', () => this.sockets.delete(sock));
@@ -269,6 +295,24 @@ export class APIServer implements APIServerHandle {
         log.info('Serving securely', { address: `${o.bindAddress}:${this.port}` });
         resolve();
       });
+    });
+  }
+
+  /**
+   * An HTTP/1.1 upgrade request goes through the same chain as any request; its response
+   * object writes to the raw socket (errors end the connection), and the connect handlers take
+   * the socket over once the backend has agreed to the upgrade.
+   */
+  private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => {});
+    const res = new ServerResponse(req);
+    res.assignSocket(socket as Socket);
+    res.shouldKeepAlive = false;
+    res.once('finish', () => socket.end());
+    (req as any).__upgrade = { socket, head };
+    this.handle(req as unknown as Req, res as unknown as Res).catch((err) => {
+      log.error('unhandled error serving upgrade request', { path: req.url, err: String(err?.stack ?? err) });
+      socket.destroy();
     });
   }
 
@@ -443,6 +487,10 @@ export class APIServer implements APIServerHandle {
         (res as any).__audit = record;
       }
       await this.authorize(user, info, path, query);
+      if (isConnectRequest(info)) {
+        await serveConnect(this.ctx, this.connect, info, qi >= 0 ? rawUrl.slice(0, qi) : rawUrl, qi >= 0 ? rawUrl.slice(qi + 1) : '', req, res, (req as any).__upgrade);
+        return;
+      }
       if (info.isResourceRequest) {
         const def = this.ctx.registry.lookup(info.apiGroup, info.apiVersion, info.resource);
         if (!def) throw notFoundResource();
@@ -560,6 +608,7 @@ export class APIServer implements APIServerHandle {
   async close(): Promise<void> {
     if (this.compactTimer) clearTimeout(this.compactTimer);
     this.ctx.caches.stop();
+    this.connect.transports.close();
     await new Promise<void>((resolve) => {
       if (!this.server) return resolve();
       this.server.close(() => resolve());
