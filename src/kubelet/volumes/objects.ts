@@ -9,6 +9,7 @@ import type { Logger } from '../../util/klog.js';
 import { ObjectNotFoundError } from './payload.js';
 
 export type ObjectKind = 'configmap' | 'secret';
+const WATCH_RETRY_MS = 60_000;
 const RESOURCE: Record<ObjectKind, string> = { configmap: 'configmaps', secret: 'secrets' };
 
 interface Entry<T> {
@@ -23,6 +24,8 @@ interface Entry<T> {
   abort: AbortController;
   watcher?: Watcher<T>;
   inflight?: Promise<T | null>;
+  /** until then (ms since the epoch) the object is polled: the server refused to watch it */
+  pollOnlyUntil: number;
 }
 
 export interface ObjectCacheOptions {
@@ -84,7 +87,7 @@ export class ObjectCache<T extends KubeObject & { immutable?: boolean }> {
     let e = this.entries.get(key);
     if (!e) {
       const slash = key.indexOf('/');
-      e = { namespace: key.slice(0, slash), name: key.slice(slash + 1), refs: new Set(), live: false, abort: new AbortController() };
+      e = { namespace: key.slice(0, slash), name: key.slice(slash + 1), refs: new Set(), live: false, abort: new AbortController(), pollOnlyUntil: 0 };
       this.entries.set(key, e);
       if (!this.stopped) void this.run(e);
     }
@@ -143,6 +146,7 @@ export class ObjectCache<T extends KubeObject & { immutable?: boolean }> {
     let backoff = 1000;
     const signal = e.abort.signal;
     while (!signal.aborted) {
+      let watching = false;
       try {
         const obj = await this.fetch(e);
         if (signal.aborted) return;
@@ -151,28 +155,42 @@ export class ObjectCache<T extends KubeObject & { immutable?: boolean }> {
           e.live = true;
           return;
         }
+        if (Date.now() < e.pollOnlyUntil) {
+          await sleep(this.pollMs, signal).catch(() => {});
+          continue;
+        }
+        watching = true;
         const w = await this.client.watch<T>(
           { group: '', version: 'v1', resource: RESOURCE[this.kind], namespace: e.namespace, name: e.name },
           { resourceVersion: obj?.metadata?.resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 300 + Math.floor(Math.random() * 300), signal },
         );
         e.watcher = w;
         e.live = true;
+        const started = Date.now();
         for await (const ev of w) {
           if (ev.type === 'ADDED' || ev.type === 'MODIFIED') this.set(e, ev.object);
           else if (ev.type === 'DELETED') this.set(e, null);
           else if (ev.type === 'ERROR') break; // e.g. 410 Expired: read again
         }
         e.live = false;
-        backoff = 1000;
+        // a watch the server ends at once is not retried in a tight loop
+        if (Date.now() - started < 1000) await sleep(backoff, signal).catch(() => {});
+        else backoff = 1000;
       } catch (err) {
         e.live = false;
         if (signal.aborted) return;
         if (isForbidden(err)) {
           // the Node authorizer refuses reads of objects no pod of this node references (yet):
-          // read again shortly, as the graph catches up; a refused watch falls back to polling
-          if (!this.warnedForbidden) {
-            this.warnedForbidden = true;
-            this.log.warning(`cannot watch ${this.kind}; polling it instead`, { namespace: e.namespace, name: e.name, err: (err as Error).message });
+          // read again shortly, as the graph catches up. A refused watch (the GET went through)
+          // falls back to polling for a minute before the watch is tried again.
+          if (watching) {
+            e.pollOnlyUntil = Date.now() + WATCH_RETRY_MS;
+            if (!this.warnedForbidden) {
+              this.warnedForbidden = true;
+              this.log.warning(`cannot watch ${this.kind}; polling it instead`, { namespace: e.namespace, name: e.name, err: (err as Error).message });
+            }
+          } else {
+            this.log.v(2).info(`cannot read ${this.kind} yet; retrying`, { namespace: e.namespace, name: e.name, err: (err as Error).message });
           }
           await sleep(this.pollMs, signal).catch(() => {});
           continue;
