@@ -3,7 +3,9 @@
 // with configMap, secret, downwardAPI, Memory emptyDir and the kube-api-access projected volume
 // the ServiceAccount admission plugin injects. Files are checked on disk, a ConfigMap update
 // swaps ..data in place, the token is a JWT bound to the pod that the API server accepts, the
-// Memory emptyDir is a tmpfs, and tear-down unmounts and removes everything.
+// Memory emptyDir is a tmpfs, and tear-down unmounts and removes everything. Then a busybox
+// container on a private containerd (test/e2e/runtime.ts) mounts the volumes through the CRI
+// mounts containerMounts builds and sees the ConfigMap update in place, except through a subPath.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -17,8 +19,11 @@ import { logger } from '../../src/util/klog.js';
 import { newVolumeManager } from '../../src/kubelet/volumes/index.js';
 import type { PodVolume, VolumeManager } from '../../src/kubelet/volumes/index.js';
 import { mountAt, mountsUnder, readMounts, unmount } from '../../src/kubelet/volumes/mount.js';
+import type { MountPropagation, PodSandboxConfig } from '../../src/cri/types.js';
 import { kc, kubectl, startServer, until, waitForNamespaceDefaults } from './harness.js';
 import type { ServerProc } from './harness.js';
+import { startTestRuntime } from './runtime.js';
+import type { TestRuntime } from './runtime.js';
 
 const NS = 'vol-e2e';
 const NODE = 'vol-node';
@@ -30,8 +35,12 @@ describe('kubelet volume manager against the API server', () => {
   let vm: VolumeManager;
   let pod: Pod;
   let volumes: Map<string, PodVolume>;
+  let rt: TestRuntime | undefined;
+  let sandboxId = '';
+  let containerId = '';
 
   before(async () => {
+    rt = await startTestRuntime();
     srv = await startServer();
     work = mkdtempSync(join(tmpdir(), 'k8ts-vol-e2e-'));
     const admin = srv.kubeconfig;
@@ -48,7 +57,20 @@ describe('kubelet volume manager against the API server', () => {
       spec: {
         nodeName: NODE,
         serviceAccountName: 'runner',
-        containers: [{ name: 'c', image: 'busybox', volumeMounts: [{ name: 'cfg', mountPath: '/etc/app' }] }],
+        containers: [
+          {
+            name: 'c',
+            image: 'busybox',
+            volumeMounts: [
+              { name: 'cfg', mountPath: '/etc/app' },
+              { name: 'cfg', mountPath: '/etc/app-pinned.yaml', subPath: 'app.yaml' },
+              { name: 'creds', mountPath: '/secrets' },
+              { name: 'cache', mountPath: '/cache' },
+              { name: 'cache', mountPath: '/logs', subPathExpr: '$(POD_NAME)' },
+            ],
+            env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+          },
+        ],
         volumes: [
           { name: 'cfg', configMap: { name: 'app-config' } },
           { name: 'creds', secret: { secretName: 'app-secret' } },
@@ -72,6 +94,11 @@ describe('kubelet volume manager against the API server', () => {
   });
 
   after(async () => {
+    if (rt && sandboxId) {
+      await rt.cri.stopPodSandbox({ podSandboxId: sandboxId }).catch(() => {});
+      await rt.cri.removePodSandbox({ podSandboxId: sandboxId }).catch(() => {});
+    }
+    await rt?.cleanup();
     vm?.stop();
     client?.close();
     if (work) {
@@ -115,12 +142,64 @@ describe('kubelet volume manager against the API server', () => {
     assert.equal(who.stdout, `system:serviceaccount:${NS}:runner`, who.stderr);
   });
 
-  it('a ConfigMap update reaches the file in place: ..data points to a new directory', async () => {
+  const exec = async (cmd: string) => {
+    const r = await rt!.cri.execSync({ containerId, cmd: ['sh', '-c', cmd], timeout: 10 });
+    return { code: r.exitCode ?? 0, out: Buffer.from(r.stdout ?? '').toString('utf8'), err: Buffer.from(r.stderr ?? '').toString('utf8') };
+  };
+
+  it('a busybox container mounts the volumes through the CRI mounts containerMounts builds', async () => {
+    const container = pod.spec!.containers[0]!;
+    const mounts = vm.containerMounts(pod, container, volumes);
+    assert.deepEqual(mounts.map((m) => [m.containerPath, m.readonly, m.propagation]), [
+      ['/etc/app', true, 'PROPAGATION_PRIVATE'],
+      ['/etc/app-pinned.yaml', true, 'PROPAGATION_PRIVATE'],
+      ['/secrets', true, 'PROPAGATION_PRIVATE'],
+      ['/cache', false, 'PROPAGATION_PRIVATE'],
+      ['/logs', false, 'PROPAGATION_PRIVATE'],
+      ['/var/run/secrets/kubernetes.io/serviceaccount', true, 'PROPAGATION_PRIVATE'],
+    ]);
+    const uid = pod.metadata!.uid!;
+    assert.equal(mounts[1]!.hostPath, join(work, 'kubelet', 'pods', uid, 'volume-subpaths', 'cfg', 'c', '1'));
+    const sandboxConfig: PodSandboxConfig = {
+      metadata: { name: 'web', uid, namespace: NS, attempt: 0 },
+      hostname: 'web',
+      logDirectory: join(rt!.logDir, `${NS}_web_${uid}`),
+      linux: {},
+    };
+    sandboxId = (await rt!.cri.runPodSandbox({ config: sandboxConfig })).podSandboxId;
+    containerId = (
+      await rt!.cri.createContainer({
+        podSandboxId: sandboxId,
+        sandboxConfig,
+        config: {
+          metadata: { name: 'c', attempt: 0 },
+          image: { image: rt!.images.busybox },
+          command: ['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 1 & wait $!; done'],
+          mounts: mounts.map((m) => ({ ...m, propagation: m.propagation as MountPropagation })),
+          logPath: 'c/0.log',
+        },
+      })
+    ).containerId;
+    await rt!.cri.startContainer({ containerId });
+    assert.deepEqual(await exec('cat /etc/app/app.yaml; echo; cat /etc/app-pinned.yaml; echo; cat /secrets/password'), { code: 0, out: 'version: 1\nversion: 1\nhunter2', err: '' });
+    const sa = await exec('cd /var/run/secrets/kubernetes.io/serviceaccount && cat namespace && ls && stat -c %a . && head -c 3 token');
+    assert.deepEqual(sa, { code: 0, out: `${NS}ca.crt\nnamespace\ntoken\n1777\neyJ`, err: '' });
+    const ro = await exec('echo x > /etc/app/new');
+    assert.notEqual(ro.code, 0);
+    assert.match(ro.err, /Read-only file system/);
+    assert.equal((await exec('echo hello > /logs/out && cat /cache/web/out')).out, 'hello\n');
+    assert.equal(readFileSync(join(dir('cache'), 'web', 'out'), 'utf8'), 'hello\n');
+  });
+
+  it('a ConfigMap update reaches the file in place (..data swapped), inside the container too, but not through a subPath', async () => {
     const before = readlinkSync(join(dir('cfg'), '..data'));
     await kc(srv.kubeconfig, ['-n', NS, 'patch', 'configmap', 'app-config', '-p', JSON.stringify({ data: { 'app.yaml': 'version: 2' } })]);
     await until(async () => readFileSync(join(dir('cfg'), 'app.yaml'), 'utf8') === 'version: 2', 'the updated file', 15_000, 100);
     assert.notEqual(readlinkSync(join(dir('cfg'), '..data')), before);
     assert.equal(existsSync(join(dir('cfg'), before)), false, 'the old data directory is removed');
+    assert.equal((await exec('cat /etc/app/app.yaml')).out, 'version: 2');
+    // upstream behaviour: a subPath mount pins the file it was given and never sees updates
+    assert.equal((await exec('cat /etc/app-pinned.yaml')).out, 'version: 1');
   });
 
   it('a label change is written to the downward API file by the next setUpPod', async () => {
@@ -131,6 +210,9 @@ describe('kubelet volume manager against the API server', () => {
   });
 
   it('the Memory emptyDir is a tmpfs of its sizeLimit; tear-down unmounts it and removes the pod volumes', async () => {
+    await rt!.cri.stopPodSandbox({ podSandboxId: sandboxId });
+    await rt!.cri.removePodSandbox({ podSandboxId: sandboxId });
+    sandboxId = '';
     const cache = dir('cache');
     const m = mountAt(await readMounts(), cache);
     assert.equal(m?.fsType, 'tmpfs');
