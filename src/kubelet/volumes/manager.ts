@@ -41,6 +41,8 @@ interface PodState {
   pod: Pod;
   /** volume name → fingerprint of the payload last written (skips the writer when unchanged) */
   written: Map<string, string>;
+  /** emptyDir volumes this process has set up (a later setUpPod has nothing to do for them) */
+  emptyDirs: Set<string>;
   /** serializes set-ups of this pod */
   chain: Promise<unknown>;
   refreshQueued: boolean;
@@ -100,7 +102,7 @@ export class Manager implements VolumeManager {
     if (!uid) return Promise.reject(new Error('setUpPod: the pod has no metadata.uid'));
     let state = this.pods.get(uid);
     if (!state) {
-      state = { pod, written: new Map(), chain: Promise.resolve(), refreshQueued: false, removed: false };
+      state = { pod, written: new Map(), emptyDirs: new Set(), chain: Promise.resolve(), refreshQueued: false, removed: false };
       this.pods.set(uid, state);
     }
     state.pod = pod;
@@ -235,12 +237,14 @@ export class Manager implements VolumeManager {
     if (vol.emptyDir) {
       const dir = this.paths.volumeDir(uid, PLUGINS.emptyDir, name);
       const medium = vol.emptyDir.medium ?? '';
+      if (state.emptyDirs.has(name)) return { name, hostPath: dir, readOnly: false };
       await setUpEmptyDir(dir, {
         medium,
         metaDir: this.paths.pluginDir(uid, PLUGINS.emptyDir, name),
         sizeBytes: medium === 'Memory' ? this.memorySize(pod, vol.emptyDir.sizeLimit as string | undefined) : undefined,
         fsGroup: fsGroupOf(pod),
       });
+      state.emptyDirs.add(name);
       return { name, hostPath: dir, readOnly: false };
     }
     if (vol.hostPath) {
