@@ -222,6 +222,24 @@ describe('volume manager', () => {
     }
   });
 
+  it('a restarted kubelet (a new manager on the same root dir) adopts the volumes: no second tmpfs, no rewrite', async () => {
+    const cfgData = readlinkSync(join(vdir('configmap', 'cfg'), '..data'));
+    const secretData = readlinkSync(join(vdir('secret', 'creds'), '..data'));
+    const countMounts = async () => mountsUnder(await readMounts(), join(root, 'kubelet')).length;
+    const before = await countMounts();
+    const vm2 = newVolumeManager({ rootDir: join(root, 'kubelet'), client: client as unknown as RestClient, nodeName: 'node-1', log: logger('volumes-test'), nodeAllocatable: () => ({ cpu: '2', memory: '2Gi' }) });
+    try {
+      await vm2.setUpPod(pod({ app: 'web', version: 'v2' }));
+      assert.equal(await countMounts(), before);
+      const all = await readMounts();
+      assert.equal(all.filter((m) => m.mountPoint === vdir('secret', 'creds')).length, 1);
+      assert.equal(readlinkSync(join(vdir('configmap', 'cfg'), '..data')), cfgData);
+      assert.equal(readlinkSync(join(vdir('secret', 'creds'), '..data')), secretData);
+    } finally {
+      vm2.stop();
+    }
+  });
+
   it('tear-down unmounts, removes the volumes and stops the watches', async () => {
     assert.ok((await vm.podsOnDisk()).includes(uid));
     assert.ok(client.activeWatches() > 0);
