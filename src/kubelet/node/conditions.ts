@@ -3,14 +3,10 @@
 // left, held for evictionPressureTransitionPeriod), and Ready (KubeletReady, or KubeletNotReady
 // with the runtime's and network's errors).
 
-export interface NodeCondition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  lastHeartbeatTime: string;
-  lastTransitionTime: string;
-  reason: string;
-  message: string;
-}
+import type { NodeCondition as ApiNodeCondition } from 'kubernetes-types/core/v1.js';
+
+/** A node condition as the kubelet writes it (every field set). */
+export type NodeCondition = Required<Pick<ApiNodeCondition, 'type' | 'status' | 'lastHeartbeatTime' | 'lastTransitionTime' | 'reason' | 'message'>>;
 
 /** What the condition setters look at on one status sync. */
 export interface ConditionInputs {
@@ -44,7 +40,7 @@ export function aggregate(errs: string[]): string {
 export function nodeConditions(inputs: ConditionInputs, previous: NodeCondition[] | undefined, now: number): NodeCondition[] {
   const hb = metaTime(now);
   const prev = new Map((previous ?? []).map((c) => [c.type, c]));
-  const make = (type: string, status: 'True' | 'False', reason: string, message: string): NodeCondition => {
+  const make = (type: string, status: string, reason: string, message: string): NodeCondition => {
     const old = prev.get(type);
     return { type, status, lastHeartbeatTime: hb, lastTransitionTime: old && old.status === status ? old.lastTransitionTime : hb, reason, message };
   };
