@@ -2,6 +2,8 @@
 // (verb, API prefix, group, version, namespace, resource, name, subresource). Used by
 // routing, authorization and audit.
 
+import { parseFieldSelector } from '../apimachinery/fields.js';
+
 export interface RequestInfo {
   isResourceRequest: boolean;
   path: string;
@@ -16,6 +18,12 @@ export interface RequestInfo {
   name: string;
   /** path segments after the subresource (e.g. proxy paths) */
   rest: string[];
+  /**
+   * list/watch with `fieldSelector=metadata.name=<x>`: the one object asked for. Upstream
+   * puts it in RequestInfo.Name for authorization (the kubelet's watch-based secret and
+   * configmap managers rely on it); here it stays apart from `name`, which routes the request.
+   */
+  selectorName?: string;
 }
 
 const SPECIAL_VERBS = new Set(['proxy', 'watch']);
@@ -89,9 +97,24 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
   if (info.name === '' && info.verb === 'get') {
     const w = query.get('watch');
     info.verb = w === 'true' || w === '1' ? 'watch' : 'list';
+    const name = exactNameSelector(query.get('fieldSelector'));
+    if (name) info.selectorName = name;
   }
   if (info.name === '' && info.verb === 'delete') info.verb = 'deletecollection';
   return info;
+}
+
+/** x when the field selector requires metadata.name = x and x is a valid path segment (upstream's check). */
+function exactNameSelector(fs: string | null): string | undefined {
+  if (!fs) return undefined;
+  let name: string | undefined;
+  try {
+    name = parseFieldSelector(fs).requiresExactMatch('metadata.name');
+  } catch {
+    return undefined; // the handler reports the bad selector
+  }
+  if (!name || name === '.' || name === '..' || /[/%]/.test(name)) return undefined;
+  return name;
 }
 
 function isNamespaceSubresource(seg: string): boolean {

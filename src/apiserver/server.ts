@@ -433,7 +433,7 @@ export class APIServer implements APIServerHandle {
       apiVersion: info.apiVersion,
       resource: info.resource,
       subresource: info.subresource,
-      name: info.name,
+      name: info.name || info.selectorName || '',
     };
     const fs = query.get('fieldSelector');
     if (fs && (info.verb === 'list' || info.verb === 'watch')) {

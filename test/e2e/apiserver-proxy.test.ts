@@ -8,7 +8,8 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -17,7 +18,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { WebSocketServer } from 'ws';
-import { KUBECTL, freePort, kc, kubectl, spawnK8ts, until } from './harness.js';
+import { H2Client, KUBECTL, freePort, kc, kubectl, spawnK8ts, until } from './harness.js';
 import type { ComponentProc } from './harness.js';
 import { ensureServerPKI } from '../../src/pki/server-pki.js';
 import { ensureAPIServerKubeletClientCert, ensureKubeletCerts, issueKubeletClientCert, loadCA } from '../../src/pki/kubelet-client.js';
@@ -431,6 +432,139 @@ describe('API server → kubelet: logs, exec, attach, port-forward, proxy', () =
     } finally {
       await new Promise<void>((r) => web.close(() => r()));
     }
+  });
+
+  describe('what a kubelet (system:node:node-kb) may do: Node authorizer + NodeRestriction', () => {
+    let node: string;
+    let nodeClient: H2Client;
+    const asNode = (args: string[], input?: string) => kubectl(node, args, input);
+    /** A merge patch as the kubelet sends it (no GET first: nodes/status and pods/status are patch-only for nodes). */
+    const patchAsNode = (path: string, body: unknown) => nodeClient.request('PATCH', path, body, { 'content-type': 'application/merge-patch+json' });
+    const ok = async (args: string[], input?: string) => {
+      const r = await asNode(args, input);
+      assert.equal(r.code, 0, `kubectl ${args.join(' ')} as node-kb should be allowed:\n${r.stderr}`);
+      return r.stdout;
+    };
+    const denied = async (args: string[], message: RegExp, input?: string) => {
+      const r = await asNode(args, input);
+      assert.notEqual(r.code, 0, `kubectl ${args.join(' ')} as node-kb should be denied`);
+      assert.match(r.stderr, message);
+    };
+    const json = (o: unknown) => JSON.stringify(o);
+
+    before(async () => {
+      const ca = await loadCA(join(dir, 'pki'));
+      const pair = await issueKubeletClientCert(ca, 'node-kb');
+      node = join(dir, 'node-kb.kubeconfig');
+      await writeKubeconfig(node, buildKubeconfig({ server, caCertPem: ca.certPem, clientCertPem: pair.certPem, clientKeyPem: pair.keyPem, userName: 'system:node:node-kb' }));
+      nodeClient = H2Client.fromKubeconfig(node);
+      await kc(admin, ['-n', 'default', 'create', 'configmap', 'cm1', '--from-literal=a=1']);
+      await kc(admin, ['-n', 'default', 'create', 'secret', 'generic', 's1', '--from-literal=a=1']);
+      await kc(admin, ['-n', 'default', 'create', 'secret', 'generic', 's-other', '--from-literal=a=1']);
+      await kc(admin, ['-n', 'default', 'create', 'serviceaccount', 'kbsa']);
+      await kc(admin, ['create', '-f', '-'], json({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'pvc1', namespace: 'default' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }));
+      await kc(admin, ['create', '-f', '-'], json({
+        apiVersion: 'v1', kind: 'Pod', metadata: { name: 'kbpod', namespace: 'default' },
+        spec: {
+          nodeName: 'node-kb', serviceAccountName: 'kbsa',
+          containers: [{ name: 'c', image: 'busybox', env: [{ name: 'S', valueFrom: { secretKeyRef: { name: 's1', key: 'a' } } }], volumeMounts: [{ name: 'cfg', mountPath: '/cfg' }, { name: 'data', mountPath: '/data' }] }],
+          volumes: [{ name: 'cfg', configMap: { name: 'cm1' } }, { name: 'data', persistentVolumeClaim: { claimName: 'pvc1' } }],
+        },
+      }));
+    });
+
+    after(() => nodeClient?.close());
+
+    test('registers and updates its own Node and node status, not another node', async () => {
+      await ok(['create', '-f', '-'], json({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-kb', labels: { 'kubernetes.io/hostname': 'node-kb' } } }));
+      await denied(['create', '-f', '-'], /node "node-kb" is not allowed to modify node "node-zz"/, json({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-zz' } }));
+      await ok(['get', 'node', 'node-kb']);
+      const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      const st = await patchAsNode('/api/v1/nodes/node-kb/status', { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now }] } });
+      assert.equal(st.status, 200, st.body);
+      await ok(['patch', 'node', 'node-kb', '--type=merge', '-p', json({ metadata: { annotations: { 'node.alpha.kubernetes.io/ttl': '0' } } })]);
+      const other = await patchAsNode('/api/v1/nodes/node-a/status', { status: { phase: 'Running' } });
+      assert.equal(other.status, 403);
+      assert.match(other.json().message, /not allowed to modify node "node-a"/);
+    });
+
+    test('keeps its own Lease in kube-node-lease, no other', async () => {
+      const lease = (name: string) => json({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: 'kube-node-lease' }, spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime: new Date().toISOString().replace('Z', '000Z') } });
+      await ok(['create', '-f', '-'], lease('node-kb'));
+      await ok(['-n', 'kube-node-lease', 'patch', 'lease', 'node-kb', '--type=merge', '-p', json({ spec: { renewTime: new Date().toISOString().replace('Z', '000Z') } })]);
+      await ok(['-n', 'kube-node-lease', 'get', 'lease', 'node-kb']);
+      await denied(['create', '-f', '-'], /can only access node lease with the same name as the requesting node/, lease('node-a'));
+    });
+
+    test('reads and watches the pods bound to it; updates their status only', async () => {
+      const list = await ok(['get', 'pods', '-A', '--field-selector=spec.nodeName=node-kb', '-o', 'name']);
+      assert.match(list, /pod\/kbpod/);
+      assert.doesNotMatch(list, /pod\/p\b/);
+      await ok(['-n', 'default', 'get', 'pod', 'kbpod']);
+      await ok(['get', '--raw', '/api/v1/pods?fieldSelector=spec.nodeName%3Dnode-kb&watch=true&timeoutSeconds=1']);
+      const mine = await patchAsNode('/api/v1/namespaces/default/pods/kbpod/status', { status: { phase: 'Running', podIP: '10.244.9.9', podIPs: [{ ip: '10.244.9.9' }] } });
+      assert.equal(mine.status, 200, mine.body);
+      const theirs = await patchAsNode('/api/v1/namespaces/default/pods/p/status', { status: { phase: 'Running' } });
+      assert.equal(theirs.status, 403);
+      assert.match(theirs.json().message, /can only update pod status for pods with spec.nodeName set to itself/);
+      await denied(['-n', 'default', 'delete', 'pod', 'p'], /can only delete pods with spec.nodeName set to itself/);
+    });
+
+    test('creates and deletes mirror pods of its static pods, and no other pods', async () => {
+      const uid = (await kc(admin, ['get', 'node', 'node-kb', '-o', 'jsonpath={.metadata.uid}'])).trim();
+      const mirror = (name: string, annotations: Record<string, string>) => json({
+        apiVersion: 'v1', kind: 'Pod',
+        metadata: { name, namespace: 'default', annotations, ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: 'node-kb', uid, controller: true }] },
+        spec: { nodeName: 'node-kb', containers: [{ name: 'web', image: 'busybox' }] },
+      });
+      const annotations = { 'kubernetes.io/config.mirror': 'abc123', 'kubernetes.io/config.source': 'file', 'kubernetes.io/config.hash': 'abc123' };
+      await ok(['create', '-f', '-'], mirror('static-web-node-kb', annotations));
+      await denied(['create', '-f', '-'], /pod does not have "kubernetes.io\/config.mirror" annotation, node "node-kb" can only create mirror pods/, mirror('plain-pod', {}));
+      await ok(['-n', 'default', 'delete', 'pod', 'static-web-node-kb', '--wait=false']);
+    });
+
+    test('records events', async () => {
+      await ok(['create', '-f', '-'], json({
+        apiVersion: 'v1', kind: 'Event', metadata: { name: 'node-kb.starting', namespace: 'default' },
+        involvedObject: { kind: 'Node', name: 'node-kb', uid: 'node-kb' }, reason: 'Starting', message: 'Starting kubelet.', type: 'Normal', source: { component: 'kubelet', host: 'node-kb' },
+      }));
+    });
+
+    test('gets the secrets, configmaps and PVCs its pods use (also by metadata.name list and watch), nothing else', async () => {
+      await until(async () => (await asNode(['-n', 'default', 'get', 'secret', 's1'])).code === 0, 'the node graph to include kbpod', 15000);
+      await ok(['-n', 'default', 'get', 'configmap', 'cm1']);
+      await ok(['-n', 'default', 'get', 'pvc', 'pvc1']);
+      await ok(['-n', 'default', 'get', 'secrets', '--field-selector=metadata.name=s1']);
+      await ok(['get', '--raw', '/api/v1/namespaces/default/secrets?fieldSelector=metadata.name%3Ds1&watch=true&timeoutSeconds=1']);
+      await ok(['get', '--raw', '/api/v1/namespaces/default/configmaps?fieldSelector=metadata.name%3Dcm1&watch=true&timeoutSeconds=1']);
+      await denied(['-n', 'default', 'get', 'secret', 's-other'], /no relationship found between node 'node-kb' and this object/);
+      await denied(['-n', 'default', 'get', 'secrets'], /Forbidden/);
+    });
+
+    test('requests pod-bound tokens for its pods\' service accounts only', async () => {
+      const podUID = (await kc(admin, ['-n', 'default', 'get', 'pod', 'kbpod', '-o', 'jsonpath={.metadata.uid}'])).trim();
+      const token = (await ok(['-n', 'default', 'create', 'token', 'kbsa', '--bound-object-kind=Pod', '--bound-object-name=kbpod', `--bound-object-uid=${podUID}`])).trim();
+      assert.match(token, /^eyJ/);
+      await denied(['-n', 'default', 'create', 'token', 'kbsa'], /node requested token not bound to a pod/);
+      await denied(['-n', 'default', 'create', 'token', 'kbsa', '--bound-object-kind=Pod', '--bound-object-name=kbpod'], /node requested token with a pod binding without a uid/);
+      const otherUID = (await kc(admin, ['-n', 'default', 'get', 'pod', 'p', '-o', 'jsonpath={.metadata.uid}'])).trim();
+      await denied(['-n', 'default', 'create', 'token', 'default', '--bound-object-kind=Pod', '--bound-object-name=p', `--bound-object-uid=${otherUID}`], /no relationship found between node 'node-kb' and this object/);
+      // the kubelet's webhook authentication and authorization
+      const review = JSON.parse(await ok(['create', '-o', 'json', '-f', '-'], json({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } })));
+      assert.equal(review.status.authenticated, true);
+      assert.equal(review.status.user.username, 'system:serviceaccount:default:kbsa');
+      const sar = JSON.parse(await ok(['create', '-o', 'json', '-f', '-'], json({ apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'viewer', resourceAttributes: { verb: 'get', resource: 'nodes', subresource: 'proxy', name: 'node-kb' } } })));
+      assert.equal(sar.status.allowed, false);
+    });
+
+    test('creates CertificateSigningRequests for its client certificate', async () => {
+      const keyPath = join(dir, 'node-kb-csr.key');
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+      writeFileSync(keyPath, privateKey.export({ format: 'pem', type: 'pkcs8' }));
+      const csrPem = execFileSync('openssl', ['req', '-new', '-key', keyPath, '-subj', '/O=system:nodes/CN=system:node:node-kb'], { encoding: 'utf8' });
+      await ok(['create', '-f', '-'], json({ apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name: 'node-csr-node-kb' }, spec: { request: Buffer.from(csrPem).toString('base64'), signerName: 'kubernetes.io/kube-apiserver-client-kubelet', usages: ['digital signature', 'client auth'] } }));
+      await ok(['get', 'csr', 'node-csr-node-kb']);
+    });
   });
 
   test('RBAC: a user who may read logs but not exec gets 403 on pods/exec', async () => {

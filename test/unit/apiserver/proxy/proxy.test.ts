@@ -143,6 +143,19 @@ test('node, pod and service proxy locations', async () => {
   assert.equal(none.message, 'no endpoints available for service "web:other"');
 });
 
+test('list/watch with a metadata.name field selector names the object for authorization (upstream RequestInfo)', () => {
+  const r = (url: string) => {
+    const [path, qs] = url.split('?');
+    return parseRequestInfo('GET', path, new URLSearchParams(qs ?? ''));
+  };
+  assert.equal(r('/api/v1/namespaces/ns/secrets?fieldSelector=metadata.name%3Ds1&watch=true').selectorName, 's1');
+  assert.equal(r('/api/v1/namespaces/ns/secrets?fieldSelector=metadata.name%3D%3Ds1').verb, 'list');
+  assert.equal(r('/api/v1/namespaces/ns/secrets?fieldSelector=metadata.name%3D%3Ds1').selectorName, 's1');
+  assert.equal(r('/api/v1/namespaces/ns/secrets?fieldSelector=metadata.name%3Ds1').name, '', 'routing still sees a collection');
+  assert.equal(r('/api/v1/namespaces/ns/secrets?fieldSelector=metadata.name!%3Ds1').selectorName, undefined);
+  assert.equal(r('/api/v1/namespaces/ns/secrets?fieldSelector=metadata.namespace%3Dns').selectorName, undefined);
+});
+
 test('connect routing and proxied sub-paths', () => {
   const info = (method: string, path: string) => parseRequestInfo(method, path, new URLSearchParams());
   assert.equal(isConnectRequest(info('GET', '/api/v1/namespaces/ns/pods/p/log')), true);
