@@ -58,15 +58,17 @@ function resolveInside(base: string, subPath: string): string {
 }
 
 /**
- * PrepareSafeSubpath: bind-mount base/subPath at target (once: a container restart reuses the
- * mount) and return target. Throws when the path leaves the volume.
+ * PrepareSafeSubpath: bind-mount base/subPath at target and return target. Throws when the path
+ * leaves the volume.
  */
 export function prepareSafeSubpath(base: string, subPath: string, target: string): string {
   const real = resolveInside(base, subPath);
   const existing = mountAt(readMountsSync(), target);
   if (existing) {
+    // a container restart: reuse the mount when it still holds the same file, else mount again
+    // (a configMap key updated since is seen by the new container, as upstream)
     if (sameFile(target, real)) return target;
-    throw new Error(`subpath mount ${target} exists but holds something else than ${real}`);
+    unmountSync(target);
   }
   const isDir = statSync(real).isDirectory();
   mkdirSync(isDir ? target : dirname(target), { recursive: true, mode: 0o750 });

@@ -84,6 +84,19 @@ describe('subPath and container mounts', () => {
     // a file subPath is bind-mounted onto a file
     const [f] = makeMounts(paths, log, pod, container([{ name: 'work', mountPath: '/x' }, { name: 'work', mountPath: '/f.txt', subPath: 'file.txt' }]), volumes).slice(1);
     assert.equal(readFileSync(f!.hostPath, 'utf8'), 'a file');
+    // a restarted container whose subPath now names another file gets a fresh mount of it
+    const versioned = (v: string) => {
+      mkdirSync(join(vol, `..v${v}`));
+      writeFileSync(join(vol, `..v${v}`, 'key'), `value ${v}`);
+      rmSync(join(vol, 'key'), { force: true });
+      symlinkSync(`..v${v}/key`, join(vol, 'key'));
+    };
+    versioned('1');
+    const k = container([{ name: 'work', mountPath: '/k', subPath: 'key' }]);
+    const c10 = { ...k, name: 'c10' };
+    assert.equal(readFileSync(makeMounts(paths, log, pod, c10, volumes)[0]!.hostPath, 'utf8'), 'value 1');
+    versioned('2');
+    assert.equal(readFileSync(makeMounts(paths, log, pod, c10, volumes)[0]!.hostPath, 'utf8'), 'value 2');
     // a symlink that stays inside the volume is fine
     const [l] = makeMounts(paths, log, pod, { ...container([{ name: 'work', mountPath: '/l', subPath: 'inside-link' }]), name: 'c2' }, volumes);
     assert.equal(readFileSync(join(l!.hostPath, 'f'), 'utf8'), 'in volume');
