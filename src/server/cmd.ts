@@ -12,6 +12,7 @@ import { logger, setSink, setVerbosity } from '../util/klog.js';
 import { APIServer } from '../apiserver/server.js';
 import { firstServiceIP } from '../apiserver/allocator/ipallocator.js';
 import { ensureServerPKI } from '../pki/server-pki.js';
+import { ensureAPIServerKubeletClientCert } from '../pki/kubelet-client.js';
 import { startComponents } from './components.js';
 import { buildKubeconfig, writeKubeconfig } from '../pki/kubeconfig.js';
 
@@ -33,6 +34,7 @@ const serverFlags: FlagDef[] = [
   { name: 'disable-controller-manager', type: 'bool', default: false, help: 'Do not run the kube-controller-manager in this process' },
   { name: 'kube-controller-manager-arg', type: 'stringArray', default: [], help: 'A kube-controller-manager flag for the in-process controller-manager, e.g. --kube-controller-manager-arg=--controllers=*,-nodelifecycle (repeatable)' },
   { name: 'sim-nodes', type: 'int', default: 0, help: 'Run this many simulated nodes (kwok-like) in this process' },
+  { name: 'kubelet-preferred-address-types', type: 'stringSlice', default: ['InternalIP', 'Hostname', 'InternalDNS', 'ExternalDNS', 'ExternalIP'], help: 'The node address types the API server uses, in order, to reach kubelets' },
   { name: 'v', type: 'int', default: 0, help: 'log level verbosity' },
 ];
 
@@ -67,6 +69,9 @@ export async function run(args: string[]): Promise<void> {
     hostnames: [...(v['tls-san'] as string[]), ...(advertise !== bindAddress ? [advertise] : [])],
     log: (line) => log.info(line),
   });
+  // The API server's identity towards kubelets (logs, exec, port-forward), and the CA that signs
+  // kubelets' serving certificates (the server's CA: `k8ts server`'s node and harness nodes use it).
+  const kubeletClient = await ensureAPIServerKubeletClientCert(join(dataDir, 'pki'));
   const encryptionConfig = ensureEncryptionConfig(dataDir);
   const auditPolicy = ensureAuditPolicy(dataDir);
   const server = await APIServer.start({
@@ -93,6 +98,10 @@ export async function run(args: string[]): Promise<void> {
     enableAdmissionPlugins: ['NodeRestriction'],
     allowPrivileged: true,
     encryptionProviderConfig: encryptionConfig,
+    kubeletClientCertificate: kubeletClient.certPath,
+    kubeletClientKey: kubeletClient.keyPath,
+    kubeletCertificateAuthority: pki.caCertPath,
+    kubeletPreferredAddressTypes: v['kubelet-preferred-address-types'] as string[],
     audit: { policyFile: auditPolicy, logPath: join(dataDir, 'logs', 'audit.log'), maxAgeDays: 30, maxBackups: 3, maxSizeMB: 100, format: 'json' },
   });
   const kubeconfigPath = join(dataDir, 'admin.kubeconfig');
