@@ -6,6 +6,8 @@
 // Memory emptyDir is a tmpfs, and tear-down unmounts and removes everything. Then a busybox
 // container on a private containerd (test/e2e/runtime.ts) mounts the volumes through the CRI
 // mounts containerMounts builds and sees the ConfigMap update in place, except through a subPath.
+// Last, the whole kubelet (startKubelet, as another node) runs a pod with these volumes: its
+// container sees ConfigMap and label updates in place, and deleting the pod removes its volumes.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -16,6 +18,8 @@ import { RestClient } from '../../src/client/rest.js';
 import { issueCert } from '../../src/pki/certs.js';
 import { buildKubeconfig, serializeKubeconfig } from '../../src/pki/kubeconfig.js';
 import { logger } from '../../src/util/klog.js';
+import { defaultKubeletConfiguration } from '../../src/kubelet/config/defaults.js';
+import { startKubelet, type Kubelet } from '../../src/kubelet/index.js';
 import { newVolumeManager } from '../../src/kubelet/volumes/index.js';
 import type { PodVolume, VolumeManager } from '../../src/kubelet/volumes/index.js';
 import { mountAt, mountsUnder, readMounts, unmount } from '../../src/kubelet/volumes/mount.js';
@@ -27,6 +31,7 @@ import type { TestRuntime } from './runtime.js';
 
 const NS = 'vol-e2e';
 const NODE = 'vol-node';
+const KUBELET_NODE = 'vol-kubelet-node';
 
 describe('kubelet volume manager against the API server', () => {
   let srv: ServerProc;
@@ -38,6 +43,18 @@ describe('kubelet volume manager against the API server', () => {
   let rt: TestRuntime | undefined;
   let sandboxId = '';
   let containerId = '';
+  let kubelet: Kubelet | undefined;
+  let kubeletClient: RestClient | undefined;
+
+  /** A client for system:node:<node> with a certificate signed by the cluster CA. */
+  const nodeClient = async (node: string): Promise<RestClient> => {
+    const caCertPem = readFileSync(join(srv.dataDir, 'pki', 'ca.crt'), 'utf8');
+    const ca = { certPem: caCertPem, keyPem: readFileSync(join(srv.dataDir, 'pki', 'ca.key'), 'utf8') };
+    const leaf = await issueCert(ca, { commonName: `system:node:${node}`, organizations: ['system:nodes'], usages: ['client'], keyAlgorithm: 'ecdsa' });
+    const kubeconfig = join(work, `${node}.kubeconfig`);
+    writeFileSync(kubeconfig, serializeKubeconfig(buildKubeconfig({ server: srv.url, caCertPem, clientCertPem: leaf.certPem, clientKeyPem: leaf.keyPem, userName: node })), { mode: 0o600 });
+    return RestClient.fromKubeconfig(kubeconfig, { qps: 50, burst: 100 });
+  };
 
   before(async () => {
     rt = await startTestRuntime();
@@ -80,12 +97,7 @@ describe('kubelet volume manager against the API server', () => {
       },
     }));
     // the node's identity: CN=system:node:<node>, O=system:nodes, signed by the cluster CA
-    const caCertPem = readFileSync(join(srv.dataDir, 'pki', 'ca.crt'), 'utf8');
-    const ca = { certPem: caCertPem, keyPem: readFileSync(join(srv.dataDir, 'pki', 'ca.key'), 'utf8') };
-    const leaf = await issueCert(ca, { commonName: `system:node:${NODE}`, organizations: ['system:nodes'], usages: ['client'], keyAlgorithm: 'ecdsa' });
-    const kubeconfig = join(work, 'kubelet.kubeconfig');
-    writeFileSync(kubeconfig, serializeKubeconfig(buildKubeconfig({ server: srv.url, caCertPem, clientCertPem: leaf.certPem, clientKeyPem: leaf.keyPem, userName: NODE })), { mode: 0o600 });
-    client = await RestClient.fromKubeconfig(kubeconfig, { qps: 50, burst: 100 });
+    client = await nodeClient(NODE);
     vm = newVolumeManager({ rootDir: join(work, 'kubelet'), client, nodeName: NODE, log: logger('kubelet/volumes') });
     // the kubelet sees its pods through the API as the node
     pod = await client.get<Pod>({ group: '', version: 'v1', resource: 'pods', namespace: NS, name: 'web' });
@@ -94,6 +106,12 @@ describe('kubelet volume manager against the API server', () => {
   });
 
   after(async () => {
+    if (kubelet) {
+      await kubectl(srv.kubeconfig, ['-n', NS, 'delete', 'pods', '--all', '--grace-period=1', '--wait=false']);
+      await until(async () => ((await rt!.cri.listPodSandbox({})).items ?? []).length === 0, 'the kubelet to remove every sandbox', 60_000, 500).catch(() => undefined);
+      await kubelet.stop();
+    }
+    kubeletClient?.close();
     if (rt && sandboxId) {
       await rt.cri.stopPodSandbox({ podSandboxId: sandboxId }).catch(() => {});
       await rt.cri.removePodSandbox({ podSandboxId: sandboxId }).catch(() => {});
@@ -222,5 +240,91 @@ describe('kubelet volume manager against the API server', () => {
     assert.deepEqual(mountsUnder(await readMounts(), join(work, 'kubelet')), []);
     assert.equal(existsSync(join(work, 'kubelet', 'pods', pod.metadata!.uid!)), false);
     assert.deepEqual(await vm.podsOnDisk(), []);
+  });
+
+  // ---- the whole kubelet ----
+
+  const kpod = () => kubeletClient!.get<Pod>({ group: '', version: 'v1', resource: 'pods', namespace: NS, name: 'reader' });
+  let readerId = '';
+  const kexec = async (cmd: string) => {
+    const r = await rt!.cri.execSync({ containerId: readerId, cmd: ['sh', '-c', cmd], timeout: 10 });
+    return Buffer.from(r.stdout ?? '').toString('utf8');
+  };
+
+  it('a kubelet runs a pod whose container reads its configMap, secret, downward API and token volumes', async () => {
+    kubeletClient = await nodeClient(KUBELET_NODE);
+    kubelet = await startKubelet({
+      config: defaultKubeletConfiguration({
+        containerRuntimeEndpoint: rt!.endpoint,
+        cgroupDriver: 'cgroupfs',
+        failSwapOn: false,
+        enableServer: false,
+        podLogsDir: rt!.logDir,
+        podCIDR: rt!.podCIDR,
+        clusterDomain: 'cluster.local',
+        clusterDNS: ['10.32.0.10'],
+        resolvConf: '/etc/resolv.conf',
+        syncFrequency: '10s',
+        healthzPort: 0,
+      }),
+      flags: { rootDir: join(work, 'kubelet-real'), hostnameOverride: KUBELET_NODE, nodeIPs: [], nodeLabels: {}, podInfraContainerImage: rt!.images.pause },
+      client: kubeletClient,
+      processMetrics: false,
+    });
+    await kc(srv.kubeconfig, ['-n', NS, 'create', 'configmap', 'reader-config', '--from-literal=greeting=hello']);
+    await kc(srv.kubeconfig, ['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'reader', namespace: NS, labels: { app: 'reader' } },
+      spec: {
+        nodeName: KUBELET_NODE,
+        serviceAccountName: 'runner',
+        terminationGracePeriodSeconds: 1,
+        containers: [{
+          name: 'main',
+          image: rt!.images.busybox,
+          imagePullPolicy: 'IfNotPresent',
+          command: ['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 1 & wait $!; done'],
+          volumeMounts: [
+            { name: 'cfg', mountPath: '/etc/reader' },
+            { name: 'creds', mountPath: '/secrets' },
+            { name: 'info', mountPath: '/etc/podinfo' },
+          ],
+        }],
+        volumes: [
+          { name: 'cfg', configMap: { name: 'reader-config' } },
+          { name: 'creds', secret: { secretName: 'app-secret' } },
+          { name: 'info', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } },
+        ],
+      },
+    }));
+    const running = await until(async () => {
+      const p = await kpod();
+      return p.status?.phase === 'Running' ? p : undefined;
+    }, 'the reader pod to run', 60_000, 500);
+    const { containers } = await rt!.cri.listContainers({ filter: { labelSelector: { 'io.kubernetes.pod.uid': running.metadata!.uid!, 'io.kubernetes.container.name': 'main' } } });
+    readerId = containers?.[0]?.id ?? '';
+    assert.ok(readerId, 'the container is in the runtime');
+    assert.equal(await kexec('cat /etc/reader/greeting; echo; cat /secrets/password; echo; cat /etc/podinfo/labels; echo; cat /var/run/secrets/kubernetes.io/serviceaccount/namespace'), `hello\nhunter2\napp="reader"\n${NS}`);
+    const token = await kexec('cat /var/run/secrets/kubernetes.io/serviceaccount/token');
+    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
+    assert.deepEqual(claims['kubernetes.io'].pod, { name: 'reader', uid: running.metadata!.uid });
+    assert.equal(claims['kubernetes.io'].node?.name, KUBELET_NODE);
+  });
+
+  it('ConfigMap and label updates reach the running container in place', async () => {
+    await kc(srv.kubeconfig, ['-n', NS, 'patch', 'configmap', 'reader-config', '-p', JSON.stringify({ data: { greeting: 'hello again' } })]);
+    await until(async () => (await kexec('cat /etc/reader/greeting')) === 'hello again', 'the container to see the new greeting', 20_000, 250);
+    await kc(srv.kubeconfig, ['-n', NS, 'label', 'pod', 'reader', 'tier=back']);
+    await until(async () => (await kexec('cat /etc/podinfo/labels')) === 'app="reader"\ntier="back"', 'the container to see the new label', 30_000, 250);
+  });
+
+  it('deleting the pod unmounts and removes its volumes on the node', async () => {
+    const uid = (await kpod()).metadata!.uid!;
+    const podDir = join(work, 'kubelet-real', 'pods', uid);
+    assert.ok(existsSync(join(podDir, 'volumes', 'kubernetes.io~configmap', 'cfg')));
+    await kc(srv.kubeconfig, ['-n', NS, 'delete', 'pod', 'reader', '--grace-period=1', '--wait=false']);
+    await until(async () => !existsSync(join(podDir, 'volumes')), 'the pod volumes to be removed', 60_000, 500);
+    assert.deepEqual(mountsUnder(await readMounts(), podDir), []);
   });
 });
