@@ -80,7 +80,7 @@ function readLimited(body: http.IncomingMessage, limit: number): Promise<string>
       size += c.length;
     });
     body.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    body.once('error', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    body.on('error', () => resolve(Buffer.concat(chunks).toString('utf8')));
     body.once('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
   });
 }
@@ -138,7 +138,7 @@ function relay(out: http.ClientRequest, res: Res, onError: (err: any) => StatusE
       out.destroy();
       finish();
     });
-    out.once('error', (err) => {
+    out.on('error', (err) => {
       if (!res.headersSent) writeError(res, onError(err));
       else res.destroy();
       finish();
@@ -162,7 +162,7 @@ function relay(out: http.ClientRequest, res: Res, onError: (err: any) => StatusE
         res.end();
         finish();
       });
-      back.once('error', () => {
+      back.on('error', () => {
         res.destroy();
         finish();
       });

@@ -85,6 +85,7 @@ export class ProxyTransports {
     const hostport = joinHostPort(loc.host, loc.port);
     const dialTimeout = this.dialTimeout(loc.transport);
     return new Promise((resolve, reject) => {
+      // the error listeners stay: after success they are no-ops, so a late error cannot go unhandled
       let done = false;
       const fail = (err: Error, phase: 'dial' | 'tls') => {
         if (done) return;
@@ -96,25 +97,22 @@ export class ProxyTransports {
       const raw = net.connect({ host: loc.host, port: Number(loc.port) });
       let sock: net.Socket = raw;
       let timer = setTimeout(() => fail(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }), 'dial'), dialTimeout);
-      raw.once('error', (e) => fail(e, 'dial'));
+      raw.on('error', (e) => fail(e, 'dial'));
       raw.once('connect', () => {
         if (loc.scheme !== 'https') {
           done = true;
           clearTimeout(timer);
-          raw.removeAllListeners('error');
           return resolve(raw);
         }
         clearTimeout(timer);
         timer = setTimeout(() => fail(Object.assign(new Error('timeout'), { code: 'TLS_TIMEOUT' }), 'tls'), TLS_HANDSHAKE_TIMEOUT_MS);
         const t = tls.connect({ socket: raw, ...this.tlsOptions(loc.transport, loc.host) });
         sock = t;
-        t.once('error', (e) => fail(e, 'tls'));
+        t.on('error', (e) => fail(e, 'tls'));
         t.once('secureConnect', () => {
           if (done) return;
           done = true;
           clearTimeout(timer);
-          t.removeAllListeners('error');
-          raw.removeAllListeners('error');
           resolve(t);
         });
       });

@@ -128,6 +128,8 @@ export async function proxyUpgrade(loc: Location, transports: ProxyTransports, r
   } catch (err) {
     throw new StatusError(500, '', `error dialing backend: ${(err as Error).message}`);
   }
+  // a late socket error must never take the server down; closes are handled below
+  backend.on('error', () => {});
   const client = conn.socket;
   let headRead = false;
   // the client may go away while the backend is being asked
