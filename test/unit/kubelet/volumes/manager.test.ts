@@ -207,6 +207,31 @@ describe('volume manager', () => {
     await vm.tearDownPod('uid-missing');
   });
 
+  it('fsGroup: files get the group and g+r, directories setgid; the token file is 0640; an emptyDir is group-writable', async () => {
+    const base = pod();
+    const p: Pod = {
+      ...withUid(base, 'uid-fsgroup'),
+      spec: { ...base.spec!, securityContext: { fsGroup: 4321 }, volumes: [base.spec!.volumes![0]!, base.spec!.volumes![4]!, base.spec!.volumes![6]!] },
+    };
+    try {
+      const vols = await vm.setUpPod(p);
+      const secretFile = statSync(join(vols.get('creds')!.hostPath, 'password'));
+      assert.equal(secretFile.gid, 4321);
+      assert.equal(secretFile.mode & 0o7777, 0o440, 'defaultMode 0400 plus g+r');
+      const secretDir = statSync(vols.get('creds')!.hostPath);
+      assert.equal(secretDir.gid, 4321);
+      assert.equal(secretDir.mode & 0o2000, 0o2000, 'setgid');
+      const token = statSync(join(vols.get('kube-api-access-x7k2p')!.hostPath, 'token'));
+      assert.equal(token.mode & 0o777, 0o640);
+      assert.equal(token.gid, 4321);
+      const scratch = statSync(vols.get('scratch')!.hostPath);
+      assert.equal(scratch.gid, 4321);
+      assert.equal(scratch.mode & 0o7777, 0o2777);
+    } finally {
+      await vm.tearDownPod('uid-fsgroup');
+    }
+  });
+
   it('a token is requested again when 80% of its lifetime has passed', async () => {
     const p = withUid(pod(), 'uid-token');
     p.spec!.volumes = [p.spec!.volumes!.at(-1)!];
