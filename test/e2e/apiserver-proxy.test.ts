@@ -219,6 +219,8 @@ describe('API server → kubelet: logs, exec, attach, port-forward, proxy', () =
     kubeletPort = await kubelet.listen();
     deadPort = await freePort();
     const port = await freePort();
+    const auditPolicy = join(dir, 'audit-policy.yaml');
+    writeFileSync(auditPolicy, 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n');
     apiserver = spawnK8ts([
       'kube-apiserver',
       '--bind-address=127.0.0.1',
@@ -237,6 +239,8 @@ describe('API server → kubelet: logs, exec, attach, port-forward, proxy', () =
       `--kubelet-certificate-authority=${pki.caCertPath}`,
       '--kubelet-preferred-address-types=InternalIP,Hostname',
       '--kubelet-timeout=3s',
+      `--audit-policy-file=${auditPolicy}`,
+      `--audit-log-path=${join(dir, 'audit.log')}`,
     ]);
     await apiserver.waitForLog(/kube-apiserver is ready/, 30000);
     server = `https://127.0.0.1:${port}`;
@@ -335,6 +339,23 @@ describe('API server → kubelet: logs, exec, attach, port-forward, proxy', () =
     assert.deepEqual(q.getAll('command'), ['cat']);
     assert.equal(q.get('input'), '1');
     assert.equal(q.get('output'), '1');
+  });
+
+  test('connect requests are authorized with upstream verbs and audited (the upgrade as 101)', async () => {
+    const events = () => readFileSync(join(dir, 'audit.log'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const execs = await until(async () => {
+      const ev = events().filter((e) => e.objectRef?.subresource === 'exec' && e.objectRef?.name === 'p' && e.stage === 'ResponseComplete');
+      return ev.length ? ev : undefined;
+    }, 'the exec audit event', 10000);
+    // kubectl's WebSocket attempt is a GET (verb get), relayed as 101
+    const ws = execs.find((e) => e.verb === 'get')!;
+    assert.equal(ws.responseStatus.code, 101);
+    assert.equal(ws.user.username, 'kubernetes-admin');
+    assert.equal(ws.objectRef.resource, 'pods');
+    assert.equal(ws.objectRef.namespace, 'default');
+    const logs = events().find((e) => e.objectRef?.subresource === 'log' && e.stage === 'ResponseComplete')!;
+    assert.equal(logs.verb, 'get');
+    assert.equal(logs.responseStatus.code, 200);
   });
 
   test('a SPDY upgrade goes through byte for byte: path rewritten, credentials stripped, 101 relayed', async () => {
