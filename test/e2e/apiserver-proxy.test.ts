@@ -544,6 +544,15 @@ describe('API server → kubelet: logs, exec, attach, port-forward, proxy', () =
       await ok(['-n', 'default', 'delete', 'pod', 'static-web-node-kb', '--wait=false']);
     });
 
+    test('reads what every kubelet watches: services, nodes, runtime classes, CSI drivers, its CSINode', async () => {
+      await ok(['get', 'services', '-A']);
+      await ok(['get', '--raw', '/api/v1/nodes?fieldSelector=metadata.name%3Dnode-kb&watch=true&timeoutSeconds=1']);
+      await ok(['get', 'runtimeclasses']);
+      await ok(['get', 'csidrivers']);
+      await ok(['create', '-f', '-'], json({ apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', metadata: { name: 'node-kb' }, spec: { drivers: [] } }));
+      await denied(['create', '-f', '-'], /forbidden/, json({ apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', metadata: { name: 'node-a' }, spec: { drivers: [] } }));
+    });
+
     test('records events', async () => {
       await ok(['create', '-f', '-'], json({
         apiVersion: 'v1', kind: 'Event', metadata: { name: 'node-kb.starting', namespace: 'default' },
