@@ -2,7 +2,53 @@
 // newest first, read back from CRI by the kubelet's labels and annotations. A container's CRI
 // status is asked for only when it is new or its state (from ListContainers) changed.
 import { nanosToMs, type Container, type ContainerStatus, type PodSandbox, type RuntimeApi } from './cri.js';
-import { ContainerHashAnnotation, ContainerNameLabel, ContainerRestartCountAnnotation, PodNameLabel, PodNamespaceLabel, PodUIDLabel, TerminationMessagePathAnnotation } from './labels.js';
+import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
+import { ContainerHashAnnotation, ContainerNameLabel, ContainerRestartCountAnnotation, PodNameLabel, PodNamespaceLabel, PodUIDLabel, TerminationMessagePathAnnotation, TerminationMessagePolicyAnnotation } from './labels.js';
+
+/** Upstream's limits: 4 KiB from the termination-log file, 80 lines / 2 KiB of logs as fallback. */
+export const maxTerminationMessageBytes = 4096;
+export const maxFallbackLogLines = 80;
+export const maxFallbackLogBytes = 2048;
+
+/** The last `max` bytes of a file ("" when missing). */
+function readTail(path: string, max: number): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const size = fstatSync(fd).size;
+    const len = Math.min(size, max);
+    const buf = Buffer.alloc(len);
+    readSync(fd, buf, 0, len, size - len);
+    return buf.toString('utf8');
+  } catch {
+    return '';
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** The message of an exited container: its termination-log file, else (FallbackToLogsOnError, non-zero exit) its last log lines. */
+export function terminationMessage(st: ContainerStatus, a: Record<string, string>): string {
+  const path = a[TerminationMessagePathAnnotation];
+  const mount = path ? (st.mounts ?? []).find((m) => m.containerPath === path) : undefined;
+  let msg = mount?.hostPath ? readTail(mount.hostPath, maxTerminationMessageBytes) : '';
+  if (!msg && st.exitCode !== 0 && a[TerminationMessagePolicyAnnotation] === 'FallbackToLogsOnError' && st.logPath) {
+    // CRI log lines: "<time> <stream> <P|F> <text>"; partial lines (P) continue on the next one
+    const raw = readTail(st.logPath, 64 * 1024).split('\n').filter(Boolean);
+    let text = '';
+    for (const line of raw) {
+      const m = /^\S+ \S+ ([PF]) (.*)$/.exec(line);
+      if (!m) continue;
+      text += m[2] + (m[1] === 'F' ? '\n' : '');
+    }
+    const lines = text.split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    msg = lines.slice(-maxFallbackLogLines).join('\n');
+    if (msg) msg += '\n';
+    if (Buffer.byteLength(msg) > maxFallbackLogBytes) msg = Buffer.from(msg).subarray(-maxFallbackLogBytes).toString('utf8');
+  }
+  return msg;
+}
 
 export interface SandboxRecord {
   id: string;
@@ -31,6 +77,8 @@ export interface ContainerRecord {
   image: string;
   imageRef: string;
   terminationMessagePath: string;
+  logPath: string;
+  annotations: Record<string, string>;
 }
 
 export interface PodRuntime {
@@ -69,9 +117,19 @@ export class RuntimeCache {
 
   constructor(private readonly cri: RuntimeApi) {}
 
+  /** What the runtime holds for one pod right now. */
+  async pod(uid: string): Promise<PodRuntime | undefined> {
+    return (await this.list({ [PodUIDLabel]: uid }, false)).get(uid);
+  }
+
   /** One relist: all pods in the runtime keyed by UID. */
-  async relist(): Promise<Map<string, PodRuntime>> {
-    const [sb, ct] = await Promise.all([this.cri.listPodSandbox({}), this.cri.listContainers({})]);
+  relist(): Promise<Map<string, PodRuntime>> {
+    return this.list(undefined, true);
+  }
+
+  private async list(labelSelector: Record<string, string> | undefined, full: boolean): Promise<Map<string, PodRuntime>> {
+    const filter = labelSelector ? { labelSelector } : undefined;
+    const [sb, ct] = await Promise.all([this.cri.listPodSandbox({ filter }), this.cri.listContainers({ filter })]);
     const pods = new Map<string, PodRuntime>();
     const podOf = (labels: Record<string, string> | undefined): PodRuntime | undefined => {
       const uid = labels?.[PodUIDLabel];
@@ -90,7 +148,7 @@ export class RuntimeCache {
       liveSandboxes.add(s.id);
       p.sandboxes.push(await this.sandboxRecord(s));
     }
-    for (const id of this.sandboxIPs.keys()) if (!liveSandboxes.has(id)) this.sandboxIPs.delete(id);
+    if (full) for (const id of this.sandboxIPs.keys()) if (!liveSandboxes.has(id)) this.sandboxIPs.delete(id);
     const liveContainers = new Set<string>();
     const reads: Promise<void>[] = [];
     for (const c of ct.containers ?? []) {
@@ -100,7 +158,7 @@ export class RuntimeCache {
       reads.push(this.containerRecord(c).then((r) => void (r && p.containers.push(r))));
     }
     await Promise.all(reads);
-    for (const id of this.records.keys()) if (!liveContainers.has(id)) this.records.delete(id);
+    if (full) for (const id of this.records.keys()) if (!liveContainers.has(id)) this.records.delete(id);
     for (const p of pods.values()) {
       p.sandboxes.sort((a, b) => b.createdAt - a.createdAt || b.attempt - a.attempt);
       p.containers.sort((a, b) => b.createdAt - a.createdAt || b.restartCount - a.restartCount);
@@ -153,7 +211,10 @@ export class RuntimeCache {
       image: st.image?.image ?? c.image?.image ?? '',
       imageRef: st.imageRef ?? c.imageRef ?? '',
       terminationMessagePath: a[TerminationMessagePathAnnotation] ?? '',
+      logPath: st.logPath ?? '',
+      annotations: a,
     };
+    if (rec.state === 'exited' && !rec.message) rec.message = terminationMessage(st, a);
     this.records.set(c.id, rec);
     return rec;
   }
