@@ -40,7 +40,22 @@ async function confirm(address: string, namespace: string, names: string[]): Pro
   return names.map((n) => `${n} ${ids[n]}`).join('\n') + '\n';
 }
 
+/** Where the command writes (process.stdout/stderr by default; tests capture). */
+export interface CommandIO {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+const processIO: CommandIO = { stdout: (s) => void process.stdout.write(s), stderr: (s) => void process.stderr.write(s) };
+
+/** The `k8ts images` entry: runs the command, exit code in process.exitCode. */
 export async function run(args: string[]): Promise<void> {
+  const code = await runImages(args, processIO);
+  if (code !== 0) process.exitCode = code;
+}
+
+/** Runs `k8ts images <args>` writing to io; returns the exit code. */
+export async function runImages(args: string[], io: CommandIO): Promise<number> {
   const [sub, ...rest] = args;
   try {
     if (sub === 'import') {
@@ -52,32 +67,32 @@ export async function run(args: string[]): Promise<void> {
       const address = values['address'] as string;
       const namespace = values['namespace'] as string;
       const names = await importArchive(archive, { address, namespace });
-      process.stdout.write((await confirm(address, namespace, names)) || names.map((n) => n + '\n').join(''));
-      return;
+      io.stdout((await confirm(address, namespace, names)) || names.map((n) => n + '\n').join(''));
+      return 0;
     }
     if (sub === 'build-test') {
       const { values, positional } = parseFlags(buildFlags, rest);
       setVerbosity(values['v'] as number);
       if (positional.length) throw new FlagError(`unexpected argument ${positional[0]}`);
       const built = await buildTestImages({ outDir: values['out'] as string, busybox: values['busybox'] as string });
-      for (const b of [built.pause, built.busybox]) process.stdout.write(`${b.name} ${b.archive}${b.cached ? ' (cached)' : ''}\n`);
+      for (const b of [built.pause, built.busybox]) io.stdout(`${b.name} ${b.archive}${b.cached ? ' (cached)' : ''}\n`);
       if (values['import']) {
         const address = values['address'] as string;
         const namespace = values['namespace'] as string;
         const names = [...(await importArchive(built.pause.archive, { address, namespace })), ...(await importArchive(built.busybox.archive, { address, namespace }))];
-        process.stdout.write(`imported ${names.join(', ')}\n`);
+        io.stdout(`imported ${names.join(', ')}\n`);
         await confirm(address, namespace, names);
       }
-      return;
+      return 0;
     }
     if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
-      process.stdout.write(USAGE);
-      return;
+      io.stdout(USAGE);
+      return 0;
     }
     throw new FlagError(`unknown subcommand "${sub}"`);
   } catch (err) {
-    process.stderr.write(`Error: ${(err as Error).message}\n`);
-    if (err instanceof FlagError) process.stderr.write('\n' + USAGE);
-    process.exitCode = 1;
+    io.stderr(`Error: ${(err as Error).message}\n`);
+    if (err instanceof FlagError) io.stderr('\n' + USAGE);
+    return 1;
   }
 }

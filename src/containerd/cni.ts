@@ -38,6 +38,22 @@ export function bridgeConf(o: BridgeConfOptions): Record<string, unknown> {
   };
 }
 
+/** What containerd's conf_template renders to the pod CIDR the kubelet reports (Go template). */
+export const POD_CIDR_PLACEHOLDER = '{{.PodCIDR}}';
+
+/**
+ * The bridge config as a containerd `conf_template`: when the kubelet learns its node's podCIDR
+ * it calls CRI UpdateRuntimeConfig, and containerd renders this into its conf_dir as
+ * 10-containerd-net.conflist — a network list, so the bridge is wrapped in `plugins`, optionally
+ * followed by portmap (hostPort support, which the seeds' single bridge conf does not have).
+ */
+export function bridgeConfTemplate(o: Omit<BridgeConfOptions, 'subnet'> & { portmap?: boolean } = {}): string {
+  const { cniVersion, name, ...bridge } = bridgeConf({ ...o, subnet: POD_CIDR_PLACEHOLDER });
+  const plugins: Record<string, unknown>[] = [bridge];
+  if (o.portmap) plugins.push({ type: 'portmap', capabilities: { portMappings: true } });
+  return JSON.stringify({ cniVersion, name, plugins }, null, 2) + '\n';
+}
+
 export function loopbackConf(cniVersion = '1.1.0'): Record<string, unknown> {
   return { cniVersion, name: 'lo', type: 'loopback' };
 }

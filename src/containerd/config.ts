@@ -36,6 +36,11 @@ export interface ContainerdConfigOptions {
   cniBinDir?: string;
   /** Default /etc/cni/net.d, as the seeds. */
   cniConfDir?: string;
+  /**
+   * A CNI config template containerd renders into cniConfDir once the kubelet sends the node's
+   * pod CIDR (CRI UpdateRuntimeConfig); see bridgeConfTemplate in cni.ts.
+   */
+  cniConfTemplate?: string;
   /** Number of CNI config files loaded (containerd's max_conf_num, default 1). */
   cniMaxConfNum?: number;
   snapshotter?: string;
@@ -78,6 +83,7 @@ export function containerdConfigObject(o: ContainerdConfigOptions): Table {
       bin_dir: o.cniBinDir ?? '/opt/cni/bin',
       conf_dir: o.cniConfDir ?? '/etc/cni/net.d',
       max_conf_num: o.cniMaxConfNum ?? 1,
+      ...(o.cniConfTemplate ? { conf_template: o.cniConfTemplate } : {}),
     },
   };
   const config: Table = {

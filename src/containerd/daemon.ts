@@ -94,6 +94,11 @@ export interface StartContainerdOptions {
   timeoutMs?: number;
   /** The containerd binary (default: found on PATH). */
   binary?: string;
+  /**
+   * SIGTERM containerd when this process exits without having stopped it (default true), so a
+   * crashed test or an exiting `k8ts server` leaves no daemon behind. Containers keep running.
+   */
+  stopOnExit?: boolean;
 }
 
 export interface RunningContainerd {
@@ -157,8 +162,21 @@ export async function startContainerd(o: StartContainerdOptions): Promise<Runnin
     child.once('error', (err) => resolve(`spawn error: ${err.message}`));
   });
   let exitedWith: number | string | undefined;
-  void exited.then((v) => (exitedWith = v));
   const pid = child.pid ?? -1;
+  const onExit = () => {
+    if (exitedWith === undefined && pid > 0) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+    }
+  };
+  if (o.stopOnExit ?? true) process.on('exit', onExit);
+  void exited.then((v) => {
+    exitedWith = v;
+    process.off('exit', onExit);
+  });
   log.v(1).info('Started containerd', { pid, config: configPath, address, log: logPath });
 
   const endpoint = `unix://${address}`;

@@ -1,12 +1,16 @@
 // CRI against a real containerd: version and status (cgroup driver), images, a pod sandbox on
 // the CNI bridge, a busybox container with command/env/bind mount/log file, exec, the streaming
 // URLs, stop/remove — and that cleanup leaves no shim, mount, netns, bridge or nat rule behind.
+// Then a runtime whose CNI config containerd renders from the kubelet's podCIDR, and
+// `k8ts images import`.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isCriNotFound, runtimeCgroupDriver } from '../../src/cri/client.js';
 import type { PodSandboxConfig } from '../../src/cri/types.js';
+import { runImages } from '../../src/containerd/cmd.js';
+import { makeLayer, ociArchive, tarBuffer } from '../../src/containerd/oci.js';
 import { inSubnet, linkExists, mountsUnder, shimsOf } from '../../src/containerd/teardown.js';
 import { until } from './harness.js';
 import { startTestRuntime, type TestRuntime } from './runtime.js';
@@ -181,5 +185,48 @@ describe('CRI on a real containerd', () => {
     assert.deepEqual(shimsOf(rt.address), []);
     assert.deepEqual(mountsUnder(rt.dir), []);
     assert.equal(linkExists(rt.bridgeName), false);
+  });
+});
+
+describe('a node runtime whose CNI config waits for the kubelet', () => {
+  let rt: TestRuntime;
+  after(async () => {
+    await rt?.cleanup();
+  });
+
+  it('UpdateRuntimeConfig(podCIDR) makes containerd render the bridge config; pods then get IPs from it', async () => {
+    rt = await startTestRuntime({ cniFromKubelet: true });
+    const before = await rt.cri.statusInfo();
+    assert.equal(before.conditions.find((c) => c.type === 'NetworkReady')?.status, false, 'no CNI config yet');
+    await rt.cri.updateRuntimeConfig({ runtimeConfig: { networkConfig: { podCidr: rt.podCIDR } } });
+    await until(async () => (await rt.cri.statusInfo()).conditions.find((c) => c.type === 'NetworkReady')?.status, 'NetworkReady');
+    const rendered = JSON.parse(readFileSync(join(rt.cniConfDir, '10-containerd-net.conflist'), 'utf8'));
+    assert.equal(rendered.plugins[0].type, 'bridge');
+    assert.equal(rendered.plugins[0].bridge, rt.bridgeName);
+    assert.deepEqual(rendered.plugins[0].ipam.ranges, [[{ subnet: rt.podCIDR }]]);
+    assert.equal(rendered.plugins[1].type, 'portmap');
+    const { podSandboxId } = await rt.cri.runPodSandbox({ config: { metadata: { name: 'p', uid: 'tmpl-uid', namespace: 'default', attempt: 0 }, hostname: 'p', linux: {} } });
+    const { status } = await rt.cri.podSandboxStatus({ podSandboxId });
+    assert.ok(inSubnet(status?.network?.ip ?? '', rt.podCIDR), `${status?.network?.ip} not in ${rt.podCIDR}`);
+  });
+
+  it('k8ts images import loads an archive the CRI then sees', async () => {
+    const layer = makeLayer(await tarBuffer([{ name: 'hello.txt', type: 'file', data: Buffer.from('hi\n') }]));
+    const archive = join(rt.dir, 'extra.tar');
+    writeFileSync(archive, await ociArchive([{ name: 'k8ts.io/import-test:1', config: { Cmd: ['/hello.txt'] }, layers: [layer] }]));
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runImages(['import', archive, '--address', rt.endpoint], { stdout: (s) => out.push(s), stderr: (s) => err.push(s) });
+    assert.equal(code, 0, err.join(''));
+    const { image } = await rt.cri.imageStatus({ image: { image: 'k8ts.io/import-test:1' } });
+    assert.ok(image, 'imported image visible through CRI');
+    assert.match(out.join(''), new RegExp(`^k8ts.io/import-test:1 ${image.id}\\n$`));
+    await rt.cri.removeImage({ image: { image: 'k8ts.io/import-test:1' } });
+    assert.equal((await rt.cri.imageStatus({ image: { image: 'k8ts.io/import-test:1' } })).image, null);
+  });
+
+  it('cleans up after itself as well', async () => {
+    await rt.cleanup();
+    assert.deepEqual(await rt.leftovers(), []);
   });
 });

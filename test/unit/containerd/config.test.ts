@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'smol-toml';
 import { DEFAULT_SANDBOX_IMAGE, renderContainerdConfig } from '../../../src/containerd/config.js';
-import { bridgeConf, loopbackConf, pickCniVersion, writeCniConfigs } from '../../../src/containerd/cni.js';
+import { bridgeConf, bridgeConfTemplate, loopbackConf, pickCniVersion, writeCniConfigs } from '../../../src/containerd/cni.js';
 
 type Any = Record<string, any>;
 const CRI = 'io.containerd.grpc.v1.cri';
@@ -30,7 +30,7 @@ describe('containerd config', () => {
   });
 
   it('keeps a private instance to its own paths and works offline', () => {
-    const cfg = parse(renderContainerdConfig({ ...base, cniBinDir: '/usr/lib/cni', cniConfDir: '/tmp/x/net.d', sandboxImage: 'k8ts.io/pause:test', netnsMountsUnderStateDir: true })) as Any;
+    const cfg = parse(renderContainerdConfig({ ...base, cniBinDir: '/usr/lib/cni', cniConfDir: '/tmp/x/net.d', cniConfTemplate: '/tmp/x/bridge.tmpl', sandboxImage: 'k8ts.io/pause:test', netnsMountsUnderStateDir: true })) as Any;
     assert.equal(cfg['root'], base.root);
     assert.equal(cfg['state'], base.state);
     assert.equal(cfg['grpc'].address, base.address);
@@ -43,6 +43,7 @@ describe('containerd config', () => {
     assert.equal(cri.netns_mounts_under_state_dir, true);
     assert.equal(cri.cni.bin_dir, '/usr/lib/cni');
     assert.equal(cri.cni.conf_dir, '/tmp/x/net.d');
+    assert.equal(cri.cni.conf_template, '/tmp/x/bridge.tmpl');
     assert.ok(cfg['disabled_plugins'].includes('io.containerd.internal.v1.opt'), 'no /opt/containerd');
     assert.ok(!cfg['disabled_plugins'].includes('io.containerd.runtime.v1.linux'), 'the tasks service (and so the CRI) needs it');
     assert.ok(!cfg['disabled_plugins'].includes(CRI));
@@ -72,6 +73,17 @@ describe('CNI configs', () => {
     const c = bridgeConf({ subnet: '10.244.7.0/24', bridge: 'k8tsbr01', ipamDataDir: '/tmp/leases' }) as Any;
     assert.equal(c['bridge'], 'k8tsbr01');
     assert.equal(c['ipam'].dataDir, '/tmp/leases');
+  });
+
+  it('the conf_template is a network list whose subnet containerd fills from the kubelet\'s podCIDR', () => {
+    const t = JSON.parse(bridgeConfTemplate({ bridge: 'k8tsbr02', portmap: true })) as Any;
+    assert.equal(t['name'], 'bridge');
+    assert.equal(t['cniVersion'], '1.0.0');
+    assert.equal(t['plugins'][0].type, 'bridge');
+    assert.equal(t['plugins'][0].bridge, 'k8tsbr02');
+    assert.deepEqual(t['plugins'][0].ipam.ranges, [[{ subnet: '{{.PodCIDR}}' }]]);
+    assert.deepEqual(t['plugins'][1], { type: 'portmap', capabilities: { portMappings: true } });
+    assert.equal((JSON.parse(bridgeConfTemplate()) as Any)['plugins'].length, 1, 'portmap only when asked');
   });
 
   it('99-loopback.conf is the seeds\' file', () => {
