@@ -2,7 +2,8 @@
 // link named kube-apiserver (or any other component name) runs that component.
 import { basename } from 'node:path';
 
-type Command = (args: string[]) => Promise<void>;
+/** A command resolves when done; a number is its exit code (non-zero ends the process with it). */
+type Command = (args: string[]) => Promise<void | number>;
 
 const commands: Record<string, { help: string; load: () => Promise<Command> }> = {
   'kube-apiserver': { help: 'run the Kubernetes API server', load: async () => (await import('../apiserver/cmd.js')).run },
@@ -41,5 +42,6 @@ export async function main(argv: string[]): Promise<void> {
     process.stderr.write(`k8ts: unknown command "${name}"\n\n${usage()}`);
     process.exit(2);
   }
-  await (await cmd.load())(args);
+  const code = await (await cmd.load())(args);
+  if (typeof code === 'number' && code !== 0) process.exit(code);
 }
