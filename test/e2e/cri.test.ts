@@ -148,6 +148,27 @@ describe('CRI on a real containerd', () => {
     assert.match(pf.url, /^http:\/\/127\.0\.0\.1:\d+\/portforward\/\S+$/);
   });
 
+  it('the busybox image serves HTTP to the host and has the tools exec, cp and probes use', async () => {
+    const web = (
+      await rt.cri.createContainer({
+        podSandboxId: sandboxId,
+        sandboxConfig,
+        config: { metadata: { name: 'web', attempt: 0 }, image: { image: rt.images.busybox }, command: ['httpd', '-f', '-p', '8080', '-h', '/www'], logPath: 'web/0.log' },
+      })
+    ).containerId;
+    await rt.cri.startContainer({ containerId: web });
+    const ip = (await rt.cri.podSandboxStatus({ podSandboxId: sandboxId })).status?.network?.ip;
+    const body = await until(async () => {
+      const res = await fetch(`http://${ip}:8080/`).catch(() => undefined);
+      return res?.ok ? res.text() : undefined;
+    }, `HTTP from the host to ${ip}:8080`, 15000);
+    assert.match(body, /k8ts busybox httpd/);
+    const tools = await rt.cri.execSync({ containerId, cmd: ['sh', '-c', 'for t in tar nc wget cat sleep sh env; do command -v $t || exit 1; done; wget -q -O - http://127.0.0.1:8080/ >/dev/null || exit 2'], timeout: 10 });
+    assert.equal(tools.exitCode, 0, tools.stdout.toString() + tools.stderr.toString());
+    await rt.cri.stopContainer({ containerId: web, timeout: 0 });
+    await rt.cri.removeContainer({ containerId: web });
+  });
+
   it('reports container stats', async () => {
     const { stats } = await rt.cri.containerStats({ containerId });
     assert.equal(stats?.attributes?.id, containerId);
