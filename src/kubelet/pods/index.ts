@@ -12,6 +12,7 @@ import type { PodLifecycle, PodLifecycleDeps } from './types.js';
 import type { RuntimeApi } from './cri.js';
 import type { EnvSource, NodeAllocatable } from './env.js';
 import { ImageManager } from './images.js';
+import { newPodMetrics } from './metrics.js';
 import { PodLifecycleImpl } from './lifecycle.js';
 import { RuntimeCache } from './runtime-state.js';
 import { RuntimeManager } from './runtime.js';
@@ -64,6 +65,7 @@ export function newPodLifecycle(deps: PodLifecycleDeps): PodLifecycle {
   const cri = deps.cri as unknown as RuntimeApi;
   const cfg = deps.config;
   const cache = new RuntimeCache(cri);
+  const metrics = newPodMetrics(deps.metrics);
   let impl: PodLifecycleImpl | undefined;
   const prober = new ProberManager({
     cri,
@@ -117,6 +119,7 @@ export function newPodLifecycle(deps: PodLifecycleDeps): PodLifecycle {
       return out;
     },
     masterServices: () => master(''),
+    metrics,
   });
   impl = new PodLifecycleImpl({
     cache,
@@ -131,6 +134,7 @@ export function newPodLifecycle(deps: PodLifecycleDeps): PodLifecycle {
     rootDir: deps.rootDir,
     podLogsDir: cfg.podLogsDir || '/var/log/pods',
     syncFrequencyMs: parseDuration(cfg.syncFrequency || '1m'),
+    metrics,
   });
   const lifecycle = impl;
   return {

@@ -19,6 +19,7 @@ import type { EventRecorder } from '../../client/events.js';
 import type { KubeObject, RestClient } from '../../client/rest.js';
 import type { PodRuntime, RuntimeCache } from './runtime-state.js';
 import { errText, type RuntimeManager } from './runtime.js';
+import { noMetrics, type PodMetrics } from './metrics.js';
 import { podLogsDirectory } from './sandbox.js';
 
 interface PodEntry {
@@ -31,6 +32,9 @@ interface PodEntry {
   /** DELETE (grace 0) sent for a pod deleted from the API */
   deleted: boolean;
   firstSeen: number;
+  reportedRunning: boolean;
+  /** the pod has been synced once (worker metrics: create, then update/sync) */
+  synced: boolean;
 }
 
 export interface LifecycleDeps {
@@ -49,8 +53,7 @@ export interface LifecycleDeps {
   relistPeriodMs?: number;
   /** how long after start runtime pods no source has claimed may be taken for orphans */
   orphanGraceMs?: number;
-  /** called after a pod reached Running for the first time (metrics) */
-  onPodStarted?: (pod: Pod, seconds: number) => void;
+  metrics?: PodMetrics;
 }
 
 const terminalPhase = (p: string | undefined) => p === 'Succeeded' || p === 'Failed';
@@ -75,8 +78,11 @@ export class PodLifecycleImpl {
   private runtimeName = 'containerd';
   lastRelistOk = 0;
 
+  private readonly metrics: PodMetrics;
+
   constructor(private readonly d: LifecycleDeps, runtimeName?: string) {
     if (runtimeName) this.runtimeName = runtimeName;
+    this.metrics = d.metrics ?? noMetrics;
   }
 
   setRuntimeName(name: string): void {
@@ -112,7 +118,7 @@ export class PodLifecycleImpl {
       e.pod = pod;
       e.source = source;
     } else {
-      this.entries.set(uid, { pod, source, reasons: new Map(), cleanedUp: false, deleted: false, firstSeen: Date.now() });
+      this.entries.set(uid, { pod, source, reasons: new Map(), cleanedUp: false, deleted: false, firstSeen: Date.now(), reportedRunning: pod.status?.phase === 'Running', synced: false });
       this.removed.delete(uid);
     }
     this.d.status.observePod(pod, source === 'file');
@@ -169,8 +175,11 @@ export class PodLifecycleImpl {
     state.done = (async () => {
       while (state.dirty && !this.stopped) {
         state.dirty = false;
+        const t0 = performance.now();
+        const op = this.entries.get(uid)?.synced === false ? 'create' : 'sync';
         try {
           await this.syncOnce(uid);
+          this.metrics.podWorker(op, (performance.now() - t0) / 1000);
         } catch (err) {
           this.d.log.error('Error syncing pod, skipping', { podUID: uid, err: errText(err) });
           this.retryIn(uid, 2000);
@@ -194,9 +203,9 @@ export class PodLifecycleImpl {
     const pod: Pod = { ...e.pod, status: before ?? e.pod.status };
     const status = generatePodStatus({ pod, runtime: rt, reasons: e.reasons, probes: this.d.prober, nodeIPs: this.d.nodeIPs, runtimeName: this.runtimeName, podIsTerminal });
     this.d.status.setStatus(uid, status);
-    if (status.phase === 'Running' && before?.phase !== 'Running' && this.d.onPodStarted) {
-      const created = Date.parse(e.pod.metadata?.creationTimestamp ?? '') || e.firstSeen;
-      this.d.onPodStarted(e.pod, (Date.now() - created) / 1000);
+    if (status.phase === 'Running' && !e.reportedRunning) {
+      e.reportedRunning = true;
+      this.metrics.podStarted((Date.now() - e.firstSeen) / 1000);
     }
   }
 
@@ -227,6 +236,7 @@ export class PodLifecycleImpl {
       return;
     }
     const res = await this.d.runtime.syncPod(e.pod, rt, volumes);
+    e.synced = true;
     e.reasons = res.reasons;
     const after = await this.d.cache.pod(uid);
     if (after) this.lastRelist.set(uid, after);
@@ -302,7 +312,9 @@ export class PodLifecycleImpl {
     if (this.relisting || this.stopped) return;
     this.relisting = true;
     try {
+      const t0 = performance.now();
       const all = await this.d.cache.relist();
+      this.metrics.relist((performance.now() - t0) / 1000);
       this.lastRelistOk = Date.now();
       const live = new Set<string>();
       for (const [uid, rt] of all) {

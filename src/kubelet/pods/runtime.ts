@@ -22,6 +22,7 @@ import { ensureHostsFile, newTerminationLogFile } from './hosts.js';
 import { ImageError, type ImageManager } from './images.js';
 import { PodDeletionGracePeriodAnnotation, PodTerminationGracePeriodAnnotation, PreStopHandlerAnnotation } from './labels.js';
 import { latestByName, type ContainerRecord, type PodRuntime, type RuntimeCache } from './runtime-state.js';
+import type { PodMetrics } from './metrics.js';
 import { podLogsDirectory, sandboxConfig, type SandboxSettings } from './sandbox.js';
 
 export const minimumGracePeriodSeconds = 2;
@@ -47,6 +48,7 @@ export interface RuntimeManagerDeps {
   pullSecrets(pod: Pod): Promise<Array<{ type?: string; data?: Record<string, string> }>>;
   /** the master service (default/kubernetes) for service links */
   masterServices(): Promise<Service[]>;
+  metrics?: PodMetrics;
 }
 
 export interface SyncResult {
@@ -141,10 +143,12 @@ export class RuntimeManager {
       try {
         await this.startContainer(pod, c, sandboxId, sbConfig, restartCount, podIPs, volumes);
         result.started.push(c.name);
+        this.d.metrics?.containerStarted(isInit);
         return true;
       } catch (err) {
         const reason = err instanceof ImageError ? err.reason : err instanceof StartError ? err.reason : err instanceof ContainerConfigError ? 'CreateContainerConfigError' : 'CreateContainerError';
         result.reasons.set(c.name, { reason, message: errText(err) });
+        this.d.metrics?.containerStartFailed(isInit, reason);
         if (reason === 'ErrImagePull' || reason === 'ImagePullBackOff') result.retryInMs = Math.min(result.retryInMs ?? Infinity, Math.max(1000, this.d.images.backoff.get(`${pod.metadata!.uid}_${c.image}`)));
         else if (reason !== 'PostStartHookError' && reason !== 'RunContainerError') result.retryInMs = Math.min(result.retryInMs ?? Infinity, 5000);
         this.d.log.v(2).info('Failed to start container', { pod: formatPod(pod), container: c.name, isInit, reason, err: errText(err) });

@@ -1,6 +1,7 @@
 // Contract between the kubelet's node side (config, pod sources, static pods: src/kubelet/*.ts)
 // and its pod lifecycle (src/kubelet/pods): how pods reach the pod workers and what they report.
 import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { Registry } from 'prom-client';
 import type { RestClient } from '../../client/rest.js';
 import type { EventRecorder } from '../../client/events.js';
 import type { Logger } from '../../util/klog.js';
@@ -24,6 +25,10 @@ export interface PodLifecycleDeps {
   /** kubelet --root-dir (default /var/lib/kubelet). */
   rootDir: string;
   log: Logger;
+  /** The kubelet's metrics registry: the pod lifecycle adds kubelet_pod_start_duration_seconds,
+   * kubelet_pod_worker_duration_seconds, kubelet_started_containers_total (+ _errors_total) and
+   * kubelet_pleg_relist_duration_seconds to it. Optional. */
+  metrics?: Registry;
 }
 
 export interface PodLifecycle {

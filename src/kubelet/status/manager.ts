@@ -85,8 +85,15 @@ export class StatusManager {
     const ns = m.namespace ?? 'default';
     let uid = m.uid!;
     if (e.isStatic) {
-      const mirror = await this.deps.client.get<Pod>(podsRef(ns, m.name));
-      if (!mirror.metadata?.annotations?.[MirrorAnnotation]) return;
+      // the mirror pod may not exist yet (the static pod source creates it): try again shortly
+      const mirror = await this.deps.client.get<Pod>(podsRef(ns, m.name)).catch((err) => {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      });
+      if (!mirror?.metadata?.annotations?.[MirrorAnnotation]) {
+        setTimeout(() => this.deps.onRetry?.(m.uid!), 2000).unref();
+        return;
+      }
       uid = mirror.metadata.uid!;
     }
     const status = e.wanted!;
