@@ -132,7 +132,8 @@ export class CriClient {
     if (!fn) return Promise.reject(new Error(`cri: no RPC ${method}`));
     const started = Date.now();
     return new Promise<Res>((resolve, reject) => {
-      fn.call(client, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
+      const deadline = Number.isFinite(timeoutMs) ? Date.now() + timeoutMs : Infinity;
+      fn.call(client, req, new grpc.Metadata(), { deadline }, (err, res) => {
         if (err) {
           const e = new CriError(method, err.code ?? grpc.status.UNKNOWN, err.details || err.message);
           log.v(4).info('CRI call failed', { method, code: e.codeName, details: e.details });
@@ -196,9 +197,12 @@ export class CriClient {
   reopenContainerLog(req: cri.ReopenContainerLogRequest): Promise<cri.ReopenContainerLogResponse> {
     return this.rt('ReopenContainerLog', req);
   }
-  /** With a command timeout the deadline is runtimeRequestTimeout + timeout, as upstream. */
+  /**
+   * As upstream: with a command timeout the deadline is runtimeRequestTimeout + timeout (time for
+   * the runtime to clean up); without one (0) the call has no deadline.
+   */
   execSync(req: cri.ExecSyncRequest): Promise<cri.ExecSyncResponse> {
-    return this.rt('ExecSync', req, this.timeoutMs + (req.timeout ?? 0) * 1000);
+    return this.rt('ExecSync', req, req.timeout ? this.timeoutMs + req.timeout * 1000 : Infinity);
   }
   exec(req: cri.ExecRequest): Promise<cri.ExecResponse> {
     return this.rt('Exec', req);

@@ -32,7 +32,11 @@ describe('CriClient', () => {
       ListContainers: (_call, cb) =>
         cb(null, { containers: [{ id: 'c1', podSandboxId: 'sb1', state: 'CONTAINER_EXITED', createdAt: 1_700_000_000_123_456, labels: { a: 'b' }, metadata: { name: 'main', attempt: 2 } }] }),
       ContainerStatus: (call, cb) => cb({ code: grpc.status.NOT_FOUND, details: `container "${call.request['containerId']}" not found` } as grpc.ServiceError, null),
-      ExecSync: (_call, cb) => cb(null, { stdout: Buffer.from('out\n'), stderr: Buffer.alloc(0), exitCode: 7 }),
+      ExecSync: (call, cb) => {
+        const reply = () => cb(null, { stdout: Buffer.from('out\n'), stderr: Buffer.alloc(0), exitCode: 7 });
+        if ((call.request['cmd'] as string[])[0] === 'slow') setTimeout(reply, 500);
+        else reply();
+      },
       StopContainer: (_call, cb) => setTimeout(() => cb(null, {}), 500),
       Status: (_call, cb) =>
         cb(null, {
@@ -135,8 +139,11 @@ describe('CriClient', () => {
     try {
       const err = await short.stopContainer({ containerId: 'c1' }).catch((e: unknown) => e);
       assert.ok(isCriDeadlineExceeded(err), String(err));
-      // StopContainer's deadline grows with its grace period, as upstream's.
+      // StopContainer's deadline grows with its grace period, as upstream's…
       await short.stopContainer({ containerId: 'c1', timeout: 2 });
+      // …and ExecSync without a command timeout has none, with one it gets runtime + command time.
+      assert.equal((await short.execSync({ containerId: 'c1', cmd: ['slow'] })).exitCode, 7);
+      assert.equal((await short.execSync({ containerId: 'c1', cmd: ['slow'], timeout: 1 })).exitCode, 7);
     } finally {
       short.close();
     }
