@@ -12,7 +12,6 @@ import type { EventRecorder } from '../client/events.js';
 import { defaultUserAgent, RestClient } from '../client/rest.js';
 import { CriClient } from '../cri/client.js';
 import { logger } from '../util/klog.js';
-import type { Logger } from '../util/klog.js';
 import { versionInfo } from '../version.js';
 import { durationMs } from './config/duration.js';
 import type { KubeletFlags } from './config/flags.js';
@@ -22,7 +21,6 @@ import { NodeStatusManager } from './node/controller.js';
 import { defaultRouteIPv4 } from './node/host.js';
 import { startApiPodSource } from './podsource.js';
 import { newPodLifecycle } from './pods/index.js';
-import type { PodLifecycle } from './pods/types.js';
 import { checkCgroupDriver, checkHost, checkRuntimeEndpoint, StartupError } from './preflight.js';
 import { startKubeletServer } from './server/index.js';
 import type { KubeletServer } from './server/types.js';
@@ -75,29 +73,6 @@ export function nodeIPsFor(given: string[]): string[] {
   return [ip];
 }
 
-/**
- * A placeholder owned by another helper may still throw "not built yet": the kubelet then runs
- * without that part and says so, so node registration can be tried alone.
- */
-function optional<T>(what: string, make: () => T, fallback: T, l: Logger): T {
-  try {
-    return make();
-  } catch (err) {
-    if (!/not built yet/.test((err as Error).message)) throw err;
-    l.warning(`${what} is not built yet: running without it (node registration and status only)`);
-    return fallback;
-  }
-}
-
-const noLifecycle: PodLifecycle = {
-  start: async () => undefined,
-  upsertPod: () => undefined,
-  removePod: () => undefined,
-  listPods: () => [],
-  runningPodCount: () => 0,
-  stop: async () => undefined,
-};
-
 export async function startKubelet(opts: StartKubeletOptions): Promise<Kubelet> {
   const started = Date.now();
   const cfg = opts.config;
@@ -134,14 +109,8 @@ export async function startKubelet(opts: StartKubeletOptions): Promise<Kubelet> 
     const broadcaster = new EventBroadcaster(apiClient, { burst: cfg.eventBurst || 100 });
     const recorder: EventRecorder = broadcaster.newRecorder({ component: 'kubelet', host: nodeName });
 
-    const volumes: VolumeManager = optional('the volume manager', () => newVolumeManager({ rootDir, client: apiClient, nodeName, log: logger('volume_manager.go') }), {
-      setUpPod: async () => new Map(),
-      containerMounts: () => [],
-      tearDownPod: async () => undefined,
-      podsOnDisk: async () => [],
-      stop: () => undefined,
-    }, log);
-    const pods = optional('the pod lifecycle', () => newPodLifecycle({ cri, client: apiClient, recorder, nodeName, nodeIPs, config: cfg, volumes, rootDir, log: logger('kubelet_pods.go') }), noLifecycle, log);
+    const volumes: VolumeManager = newVolumeManager({ rootDir, client: apiClient, nodeName, log: logger('volume_manager.go') });
+    const pods = newPodLifecycle({ cri, client: apiClient, recorder, nodeName, nodeIPs, config: cfg, volumes, rootDir, log: logger('kubelet_pods.go') });
 
     let server: KubeletServer | undefined;
     const node = new NodeStatusManager({
@@ -169,29 +138,25 @@ export async function startKubelet(opts: StartKubeletOptions): Promise<Kubelet> 
     );
 
     if (cfg.enableServer) {
-      server = await optional<Promise<KubeletServer | undefined>>(
-        'the kubelet API server',
-        () =>
-          startKubeletServer({
-            config: cfg,
-            client: apiClient,
-            nodeName,
-            cri,
-            listPods: () => pods.listPods(),
-            rootDir,
-            healthz: () => node.health(),
-            metrics: metrics.registry,
-            log: logger('server.go'),
-          }).catch((err: Error) => optional<KubeletServer | undefined>('the kubelet API server', () => { throw err; }, undefined, log)),
-        Promise.resolve(undefined),
-        log,
-      );
+      server = await startKubeletServer({
+        config: cfg,
+        client: apiClient,
+        nodeName,
+        cri,
+        listPods: () => pods.listPods(),
+        rootDir,
+        healthz: () => node.health(),
+        metrics: metrics.registry,
+        log: logger('server.go'),
+      });
+      const srv = server;
+      closeOnError.push(() => srv.close());
     }
 
     await pods.start();
-    if (cfg.registerNode) await node.register();
-    node.start();
-
+    closeOnError.push(() => pods.stop());
+    // Static pods run before (and without) registration, as upstream: a control plane can be
+    // static pods of the node that is about to register with it. Their mirror pods wait for the Node.
     const statics = cfg.staticPodPath
       ? new StaticPodSource({
           dir: cfg.staticPodPath,
@@ -207,7 +172,11 @@ export async function startKubelet(opts: StartKubeletOptions): Promise<Kubelet> 
     if (statics) {
       log.info('Adding static pod path', { path: cfg.staticPodPath });
       statics.start();
+      closeOnError.push(() => statics.stop());
     }
+    if (cfg.registerNode) await node.register();
+    node.start();
+
     const apiPods = startApiPodSource({ client: apiClient, nodeName, lifecycle: pods, onMirror: (p, deleted) => statics?.observeMirror(p, deleted) });
     void apiPods.synced.then(() => {
       log.v(2).info('Pod informer synced', { node: nodeName });
@@ -239,7 +208,7 @@ export async function startKubelet(opts: StartKubeletOptions): Promise<Kubelet> 
         })()),
     };
   } catch (err) {
-    for (const c of closeOnError) c();
+    for (const c of closeOnError.reverse()) await Promise.resolve().then(c).catch(() => undefined);
     throw err;
   }
 }

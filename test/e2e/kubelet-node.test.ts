@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpus } from 'node:os';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnK8ts, until } from './harness.js';
 import { startKubeletCluster, harnessKubeletConfig } from './kubelet-harness.js';
@@ -83,6 +83,100 @@ describe('kubelet node on a real containerd', () => {
     assert.deepEqual(lease.metadata.ownerReferences.map((o: { kind: string; uid: string }) => `${o.kind}/${o.uid}`), [`Node/${node.metadata.uid}`]);
     const first = lease.spec.renewTime;
     await until(async () => JSON.parse(await c.kc(['get', 'lease', '-n', 'kube-node-lease', c.nodeName, '-o', 'json'])).spec.renewTime !== first, 'a lease renewal', 25_000, 1000);
+  });
+});
+
+/** Containers of a pod in the runtime (by the kubelet's pod name label), with their state. */
+async function podContainers(c: KubeletCluster, podName: string): Promise<{ id: string; state: string; name: string }[]> {
+  const r = await c.runtime.cri.listContainers({ filter: { labelSelector: { 'io.kubernetes.pod.name': podName } } });
+  return r.containers.map((x) => ({ id: x.id, state: String(x.state), name: x.metadata?.name ?? '' }));
+}
+
+function manifest(args: string[]): string {
+  return YAML.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'static-web', labels: { app: 'static-web' } },
+    spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: BUSYBOX, imagePullPolicy: 'IfNotPresent', command: ['sleep', ...args] }] },
+  });
+}
+
+describe('static pods and kubelet restarts on a real containerd', () => {
+  let c: KubeletCluster;
+  before(async () => {
+    c = await startKubeletCluster();
+  });
+  after(async () => {
+    await c?.stop();
+  });
+
+  it('runs a static pod file with a mirror pod, replaces it on edit, recreates a deleted mirror, and removes both with the file', async () => {
+    const name = `static-web-${c.nodeName}`;
+    const file = join(c.staticPodDir, 'static-web.yaml');
+    writeFileSync(file, manifest(['3600']));
+    const running = async () => (await podContainers(c, name)).filter((x) => x.state === 'CONTAINER_RUNNING');
+    const mirror1 = await until(async () => {
+      const r = await c.kubectl(['get', 'pod', '-n', 'default', name, '-o', 'json']);
+      return r.code === 0 ? JSON.parse(r.stdout) : undefined;
+    }, 'the mirror pod', 60_000);
+    assert.match(await c.kc(['get', 'pods', '-A']), new RegExp(`default\\s+${name}\\s`));
+    assert.match(mirror1.metadata.annotations['kubernetes.io/config.mirror'], /^[0-9a-f]{32}$/);
+    assert.equal(mirror1.metadata.annotations['kubernetes.io/config.source'], 'file');
+    const node = JSON.parse(await c.kc(['get', 'node', c.nodeName, '-o', 'json']));
+    assert.deepEqual(mirror1.metadata.ownerReferences, [{ apiVersion: 'v1', kind: 'Node', name: c.nodeName, uid: node.metadata.uid, controller: true }]);
+    const [first] = await until(async () => ((await running()).length === 1 ? running() : undefined), 'the static pod container running', 60_000);
+    await until(async () => (await c.kc(['get', 'pod', '-n', 'default', name, '-o', 'jsonpath={.status.phase}'])) === 'Running', 'mirror pod status Running', 60_000);
+
+    // A deleted mirror pod comes back; the static pod keeps running untouched.
+    await c.kc(['delete', 'pod', '-n', 'default', name, '--wait=false']);
+    await until(async () => {
+      const r = await c.kubectl(['get', 'pod', '-n', 'default', name, '-o', 'jsonpath={.metadata.uid}']);
+      return r.code === 0 && r.stdout && r.stdout !== mirror1.metadata.uid;
+    }, 'the mirror pod recreated', 60_000);
+    assert.deepEqual((await running()).map((x) => x.id), [first.id]);
+
+    // An edit is a new pod: new hash, new mirror pod, new container; the old one stops.
+    writeFileSync(file, manifest(['7200']));
+    const mirror2 = await until(async () => {
+      const r = await c.kubectl(['get', 'pod', '-n', 'default', name, '-o', 'json']);
+      if (r.code !== 0) return undefined;
+      const m = JSON.parse(r.stdout);
+      return m.metadata.annotations['kubernetes.io/config.mirror'] !== mirror1.metadata.annotations['kubernetes.io/config.mirror'] ? m : undefined;
+    }, 'the mirror pod replaced', 60_000);
+    assert.deepEqual(mirror2.spec.containers[0].command, ['sleep', '7200']);
+    const second = await until(async () => {
+      const r = await running();
+      return r.length === 1 && r[0].id !== first.id ? r[0] : undefined;
+    }, 'the edited static pod running alone', 60_000);
+    assert.notEqual(second.id, first.id);
+
+    // The file goes: the mirror pod is deleted and no container of the pod runs.
+    unlinkSync(file);
+    await until(async () => (await c.kubectl(['get', 'pod', '-n', 'default', name])).code !== 0, 'the mirror pod deleted', 60_000);
+    await until(async () => (await running()).length === 0, 'the static pod containers gone', 60_000);
+  });
+
+  it('keeps running containers untouched when the kubelet is SIGKILLed and restarted', async () => {
+    await c.kc(['run', 'survivor', `--image=${BUSYBOX}`, '--image-pull-policy=IfNotPresent', '--restart=Never', '--', 'sleep', '3600']);
+    await until(async () => (await c.kc(['get', 'pod', 'survivor', '-o', 'jsonpath={.status.phase}'])) === 'Running', 'pod survivor Running', 60_000);
+    const before = JSON.parse(await c.kc(['get', 'pod', 'survivor', '-o', 'json']));
+    const nodeUID = await c.kc(['get', 'node', c.nodeName, '-o', 'jsonpath={.metadata.uid}']);
+    const containersBefore = await podContainers(c, 'survivor');
+    assert.equal(containersBefore.filter((x) => x.state === 'CONTAINER_RUNNING').length, 1);
+
+    await c.restartKubelet({ signal: 'SIGKILL' });
+    assert.equal(await c.kc(['get', 'node', c.nodeName, '-o', 'jsonpath={.metadata.uid}']), nodeUID, 'the same Node object');
+    // Give the restarted kubelet a few sync rounds, then compare.
+    await until(async () => /Successfully registered node/.test(c.kubelet().logs()), 'kubelet registered again', 30_000);
+    await new Promise((r) => setTimeout(r, 5000));
+    const after = JSON.parse(await c.kc(['get', 'pod', 'survivor', '-o', 'json']));
+    assert.equal(after.metadata.uid, before.metadata.uid);
+    assert.equal(after.status.phase, 'Running');
+    assert.equal(after.status.containerStatuses[0].containerID, before.status.containerStatuses[0].containerID);
+    assert.equal(after.status.containerStatuses[0].restartCount, 0);
+    assert.ok(after.status.containerStatuses[0].state.running, 'still running');
+    assert.deepEqual(await podContainers(c, 'survivor'), containersBefore);
+    await c.kc(['delete', 'pod', 'survivor', '--wait=false']);
   });
 });
 
