@@ -293,6 +293,35 @@ describe('kubelet pod lifecycle on a real containerd', { timeout: 600_000 }, () 
     assert.equal(t?.reason, 'Error');
   });
 
+  it('keeps a sidecar init container running next to the app and runs postStart hooks', async () => {
+    await runPod('sidecar', {
+      terminationGracePeriodSeconds: 1,
+      initContainers: [{ name: 'proxy', image: busybox(), imagePullPolicy: 'Never', restartPolicy: 'Always', command: ['sleep', '3600'] } as never],
+      containers: [{
+        name: 'app',
+        image: busybox(),
+        imagePullPolicy: 'Never',
+        command: ['sleep', '3600'],
+        lifecycle: { postStart: { exec: { command: ['sh', '-c', 'echo started > /shared/poststart'] } } },
+        volumeMounts: [{ name: 'shared', mountPath: '/shared' }],
+      }],
+      volumes: [{ name: 'shared', hostPath: { path: hostDir } }],
+    });
+    const pod = await waitPod('sidecar', (p) => p.status?.phase === 'Running' && !!p.status.containerStatuses?.[0]?.ready, 'the sidecar pod to run');
+    const proxy = pod.status!.initContainerStatuses![0];
+    assert.ok(proxy.state?.running, 'the sidecar keeps running');
+    assert.equal(proxy.started, true);
+    assert.equal(pod.status!.conditions!.find((c) => c.type === 'Initialized')?.status, 'True');
+    assert.equal(readFileSync(join(hostDir, 'poststart'), 'utf8'), 'started\n');
+  });
+
+  it('reports ErrImageNeverPull for a missing image with imagePullPolicy Never', async () => {
+    await runPod('no-image', { containers: [{ name: 'main', image: 'k8ts.io/not-imported:1', imagePullPolicy: 'Never' }] });
+    const pod = await waitPod('no-image', (p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ErrImageNeverPull', 'ErrImageNeverPull');
+    assert.equal(pod.status!.containerStatuses![0].state!.waiting!.message, 'Container image "k8ts.io/not-imported:1" is not present with pull policy of Never');
+    assert.equal(pod.status!.phase, 'Pending');
+  });
+
   it('keeps running containers when the kubelet restarts (adoption)', async () => {
     const before = (await adminClient.list<Pod>({ group: '', version: 'v1', resource: 'pods', namespace: NS }, { labelSelector: 'app=web' })).items[0];
     const id = before.status!.containerStatuses![0].containerID;

@@ -2,8 +2,8 @@
 // actions through CRI — sandbox (re)creation, image pulls, container creation and start with the
 // CrashLoopBackOff back-off, postStart/preStop hooks, graceful stops — and records upstream's
 // events (Created, Started, Killing, BackOff, Failed, SandboxChanged, FailedCreatePodSandBox).
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { Container, LifecycleHandler, Pod, Service } from 'kubernetes-types/core/v1.js';
 import type { EventRecorder } from '../../client/events.js';
 import type { KubeObject } from '../../client/rest.js';
@@ -303,7 +303,10 @@ export class RuntimeManager {
       if (c.state !== 'exited') continue;
       const n = deadSeen.get(c.name) ?? 0;
       deadSeen.set(c.name, n + 1);
-      if (n >= 1) await this.removeContainer(c.id);
+      if (n < 1) continue;
+      await this.removeContainer(c.id);
+      // its log goes with it (removeContainerLog), rotated files included
+      if (c.logPath) for (const f of [c.logPath, ...rotatedLogs(c.logPath)]) rmSync(f, { force: true });
     }
     const used = new Set(rt.containers.map((c) => c.sandboxId));
     for (const s of rt.sandboxes.slice(1)) {
@@ -319,6 +322,16 @@ class StartError extends Error {
     message: string,
   ) {
     super(message);
+  }
+}
+
+/** Rotated copies of a container log (<n>.log.<timestamp>[.gz]). */
+function rotatedLogs(logPath: string): string[] {
+  try {
+    const base = basename(logPath);
+    return readdirSync(dirname(logPath)).filter((f) => f.startsWith(`${base}.`)).map((f) => join(dirname(logPath), f));
+  } catch {
+    return [];
   }
 }
 
