@@ -4,7 +4,7 @@
 // relays its streams to a SPDY session it opens on that URL. /run is a one-shot ExecSync.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, createWebSocketStream } from 'ws';
+import { createWebSocketStream } from 'ws';
 import type { WebSocket } from 'ws';
 import type { CriClient } from '../../cri/client.js';
 import type { Logger } from '../../util/klog.js';
@@ -17,6 +17,7 @@ import { PORTFORWARD_PROTOCOL, servePortForward } from '../../streaming/portforw
 import { SpdySession } from '../../streaming/spdy/session.js';
 import { acceptSpdy, dialSpdy, isSpdyUpgrade, writeHttpError } from '../../streaming/spdy/upgrade.js';
 import { CHANNEL_PROTOCOLS, SPDY_TUNNEL_PORTFORWARD } from '../../streaming/wsstream/channels.js';
+import { acceptWebSocket, invalidHandshake, isWebSocketRequest, offeredSubprotocols } from '../../streaming/wsstream/handshake.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { HttpError, findPod, runningContainerId, sandboxId } from './find.js';
 
@@ -66,23 +67,10 @@ export function streamOptions(q: URLSearchParams): StreamOptions {
   return o;
 }
 
-export function isWebSocketUpgrade(req: IncomingMessage): boolean {
-  return (req.headers.upgrade ?? '').toLowerCase() === 'websocket';
-}
-
-function offeredWsProtocols(req: IncomingMessage): string[] {
-  return (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
-}
-
 export class StreamHandler {
-  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: (protocols) => this.pick([...protocols]) ?? false });
   private readonly sessions = new Set<{ close(): void }>();
 
   constructor(private readonly deps: StreamDeps) {}
-
-  private pick(offered: string[]): string | undefined {
-    return offered.find((p) => CHANNEL_PROTOCOLS.includes(p) || p === SPDY_TUNNEL_PORTFORWARD);
-  }
 
   /** Handles an upgrade request already authorized; errors become HTTP answers. */
   async upgrade(target: StreamTarget, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -101,8 +89,10 @@ export class StreamHandler {
 
   private async remoteCommand(target: StreamTarget, pod: Pod, req: IncomingMessage, socket: Duplex, head: Buffer, q: URLSearchParams): Promise<void> {
     const opts = streamOptions(q);
-    const ws = isWebSocketUpgrade(req);
-    if (ws && !offeredWsProtocols(req).some((p) => CHANNEL_PROTOCOLS.includes(p))) throw new HttpError(400, `unable to upgrade: no supported WebSocket sub-protocol in ${JSON.stringify(offeredWsProtocols(req))} (supported: ${CHANNEL_PROTOCOLS.join(', ')})`);
+    const ws = isWebSocketRequest(req);
+    const wsProtocol = CHANNEL_PROTOCOLS.find((p) => offeredSubprotocols(req).includes(p));
+    if (ws && !wsProtocol) throw new HttpError(400, `unable to upgrade: no supported WebSocket sub-protocol in ${JSON.stringify(offeredSubprotocols(req))} (supported: ${CHANNEL_PROTOCOLS.join(', ')})`);
+    if (ws && invalidHandshake(req)) throw new HttpError(400, invalidHandshake(req)!);
     if (!ws && !isSpdyUpgrade(req)) throw new HttpError(400, 'Upgrade request required');
     const containerId = await runningContainerId(this.deps.cri, pod, target.container!);
     const command = q.getAll('command');
@@ -116,8 +106,8 @@ export class StreamHandler {
     let client: RemoteCommandStreams;
     try {
       if (ws) {
-        const sock = await this.acceptWebSocket(req, socket, head);
-        client = websocketStreams(sock, sock.protocol, opts);
+        const sock = this.acceptWebSocket(req, socket, head, wsProtocol!);
+        client = websocketStreams(sock, wsProtocol!, opts);
       } else {
         const r = acceptSpdy(req, socket, head, SPDY_REMOTECOMMAND_PROTOCOLS);
         if (!('session' in r)) throw Object.assign(new Error(r.message), { answered: true });
@@ -143,9 +133,10 @@ export class StreamHandler {
       return session;
     };
     let client: SpdySession;
-    if (isWebSocketUpgrade(req)) {
-      if (!offeredWsProtocols(req).includes(SPDY_TUNNEL_PORTFORWARD)) throw new HttpError(400, `unable to upgrade: port forwarding over WebSocket needs the ${SPDY_TUNNEL_PORTFORWARD} sub-protocol`);
-      const ws = await this.acceptWebSocket(req, socket, head);
+    if (isWebSocketRequest(req)) {
+      if (!offeredSubprotocols(req).includes(SPDY_TUNNEL_PORTFORWARD)) throw new HttpError(400, `unable to upgrade: port forwarding over WebSocket needs the ${SPDY_TUNNEL_PORTFORWARD} sub-protocol`);
+      if (invalidHandshake(req)) throw new HttpError(400, invalidHandshake(req)!);
+      const ws = this.acceptWebSocket(req, socket, head, SPDY_TUNNEL_PORTFORWARD);
       client = new SpdySession(createWebSocketStream(ws), 'server');
     } else if (isSpdyUpgrade(req)) {
       const r = acceptSpdy(req, socket, head, [PORTFORWARD_PROTOCOL]);
@@ -158,11 +149,10 @@ export class StreamHandler {
     await servePortForward(client, { backend, log: (m) => this.deps.log.v(2).info(m) });
   }
 
-  private acceptWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<WebSocket> {
-    return new Promise((resolve) => this.wss.handleUpgrade(req, socket, head, (ws) => {
-      this.track({ close: () => ws.terminate() }, ws);
-      resolve(ws);
-    }));
+  private acceptWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer, protocol: string): WebSocket {
+    const ws = acceptWebSocket(req, socket, head, protocol);
+    this.track({ close: () => ws.terminate() }, ws);
+    return ws;
   }
 
   /** Remembers open sessions so close() can end them. */
@@ -193,6 +183,5 @@ export class StreamHandler {
   close(): void {
     for (const s of this.sessions) s.close();
     this.sessions.clear();
-    this.wss.close();
   }
 }

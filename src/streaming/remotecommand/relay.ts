@@ -11,10 +11,10 @@ function pipeOutput(from: Readable | undefined, to: Writable | undefined): Promi
   if (!from) return Promise.resolve();
   if (!to) {
     from.resume();
-    return finished(from).catch(() => {});
+    return finished(from, { writable: false }).catch(() => {});
   }
   from.pipe(to, { end: false });
-  return finished(from)
+  return finished(from, { writable: false })
     .catch(() => {})
     .then(
       () =>
@@ -37,7 +37,7 @@ export async function relayRemoteCommand(client: RemoteCommandStreams, backend: 
   backend.error.on('data', (c: Buffer) => chunks.push(c));
   void client.closed.then(() => backend.close());
   backend.session.once('close', () => {});
-  await Promise.all([finished(backend.error).catch(() => {}), pipeOutput(backend.stdout, client.stdout), pipeOutput(backend.stderr, client.stderr)]);
+  await Promise.all([finished(backend.error, { writable: false }).catch(() => {}), pipeOutput(backend.stdout, client.stdout), pipeOutput(backend.stderr, client.stderr)]);
   const status = Buffer.concat(chunks);
   client.finish(status.length ? status : successStatus());
   backend.close();
