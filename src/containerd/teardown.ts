@@ -31,6 +31,18 @@ export function shimsOf(address: string): number[] {
   return out;
 }
 
+/** PIDs of containerd daemons started with `--address <address>` (e.g. left by a killed test). */
+export function containerdsOf(address: string): number[] {
+  const out: number[] = [];
+  for (const pid of pids()) {
+    const argv = readProc(pid, 'cmdline')?.split('\0') ?? [];
+    if (!argv[0]?.endsWith('containerd')) continue;
+    const i = argv.indexOf('--address');
+    if (i >= 0 && argv[i + 1] === address) out.push(Number(pid));
+  }
+  return out;
+}
+
 /** Direct children of a process (a shim's children are its containers' init processes). */
 export function childrenOf(ppid: number): number[] {
   const out: number[] = [];

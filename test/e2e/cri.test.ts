@@ -4,14 +4,16 @@
 // Then a runtime whose CNI config containerd renders from the kubelet's podCIDR, and
 // `k8ts images import`.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isCriNotFound, runtimeCgroupDriver } from '../../src/cri/client.js';
 import type { PodSandboxConfig } from '../../src/cri/types.js';
 import { runImages } from '../../src/containerd/cmd.js';
 import { makeLayer, ociArchive, tarBuffer } from '../../src/containerd/oci.js';
-import { inSubnet, linkExists, mountsUnder, shimsOf } from '../../src/containerd/teardown.js';
+import { cniNatRules, containerdsOf, inSubnet, linkExists, mountsUnder, shimsOf } from '../../src/containerd/teardown.js';
 import { until } from './harness.js';
 import { startTestRuntime, type TestRuntime } from './runtime.js';
 
@@ -249,5 +251,48 @@ describe('a node runtime whose CNI config waits for the kubelet', () => {
   it('cleans up after itself as well', async () => {
     await rt.cleanup();
     assert.deepEqual(await rt.leftovers(), []);
+  });
+});
+
+describe('a runtime whose test process was killed', () => {
+  let next: TestRuntime | undefined;
+  let scriptDir: string | undefined;
+  after(async () => {
+    await next?.cleanup();
+    if (scriptDir) rmSync(scriptDir, { recursive: true, force: true });
+  });
+
+  it('is torn down by the next startTestRuntime (containerd, shim, mounts, bridge, nat rules, dir)', async () => {
+    // A child process starts a runtime with a running pod, then dies by SIGKILL: no cleanup runs.
+    const runtimeModule = new URL(import.meta.url.endsWith('.ts') ? './runtime.ts' : './runtime.js', import.meta.url).href;
+    scriptDir = mkdtempSync('/tmp/k8ts-cri-test-');
+    const script = join(scriptDir, 'orphan.mjs');
+    writeFileSync(
+      script,
+      `const { startTestRuntime } = await import(${JSON.stringify(runtimeModule)});
+const rt = await startTestRuntime();
+await rt.cri.runPodSandbox({ config: { metadata: { name: 'orphan', uid: 'orphan-uid', namespace: 'default', attempt: 0 }, hostname: 'orphan', linux: {} } });
+process.stdout.write(JSON.stringify({ dir: rt.dir, address: rt.address, bridgeName: rt.bridgeName, podCIDR: rt.podCIDR }) + '\\n');
+setInterval(() => {}, 1000);
+`,
+    );
+    const args = import.meta.url.endsWith('.ts') ? ['--import', 'tsx', script] : [script];
+    const child = spawn(process.execPath, args, { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    const orphan = await until(async () => (out.includes('\n') ? (JSON.parse(out) as { dir: string; address: string; bridgeName: string; podCIDR: string }) : undefined), 'the child runtime', 60000);
+    process.kill(-child.pid!, 'SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    assert.equal(containerdsOf(orphan.address).length, 1, 'its containerd outlives it');
+    assert.ok(shimsOf(orphan.address).length > 0, 'and so does the shim');
+    assert.ok(linkExists(orphan.bridgeName));
+
+    next = await startTestRuntime();
+    assert.deepEqual(containerdsOf(orphan.address), []);
+    assert.deepEqual(shimsOf(orphan.address), []);
+    assert.deepEqual(mountsUnder(orphan.dir), []);
+    assert.equal(linkExists(orphan.bridgeName), false);
+    assert.deepEqual(await cniNatRules(orphan.podCIDR), { chains: [], postrouting: [] });
+    assert.equal(existsSync(orphan.dir), false);
   });
 });

@@ -6,8 +6,9 @@
 //       Starts containerd (src/containerd/node.ts) with its own temp root/state/socket/config
 //       (nothing under /run or /var/lib is shared), a CNI conf dir with a bridge named
 //       k8tsbr<random> on a /24 of 10.244.0.0/16 reserved through lock dirs in
-//       /tmp/k8ts-test-runtimes (concurrent runs never collide; a lock whose owner died is taken
-//       over), host-local leases and network namespaces in the temp dir. Imports
+//       /tmp/k8ts-test-runtimes (concurrent runs never collide), host-local leases and network
+//       namespaces in the temp dir. A runtime whose test process died without cleanup (killed by
+//       a timeout) is torn down by the next startTestRuntime: its lock records what it made. Imports
 //       k8ts.io/pause:3.9 (the sandbox image) and k8ts.io/busybox:latest, built once per machine
 //       into /tmp/k8ts-test-images. With cniFromKubelet the subnet is reserved but no CNI config
 //       is written: containerd renders its template once someone (the kubelet) sends
@@ -20,13 +21,13 @@
 //       removes leftover netns files, deletes the bridge and the nat rules/chains for its
 //       subnet, releases the reservations and deletes the temp dir. It never throws and may be
 //       called twice; leftovers() lists anything still present (tests assert it is []).
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes, randomInt } from 'node:crypto';
 import { CriClient } from '../../src/cri/client.js';
 import { runtimeAvailable, type RunningContainerd } from '../../src/containerd/daemon.js';
 import { startNodeRuntime } from '../../src/containerd/node.js';
-import { linkExists } from '../../src/containerd/teardown.js';
+import { containerdsOf, deleteLink, killShims, linkExists, removeCniNatRules, unmountUnder } from '../../src/containerd/teardown.js';
 
 export const TEST_IMAGES_DIR = '/tmp/k8ts-test-images';
 export const LOCK_DIR = '/tmp/k8ts-test-runtimes';
@@ -70,39 +71,69 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** Reserves a name in the lock dir (mkdir is atomic); a lock held by a dead process is taken over. */
-function tryLock(name: string): string | undefined {
-  mkdirSync(LOCK_DIR, { recursive: true });
-  const path = join(LOCK_DIR, name);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      mkdirSync(path);
-      writeFileSync(join(path, 'pid'), String(process.pid));
-      return path;
-    } catch {
-      let owner = NaN;
-      try {
-        owner = Number(readFileSync(join(path, 'pid'), 'utf8'));
-      } catch {
-        /* being created right now */
-      }
-      if (Number.isFinite(owner) && owner > 0 && !pidAlive(owner)) rmSync(path, { recursive: true, force: true });
-      else return undefined;
-    }
-  }
-  return undefined;
+/** What a runtime's subnet lock records, so a runtime left by a dead process can be torn down. */
+interface LockInfo {
+  pid: number;
+  dir?: string;
+  address?: string;
+  podCIDR?: string;
+  bridgeName?: string;
 }
 
-function reserveSubnet(podCIDR?: string): { podCIDR: string; lock: string } {
+function readLock(path: string): LockInfo | undefined {
+  try {
+    return JSON.parse(readFileSync(join(path, 'info.json'), 'utf8')) as LockInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Tears down what a dead test process's runtime left (containerd, shims, mounts, bridge, nat, dir). */
+async function reap(info: LockInfo): Promise<void> {
+  if (info.address) {
+    for (const pid of containerdsOf(info.address)) process.kill(pid, 'SIGKILL');
+    await killShims(info.address);
+  }
+  if (info.dir) await unmountUnder(info.dir);
+  if (info.bridgeName) await deleteLink(info.bridgeName);
+  if (info.podCIDR) await removeCniNatRules(info.podCIDR).catch(() => undefined);
+  if (info.dir) rmSync(info.dir, { recursive: true, force: true });
+}
+
+/** Removes locks (and what their runtimes made) whose owner process is gone. */
+async function reapStale(): Promise<void> {
+  mkdirSync(LOCK_DIR, { recursive: true });
+  for (const name of readdirSync(LOCK_DIR)) {
+    const path = join(LOCK_DIR, name);
+    const info = readLock(path);
+    if (!info || pidAlive(info.pid)) continue; // no info yet: being created right now
+    await reap(info).catch((e) => process.stderr.write(`test runtime: reaping ${path}: ${(e as Error).message}\n`));
+    rmSync(path, { recursive: true, force: true });
+  }
+}
+
+/** Reserves a name in the lock dir (mkdir is atomic) and records what it is for. */
+function tryLock(name: string, info: Omit<LockInfo, 'pid'>): string | undefined {
+  const path = join(LOCK_DIR, name);
+  try {
+    mkdirSync(path);
+  } catch {
+    return undefined;
+  }
+  writeFileSync(join(path, 'info.json'), JSON.stringify({ pid: process.pid, ...info }));
+  return path;
+}
+
+function reserveSubnet(info: Omit<LockInfo, 'pid' | 'podCIDR'>, podCIDR?: string): { podCIDR: string; lock: string } {
   const key = (cidr: string) => 'subnet-' + cidr.replace(/\//g, '_');
   if (podCIDR) {
-    const lock = tryLock(key(podCIDR));
+    const lock = tryLock(key(podCIDR), { ...info, podCIDR });
     if (!lock) throw new Error(`test runtime: pod CIDR ${podCIDR} is in use by another test runtime`);
     return { podCIDR, lock };
   }
   for (let i = 0; i < 200; i++) {
     const cidr = `10.244.${randomInt(1, 255)}.0/24`;
-    const lock = tryLock(key(cidr));
+    const lock = tryLock(key(cidr), { ...info, podCIDR: cidr });
     if (lock) return { podCIDR: cidr, lock };
   }
   throw new Error('test runtime: no free /24 in 10.244.0.0/16');
@@ -112,7 +143,7 @@ function reserveBridge(name?: string): { bridgeName: string; lock: string } {
   for (let i = 0; i < 50; i++) {
     const n = name ?? `k8tsbr${randomBytes(3).toString('hex')}`;
     if (n.length > 15) throw new Error(`test runtime: bridge name ${n} is longer than 15 characters`);
-    const lock = !linkExists(n) ? tryLock('bridge-' + n) : undefined;
+    const lock = !linkExists(n) ? tryLock('bridge-' + n, { bridgeName: n }) : undefined;
     if (lock) return { bridgeName: n, lock };
     if (name) throw new Error(`test runtime: bridge ${name} exists or is reserved`);
   }
@@ -129,9 +160,10 @@ export interface TestRuntimeOptions {
 
 export async function startTestRuntime(opts: TestRuntimeOptions = {}): Promise<TestRuntime> {
   requireRuntime();
-  const subnet = reserveSubnet(opts.podCIDR);
+  await reapStale();
   const bridge = reserveBridge(opts.bridgeName);
   const dir = mkdtempSync('/tmp/k8ts-rt-');
+  const subnet = reserveSubnet({ dir, address: join(dir, 'containerd.sock'), bridgeName: bridge.bridgeName }, opts.podCIDR);
   const release = () => {
     rmSync(dir, { recursive: true, force: true });
     rmSync(subnet.lock, { recursive: true, force: true });
