@@ -3,9 +3,14 @@
 //     kubelet server started with a fake pod list, a client CA made here and an API server for
 //     TokenReview/SubjectAccessReview; /exec, /attach, /portForward driven with this repo's
 //     WebSocket and SPDY clients, /containerLogs and the rest with plain HTTPS; 401 and 403.
+//  2. The real kubectl 1.32 through the API server's proxy to `k8ts kubelet`
+//     (startKubeletCluster): logs (-f, --tail, --since, --timestamps, --previous after a crash),
+//     exec (exit code, -i stdin), attach, port-forward, cp both ways; :10250 refuses strangers.
 import assert from 'node:assert/strict';
 import { request as httpsRequest } from 'node:https';
 import { request as httpRequest } from 'node:http';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +27,9 @@ import type { CertKeyPair } from '../../src/pki/certs.js';
 import { execSpdy, execWebSocket } from '../../src/streaming/remotecommand/client.js';
 import { dialPortForward, forwardOnce } from '../../src/streaming/portforward/client.js';
 import { logger } from '../../src/util/klog.js';
-import { freePort, kc, startServer, until } from './harness.js';
+import { KUBECTL, freePort, kc, startServer, until } from './harness.js';
+import { startKubeletCluster } from './kubelet-harness.js';
+import type { KubeletCluster } from './kubelet-harness.js';
 import type { ServerProc } from './harness.js';
 import { startTestRuntime } from './runtime.js';
 import type { TestRuntime } from './runtime.js';
@@ -254,5 +261,126 @@ describe('kubelet API on a real containerd (server alone)', () => {
     assert.match(c, new RegExp(`container_cpu_usage_seconds_total\\{container="talker",id="[^"]+",image="[^"]+",name="${ids.talker}",namespace="${ns}",pod="${podName}"\\}`));
     const own = (await get(`${base}/metrics`, admin)).body;
     assert.match(own, /kubelet_http_requests_total\{method="GET",path="containerLogs",server_type="readwrite",long_running="false"\} \d+/);
+  });
+});
+
+/** A long-running kubectl (logs -f, port-forward): its output so far, a wait for a pattern, kill. */
+function kubectlBackground(kubeconfig: string, args: string[]) {
+  const p = spawn(KUBECTL, [`--kubeconfig=${kubeconfig}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  p.stdout.on('data', (d: Buffer) => (out += d));
+  p.stderr.on('data', (d: Buffer) => (err += d));
+  const exited = new Promise<number>((r) => p.once('exit', (code) => r(code ?? -1)));
+  return {
+    out: () => out,
+    waitFor: (re: RegExp, what: string) => until(async () => re.exec(out), `${what}; stdout: ${out} stderr: ${err}`, 30000, 100),
+    exited,
+    stop: async () => {
+      if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+describe('kubectl logs, exec, attach, port-forward and cp through the API server to the kubelet', () => {
+  let c: KubeletCluster;
+  let dir: string;
+  const ns = 'default';
+  const podYaml = (name: string, script: string, extra = '') => `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+spec:
+  terminationGracePeriodSeconds: 1
+${extra}  containers:
+  - name: main
+    image: k8ts.io/busybox:latest
+    imagePullPolicy: Never
+    command: ["sh", "-c", ${JSON.stringify(script)}]
+`;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'k8ts-kubectl-streaming-'));
+    c = await startKubeletCluster();
+    await c.kc(['apply', '-f', '-'], podYaml('web', 'echo line-one; echo line-two; mkdir -p /www; echo hello-through-port-forward > /www/index.html; httpd -p 8080 -h /www; i=0; while true; do echo tick $i; i=$((i+1)); sleep 1; done'));
+    await c.kc(['apply', '-f', '-'], podYaml('crash', 'echo run-$(cat /proc/sys/kernel/random/uuid); sleep 1; exit 1'));
+    await c.kc(['apply', '-f', '-'], podYaml('talker', 'read l; echo got:$l; sleep 1', '  restartPolicy: Never\n').replace('    command:', '    stdin: true\n    stdinOnce: true\n    command:'));
+    await c.kc(['wait', '--for=condition=Ready', 'pod/web', 'pod/talker', '--timeout=60s']);
+    await until(async () => (await c.kubectl(['logs', 'web'])).stdout.includes('tick 1'), 'web logs', 30000);
+  });
+
+  after(async () => {
+    await c?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('kubectl logs with --tail, --timestamps and --since', { timeout: 60_000 }, async () => {
+    const all = await c.kc(['logs', 'web']);
+    assert.match(all, /^line-one\nline-two\ntick 0\n/);
+    assert.match(await c.kc(['logs', 'web', '--tail=1']), /^tick \d+\n$/);
+    assert.match(await c.kc(['logs', 'web', '--timestamps', '--tail=2']), /^\d{4}-\d\d-\d\dT[\d:.]+Z tick \d+\n\S+Z tick \d+\n$/);
+    assert.match(await c.kc(['logs', 'web', '--since=1h']), /^line-one\n/);
+    const recent = await c.kc(['logs', 'web', '--since=2s']);
+    assert.ok(!recent.includes('line-one'), recent);
+  });
+
+  it('kubectl logs -f streams new lines as they are written', { timeout: 60_000 }, async () => {
+    const f = kubectlBackground(c.kubeconfig, ['logs', '-f', 'web', '--tail=1']);
+    try {
+      const first = Number((await f.waitFor(/tick (\d+)/, 'a first tick'))[1]);
+      await f.waitFor(new RegExp(`tick ${first + 2}\\n`), 'two more ticks while following');
+    } finally {
+      await f.stop();
+    }
+  });
+
+  it('kubectl logs --previous after a crash shows the previous run', { timeout: 90_000 }, async () => {
+    await until(async () => Number((await c.kubectl(['get', 'pod', 'crash', '-o', 'jsonpath={.status.containerStatuses[0].restartCount}'])).stdout) >= 1, 'crash restarted', 60000);
+    const prev = await c.kubectl(['logs', 'crash', '--previous']);
+    assert.equal(prev.code, 0, prev.stderr);
+    assert.match(prev.stdout, /^run-[0-9a-f-]{36}\n$/);
+    const neverCrashed = await c.kubectl(['logs', 'web', '--previous']);
+    assert.notEqual(neverCrashed.code, 0);
+    assert.match(neverCrashed.stderr, /previous terminated container "main" in pod "web" not found/);
+  });
+
+  it('kubectl exec propagates exit codes and feeds stdin with -i', { timeout: 60_000 }, async () => {
+    assert.equal((await c.kubectl(['exec', 'web', '--', 'sh', '-c', 'exit 3'])).code, 3);
+    const ok = await c.kubectl(['exec', 'web', '--', 'sh', '-c', 'echo out; echo err >&2']);
+    assert.deepEqual([ok.code, ok.stdout, ok.stderr], [0, 'out\n', 'err\n']);
+    const cat = await c.kubectl(['exec', '-i', 'web', '--', 'cat'], 'hi from stdin\n');
+    assert.deepEqual([cat.code, cat.stdout], [0, 'hi from stdin\n']);
+  });
+
+  it('kubectl attach -i reaches the container', { timeout: 60_000 }, async () => {
+    const r = await c.kubectl(['attach', '-i', 'talker'], 'ping\n', 30000);
+    assert.match(r.stdout, /got:ping/, r.stderr);
+  });
+
+  it('kubectl port-forward carries HTTP to busybox httpd', { timeout: 60_000 }, async () => {
+    const pf = kubectlBackground(c.kubeconfig, ['port-forward', 'pod/web', ':8080']);
+    try {
+      const port = Number((await pf.waitFor(/Forwarding from 127\.0\.0\.1:(\d+) -> 8080/, 'port-forward ready'))[1]);
+      for (let i = 0; i < 2; i++) {
+        const r = await get(`http://127.0.0.1:${port}/`);
+        assert.deepEqual(r, { status: 200, body: 'hello-through-port-forward\n' });
+      }
+    } finally {
+      await pf.stop();
+    }
+  });
+
+  it('kubectl cp copies files into and out of a container', { timeout: 60_000 }, async () => {
+    writeFileSync(join(dir, 'up.txt'), 'uploaded content\n');
+    await c.kc(['cp', join(dir, 'up.txt'), 'web:/tmp/up.txt']);
+    assert.equal(await c.kc(['exec', 'web', '--', 'cat', '/tmp/up.txt']), 'uploaded content\n');
+    await c.kc(['cp', 'web:/www/index.html', join(dir, 'down.html')]);
+    assert.equal(readFileSync(join(dir, 'down.html'), 'utf8'), 'hello-through-port-forward\n');
+  });
+
+  it('the kubelet port refuses requests without a valid client certificate or token', { timeout: 30_000 }, async () => {
+    assert.deepEqual(await get(`https://127.0.0.1:${c.kubeletPort}/pods`), { status: 401, body: 'Unauthorized\n' });
+    assert.equal((await get(`https://127.0.0.1:${c.kubeletPort}/exec/${ns}/web/main?command=id&output=1`, {}, 'POST', { Authorization: 'Bearer nope' })).status, 401);
   });
 });
