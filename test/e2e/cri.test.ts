@@ -12,6 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import { isCriNotFound, runtimeCgroupDriver } from '../../src/cri/client.js';
 import type { PodSandboxConfig } from '../../src/cri/types.js';
 import { runImages } from '../../src/containerd/cmd.js';
+import { DEFAULT_DISABLED_PLUGINS } from '../../src/containerd/config.js';
+import { startContainerd } from '../../src/containerd/daemon.js';
 import { makeLayer, ociArchive, tarBuffer } from '../../src/containerd/oci.js';
 import { cniNatRules, containerdsOf, inSubnet, linkExists, mountsUnder, shimsOf } from '../../src/containerd/teardown.js';
 import { until } from './harness.js';
@@ -294,5 +296,29 @@ setInterval(() => {}, 1000);
     assert.equal(linkExists(orphan.bridgeName), false);
     assert.deepEqual(await cniNatRules(orphan.podCIDR), { chains: [], postrouting: [] });
     assert.equal(existsSync(orphan.dir), false);
+  });
+});
+
+describe('containerd without its CRI plugin', () => {
+  let dir: string | undefined;
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('fails at once, quoting why the plugin did not load, and leaves no daemon', async () => {
+    dir = mkdtempSync('/tmp/k8ts-cri-test-');
+    const address = join(dir, 'c.sock');
+    const err = await startContainerd({
+      root: join(dir, 'root'),
+      state: join(dir, 'state'),
+      address,
+      timeoutMs: 60_000,
+      // Without the legacy v1 runtime, containerd 1.6's tasks service and so the CRI cannot load.
+      options: { disabledPlugins: [...DEFAULT_DISABLED_PLUGINS, 'io.containerd.runtime.v1.linux'] },
+    }).catch((e: unknown) => e);
+    assert.ok(err instanceof Error);
+    assert.match(err.message, /runs without its CRI plugin/);
+    assert.match(err.message, /failed to load plugin io\.containerd\.grpc\.v1\.cri/);
+    assert.deepEqual(containerdsOf(address), []);
   });
 });
