@@ -264,9 +264,26 @@ describe('kubelet API on a real containerd (server alone)', () => {
   });
 });
 
+/** kubectl with extra environment (e.g. turning its WebSocket transports off to force SPDY). */
+function kubectlWithEnv(kubeconfig: string, args: string[], env: Record<string, string>, input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(KUBECTL, [`--kubeconfig=${kubeconfig}`, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d));
+    p.stderr.on('data', (d: Buffer) => (stderr += d));
+    const t = setTimeout(() => p.kill('SIGKILL'), 30000);
+    p.on('close', (code) => {
+      clearTimeout(t);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+    p.stdin.end(input ?? '');
+  });
+}
+
 /** A long-running kubectl (logs -f, port-forward): its output so far, a wait for a pattern, kill. */
-function kubectlBackground(kubeconfig: string, args: string[]) {
-  const p = spawn(KUBECTL, [`--kubeconfig=${kubeconfig}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function kubectlBackground(kubeconfig: string, args: string[], env: Record<string, string> = {}) {
+  const p = spawn(KUBECTL, [`--kubeconfig=${kubeconfig}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let out = '';
   let err = '';
   p.stdout.on('data', (d: Buffer) => (out += d));
@@ -353,23 +370,32 @@ ${extra}  containers:
     assert.deepEqual([cat.code, cat.stdout], [0, 'hi from stdin\n']);
   });
 
+  it('kubectl exec over SPDY (its WebSocket transport turned off) works the same', { timeout: 60_000 }, async () => {
+    const env = { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' };
+    assert.equal((await kubectlWithEnv(c.kubeconfig, ['exec', 'web', '--', 'sh', '-c', 'exit 5'], env)).code, 5);
+    const cat = await kubectlWithEnv(c.kubeconfig, ['exec', '-i', 'web', '--', 'sh', '-c', 'cat; echo done >&2'], env, 'spdy stdin\n');
+    assert.deepEqual([cat.code, cat.stdout, cat.stderr], [0, 'spdy stdin\n', 'done\n']);
+  });
+
   it('kubectl attach -i reaches the container', { timeout: 60_000 }, async () => {
     const r = await c.kubectl(['attach', '-i', 'talker'], 'ping\n', 30000);
     assert.match(r.stdout, /got:ping/, r.stderr);
   });
 
-  it('kubectl port-forward carries HTTP to busybox httpd', { timeout: 60_000 }, async () => {
-    const pf = kubectlBackground(c.kubeconfig, ['port-forward', 'pod/web', ':8080']);
-    try {
-      const port = Number((await pf.waitFor(/Forwarding from 127\.0\.0\.1:(\d+) -> 8080/, 'port-forward ready'))[1]);
-      for (let i = 0; i < 2; i++) {
-        const r = await get(`http://127.0.0.1:${port}/`);
-        assert.deepEqual(r, { status: 200, body: 'hello-through-port-forward\n' });
+  for (const [transport, env] of [['WebSocket tunnel', {}], ['SPDY', { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' }]] as const) {
+    it(`kubectl port-forward carries HTTP to busybox httpd (${transport})`, { timeout: 60_000 }, async () => {
+      const pf = kubectlBackground(c.kubeconfig, ['port-forward', 'pod/web', ':8080'], env);
+      try {
+        const port = Number((await pf.waitFor(/Forwarding from 127\.0\.0\.1:(\d+) -> 8080/, 'port-forward ready'))[1]);
+        for (let i = 0; i < 2; i++) {
+          const r = await get(`http://127.0.0.1:${port}/`);
+          assert.deepEqual(r, { status: 200, body: 'hello-through-port-forward\n' });
+        }
+      } finally {
+        await pf.stop();
       }
-    } finally {
-      await pf.stop();
-    }
-  });
+    });
+  }
 
   it('kubectl cp copies files into and out of a container', { timeout: 60_000 }, async () => {
     writeFileSync(join(dir, 'up.txt'), 'uploaded content\n');
