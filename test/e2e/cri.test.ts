@@ -14,7 +14,7 @@ import type { PodSandboxConfig } from '../../src/cri/types.js';
 import { runImages } from '../../src/containerd/cmd.js';
 import { DEFAULT_DISABLED_PLUGINS } from '../../src/containerd/config.js';
 import { startContainerd } from '../../src/containerd/daemon.js';
-import { makeLayer, ociArchive, tarBuffer } from '../../src/containerd/oci.js';
+import { goArch, makeLayer, ociArchive, sha256, tarBuffer } from '../../src/containerd/oci.js';
 import { cniNatRules, containerdsOf, inSubnet, linkExists, mountsUnder, shimsOf } from '../../src/containerd/teardown.js';
 import { until } from './harness.js';
 import { startTestRuntime, type TestRuntime } from './runtime.js';
@@ -173,6 +173,21 @@ describe('CRI on a real containerd', () => {
     await rt.cri.removeContainer({ containerId: web });
   });
 
+  it('the pause image runs until SIGTERM and then exits 0', async () => {
+    const pause = (
+      await rt.cri.createContainer({ podSandboxId: sandboxId, sandboxConfig, config: { metadata: { name: 'pause-check', attempt: 0 }, image: { image: rt.images.pause }, logPath: 'pause-check/0.log' } })
+    ).containerId;
+    await rt.cri.startContainer({ containerId: pause });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await rt.cri.containerStatus({ containerId: pause })).status?.state, 'CONTAINER_RUNNING', 'it does not exit by itself');
+    // A grace period far longer than the test: the container must end on SIGTERM, not SIGKILL.
+    await rt.cri.stopContainer({ containerId: pause, timeout: 300 });
+    const { status } = await rt.cri.containerStatus({ containerId: pause });
+    assert.equal(status?.state, 'CONTAINER_EXITED');
+    assert.equal(status?.exitCode, 0);
+    await rt.cri.removeContainer({ containerId: pause });
+  });
+
   it('reports container stats', async () => {
     const { stats } = await rt.cri.containerStats({ containerId });
     assert.equal(stats?.attributes?.id, containerId);
@@ -248,6 +263,35 @@ describe('a node runtime whose CNI config waits for the kubelet', () => {
     assert.match(out.join(''), new RegExp(`^k8ts.io/import-test:1 ${image.id}\\n$`));
     await rt.cri.removeImage({ image: { image: 'k8ts.io/import-test:1' } });
     assert.equal((await rt.cri.imageStatus({ image: { image: 'k8ts.io/import-test:1' } })).image, null);
+  });
+
+  it('k8ts images import also takes a Docker archive (docker save format)', async () => {
+    const layerTar = await tarBuffer([{ name: 'hello.txt', type: 'file', data: Buffer.from('from docker\n') }]);
+    const config = Buffer.from(JSON.stringify({ architecture: goArch(), os: 'linux', config: { Cmd: ['/hello.txt'] }, rootfs: { type: 'layers', diff_ids: [sha256(layerTar)] } }));
+    const configName = `${sha256(config).slice('sha256:'.length)}.json`;
+    const archive = join(rt.dir, 'docker.tar');
+    writeFileSync(
+      archive,
+      await tarBuffer([
+        { name: 'layer1/', type: 'directory' },
+        { name: 'layer1/layer.tar', type: 'file', data: layerTar },
+        { name: configName, type: 'file', data: config },
+        { name: 'manifest.json', type: 'file', data: Buffer.from(JSON.stringify([{ Config: configName, RepoTags: ['k8ts.io/docker-test:1'], Layers: ['layer1/layer.tar'] }])) },
+      ]),
+    );
+    const err: string[] = [];
+    const code = await runImages(['import', archive, '--address', rt.endpoint], { stdout: () => undefined, stderr: (s) => err.push(s) });
+    assert.equal(code, 0, err.join(''));
+    const { image } = await rt.cri.imageStatus({ image: { image: 'k8ts.io/docker-test:1' } });
+    assert.ok(image);
+    await rt.cri.removeImage({ image: { image: 'k8ts.io/docker-test:1' } });
+  });
+
+  it('k8ts images import of a missing file fails with a clear message', async () => {
+    const err: string[] = [];
+    const code = await runImages(['import', join(rt.dir, 'nope.tar'), '--address', rt.endpoint], { stdout: () => undefined, stderr: (s) => err.push(s) });
+    assert.equal(code, 1);
+    assert.match(err.join(''), /archive .*nope\.tar does not exist/);
   });
 
   it('cleans up after itself as well', async () => {
