@@ -14,6 +14,8 @@ import { firstServiceIP } from '../apiserver/allocator/ipallocator.js';
 import { ensureServerPKI } from '../pki/server-pki.js';
 import { ensureAPIServerKubeletClientCert } from '../pki/kubelet-client.js';
 import { startComponents } from './components.js';
+import { startServerNode } from './node.js';
+import type { ContainerRuntimeMode } from './node.js';
 import { buildKubeconfig, writeKubeconfig } from '../pki/kubeconfig.js';
 
 const log = logger('server.go');
@@ -34,6 +36,15 @@ const serverFlags: FlagDef[] = [
   { name: 'disable-controller-manager', type: 'bool', default: false, help: 'Do not run the kube-controller-manager in this process' },
   { name: 'kube-controller-manager-arg', type: 'stringArray', default: [], help: 'A kube-controller-manager flag for the in-process controller-manager, e.g. --kube-controller-manager-arg=--controllers=*,-nodelifecycle (repeatable)' },
   { name: 'sim-nodes', type: 'int', default: 0, help: 'Run this many simulated nodes (kwok-like) in this process' },
+  // Default none for now: the e2e harness starts many servers at once and must first ask for
+  // none explicitly before auto can be the default (then: default 'auto', as k3s runs its agent).
+  { name: 'container-runtime', type: 'string', default: 'none', help: 'The node this server runs: auto (a real node on containerd when containerd, runc and the CNI plugins are installed and this is root, else one simulated node), containerd, sim (one simulated node), or none (control plane only)' },
+  { name: 'container-runtime-endpoint', type: 'string', default: '', help: 'CRI endpoint of the real node (default unix://DATA_DIR/containerd/containerd.sock; k8ts starts containerd there when nothing answers)' },
+  { name: 'node-name', type: 'string', default: '', help: 'Name of the real node (default: the host name)' },
+  { name: 'node-ip', type: 'string', default: '', help: "IP address of the real node (default: the default route's address)" },
+  { name: 'cni-bridge-name', type: 'string', default: 'cni0', help: 'Linux bridge of the pod network when k8ts starts containerd' },
+  { name: 'kubelet-arg', type: 'stringArray', default: [], help: 'A kubelet flag for the in-process kubelet, e.g. --kubelet-arg=--max-pods=50 (repeatable)' },
+  { name: 'teardown-node-on-exit', type: 'bool', default: false, help: 'On exit, remove every pod of the real node (sandboxes, shims, mounts, the bridge) instead of leaving containers running' },
   { name: 'kubelet-preferred-address-types', type: 'stringSlice', default: ['InternalIP', 'Hostname', 'InternalDNS', 'ExternalDNS', 'ExternalIP'], help: 'The node address types the API server uses, in order, to reach kubelets' },
   { name: 'v', type: 'int', default: 0, help: 'log level verbosity' },
 ];
@@ -112,6 +123,28 @@ export async function run(args: string[]): Promise<void> {
   ]);
   await writeKubeconfig(kubeconfigPath, buildKubeconfig({ server: server.url, caCertPem, clientCertPem, clientKeyPem }));
   log.info('wrote admin kubeconfig', { path: kubeconfigPath });
+  const mode = v['container-runtime'] as string;
+  if (!['auto', 'containerd', 'sim', 'none'].includes(mode)) {
+    process.stderr.write(`Error: invalid argument "${mode}" for "--container-runtime" flag: must be one of auto, containerd, sim, none\n`);
+    process.exit(1);
+  }
+  const node = await startServerNode({
+    mode: mode as ContainerRuntimeMode,
+    dataDir,
+    serverURL: server.url,
+    caCertPem,
+    endpoint: v['container-runtime-endpoint'] as string,
+    nodeName: v['node-name'] as string,
+    nodeIP: v['node-ip'] as string,
+    bridgeName: v['cni-bridge-name'] as string,
+    kubeletArgs: v['kubelet-arg'] as string[],
+    teardownOnExit: v['teardown-node-on-exit'] as boolean,
+  }).catch(async (err: Error) => {
+    log.error(`cannot start the node: ${err.message}`);
+    await server.close();
+    process.exit(1);
+  });
+  const simNodes = Math.max(v['sim-nodes'] as number, node.kind === 'sim' ? 1 : 0);
   const components = await startComponents({
     dataDir,
     serverURL: server.url,
@@ -122,7 +155,7 @@ export async function run(args: string[]): Promise<void> {
     serviceCIDR,
     controllerManager: !v['disable-controller-manager'],
     scheduler: !v['disable-scheduler'],
-    simNodes: v['sim-nodes'] as number,
+    simNodes,
     adminKubeconfig: kubeconfigPath,
     controllerManagerArgs: v['kube-controller-manager-arg'] as string[],
   });
@@ -130,6 +163,7 @@ export async function run(args: string[]): Promise<void> {
 
   const stop = async (sig: string) => {
     log.info('received signal, shutting down', { signal: sig });
+    await node.stop();
     await components.stop();
     await server.close();
     logFile.end();

@@ -116,7 +116,7 @@ export async function startKubeletCluster(opts: KubeletClusterOptions = {}): Pro
     const dir = mkdtempSync('/tmp/k8ts-kubelet-');
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     // The pod range: one node, one /24 — the runtime's CNI subnet, so pod IPs come from spec.podCIDR.
-    const server = await startServer({ extraArgs: [`--cluster-cidr=${runtime.podCIDR}`, '--node-cidr-mask-size=24', ...(opts.serverArgs ?? [])], timeoutMs: 30_000 });
+    const server = await startServer({ extraArgs: ['--container-runtime=none', `--cluster-cidr=${runtime.podCIDR}`, '--node-cidr-mask-size=24', ...(opts.serverArgs ?? [])], timeoutMs: 30_000 });
     cleanups.push(() => server.destroy());
 
     // Everything the kubelet mounts or writes lives under the runtime's dir, whose cleanup unmounts it.
