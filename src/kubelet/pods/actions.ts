@@ -40,8 +40,9 @@ export function sandboxChanged(pod: Pod, rt: PodRuntime | undefined): { create: 
   const ready = sbs.filter((s) => s.ready).length;
   if (ready > 1) return { create: true, attempt: latest.attempt + 1, sandboxId: latest.id };
   if (!latest.ready) return { create: true, attempt: latest.attempt + 1, sandboxId: latest.id };
-  if (latest.hostNetwork !== !!pod.spec?.hostNetwork) return { create: true, attempt: latest.attempt + 1, sandboxId: latest.id };
-  if (!pod.spec?.hostNetwork && latest.ips.length === 0) return { create: true, attempt: latest.attempt + 1, sandboxId: latest.id };
+  // network checks only on what PodSandboxStatus said (a failed status call is no reason to recreate)
+  if (latest.netKnown && latest.hostNetwork !== !!pod.spec?.hostNetwork) return { create: true, attempt: latest.attempt + 1, sandboxId: latest.id };
+  if (latest.netKnown && !pod.spec?.hostNetwork && latest.ips.length === 0) return { create: true, attempt: latest.attempt + 1, sandboxId: latest.id };
   return { create: false, attempt: latest.attempt, sandboxId: latest.id };
 }
 

@@ -61,7 +61,15 @@ function ttlCache<T>(ttlMs: number, load: (key: string) => Promise<T>): (key: st
   };
 }
 
-export function newPodLifecycle(deps: PodLifecycleDeps): PodLifecycle {
+/** Loop periods (tests shorten them). */
+export interface LifecycleTuning {
+  /** PLEG relist period (upstream 1 s) */
+  relistPeriodMs?: number;
+  /** how long after start unclaimed runtime pods are left alone (15 s) */
+  orphanGraceMs?: number;
+}
+
+export function newPodLifecycle(deps: PodLifecycleDeps, tuning: LifecycleTuning = {}): PodLifecycle {
   const cri = deps.cri as unknown as RuntimeApi;
   const cfg = deps.config;
   const cache = new RuntimeCache(cri);
@@ -135,6 +143,7 @@ export function newPodLifecycle(deps: PodLifecycleDeps): PodLifecycle {
     podLogsDir: cfg.podLogsDir || '/var/log/pods',
     syncFrequencyMs: parseDuration(cfg.syncFrequency || '1m'),
     metrics,
+    ...tuning,
   });
   const lifecycle = impl;
   return {

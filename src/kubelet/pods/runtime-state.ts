@@ -58,6 +58,8 @@ export interface SandboxRecord {
   ips: string[];
   /** the sandbox runs in the host's network namespace */
   hostNetwork: boolean;
+  /** ips/hostNetwork come from a PodSandboxStatus answer (false when it failed: nothing is known) */
+  netKnown: boolean;
 }
 
 export interface ContainerRecord {
@@ -168,7 +170,7 @@ export class RuntimeCache {
 
   private async sandboxRecord(s: PodSandbox): Promise<SandboxRecord> {
     const ready = s.state === 'SANDBOX_READY';
-    let net = this.sandboxIPs.get(s.id);
+    let net: { ips: string[]; hostNetwork: boolean; known?: boolean } | undefined = this.sandboxIPs.get(s.id);
     if (!net || (ready && net.ips.length === 0 && !net.hostNetwork)) {
       try {
         const st = (await this.cri.podSandboxStatus({ podSandboxId: s.id })).status;
@@ -177,10 +179,10 @@ export class RuntimeCache {
         net = { ips, hostNetwork };
         if (ready) this.sandboxIPs.set(s.id, net);
       } catch {
-        net = { ips: [], hostNetwork: false };
+        net = { ips: [], hostNetwork: false, known: false };
       }
     }
-    return { id: s.id, attempt: s.metadata?.attempt ?? 0, ready, createdAt: nanosToMs(s.createdAt), ips: net.ips, hostNetwork: net.hostNetwork };
+    return { id: s.id, attempt: s.metadata?.attempt ?? 0, ready, createdAt: nanosToMs(s.createdAt), ips: net.ips, hostNetwork: net.hostNetwork, netKnown: net.known !== false };
   }
 
   private async containerRecord(c: Container): Promise<ContainerRecord | undefined> {

@@ -12,7 +12,7 @@ const app: Container = { name: 'app', image: 'busybox', command: ['sleep', '1d']
 const init1: Container = { name: 'i1', image: 'busybox' };
 const init2: Container = { name: 'i2', image: 'busybox' };
 const pod = (spec: Partial<Pod['spec']> = {}): Pod => ({ metadata: { name: 'p', namespace: 'ns', uid: 'u' }, spec: { containers: [app], ...spec } as Pod['spec'] });
-const sb = (ready = true, attempt = 0): SandboxRecord => ({ id: `sb${attempt}`, attempt, ready, createdAt: attempt, ips: ['10.0.0.2'], hostNetwork: false });
+const sb = (ready = true, attempt = 0): SandboxRecord => ({ id: `sb${attempt}`, attempt, ready, createdAt: attempt, ips: ['10.0.0.2'], hostNetwork: false, netKnown: true });
 let n = 0;
 const rec = (c: Container, state: ContainerRecord['state'], extra: Partial<ContainerRecord> = {}): ContainerRecord => ({ id: `c${++n}`, sandboxId: 'sb0', name: c.name, state, attempt: 0, restartCount: 0, hash: hashContainer(c), createdAt: n, startedAt: 1, finishedAt: 2, exitCode: 0, reason: '', message: '', image: '', imageRef: '', terminationMessagePath: '', logPath: '', annotations: {}, ...extra });
 const rt = (sandboxes: SandboxRecord[], ...containers: ContainerRecord[]): PodRuntime => ({ uid: 'u', name: 'p', namespace: 'ns', sandboxes, containers: containers.sort((a, b) => b.createdAt - a.createdAt) });

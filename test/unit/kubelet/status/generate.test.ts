@@ -20,7 +20,7 @@ function rec(name: string, state: ContainerRecord['state'], extra: Partial<Conta
 }
 
 function runtime(...containers: ContainerRecord[]): PodRuntime {
-  return { uid: 'u1', name: 'p', namespace: 'ns', sandboxes: [{ id: 's1', attempt: 0, ready: true, createdAt: 1, ips: ['10.244.1.5'], hostNetwork: false }], containers: containers.sort((x, y) => y.createdAt - x.createdAt) };
+  return { uid: 'u1', name: 'p', namespace: 'ns', sandboxes: [{ id: 's1', attempt: 0, ready: true, createdAt: 1, ips: ['10.244.1.5'], hostNetwork: false, netKnown: true }], containers: containers.sort((x, y) => y.createdAt - x.createdAt) };
 }
 
 const base = { reasons: new Map(), nodeIPs: ['192.168.1.10'], runtimeName: 'containerd', podIsTerminal: false };

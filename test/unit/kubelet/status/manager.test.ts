@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod, PodStatus } from 'kubernetes-types/core/v1.js';
-import type { RestClient } from '../../../../src/client/rest.js';
+import { ApiError, type RestClient } from '../../../../src/client/rest.js';
 import { StatusManager } from '../../../../src/kubelet/status/manager.js';
 import { logger } from '../../../../src/util/klog.js';
 
@@ -24,7 +24,7 @@ function fakeClient(mirror?: Pod): { client: RestClient; calls: Call[] } {
     },
     get: async (ref: Record<string, unknown>) => {
       calls.push({ verb: 'get', ref });
-      if (!mirror) throw Object.assign(new Error('not found'), { status: { reason: 'NotFound', code: 404 } });
+      if (!mirror) throw new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'pods "p" not found', reason: 'NotFound', code: 404 });
       return mirror;
     },
     delete: async (ref: Record<string, unknown>, opts: unknown) => {
