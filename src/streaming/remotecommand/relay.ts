@@ -4,7 +4,7 @@
 import { finished } from 'node:stream/promises';
 import type { Readable, Writable } from 'node:stream';
 import type { BackendStreams } from './backend.js';
-import { successStatus } from './types.js';
+import { failureStatus, successStatus } from './types.js';
 import type { RemoteCommandStreams } from './types.js';
 
 function pipeOutput(from: Readable | undefined, to: Writable | undefined): Promise<void> {
@@ -38,7 +38,9 @@ export async function relayRemoteCommand(client: RemoteCommandStreams, backend: 
   void client.closed.then(() => backend.close());
   backend.session.once('close', () => {});
   await Promise.all([finished(backend.error, { writable: false }).catch(() => {}), pipeOutput(backend.stdout, client.stdout), pipeOutput(backend.stderr, client.stderr)]);
+  // v4 runtimes always end with a Status; none at all means the runtime side went away
   const status = Buffer.concat(chunks);
-  client.finish(status.length ? status : successStatus());
+  const lost = (backend.error as { resetReason?: string }).resetReason;
+  client.finish(status.length ? status : lost ? failureStatus(`error: lost the connection to the container runtime (${lost})`) : successStatus());
   backend.close();
 }

@@ -19,6 +19,8 @@ export class SpdyStream extends Duplex {
   readonly headers: SpdyHeaders;
   /** The peer's SYN_REPLY headers (streams this side opened). */
   replyHeaders: SpdyHeaders | undefined;
+  /** Why the stream ended without the peer's FIN (reset by the peer, connection lost). */
+  resetReason: string | undefined;
   private localFin = false;
   private remoteFin = false;
   private resetDone = false;
@@ -96,6 +98,7 @@ export class SpdyStream extends Duplex {
 
   /** @internal the peer reset the stream, or the connection is gone */
   gotReset(reason: string): void {
+    if (!this.remoteFin) this.resetReason = reason;
     this.resetDone = true;
     this.onReply(new Error(reason));
     if (!this.remoteFin) {

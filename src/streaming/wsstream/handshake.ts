@@ -58,6 +58,8 @@ function wrapSocket(socket: Duplex, head: Buffer, protocol: string, isServer: bo
   ws._isServer = isServer;
   ws._protocol = protocol;
   ws.setSocket(socket, head, { maxPayload: MAX_PAYLOAD });
+  // protocol errors from the peer close the connection; they must not crash the process
+  ws.on('error', () => {});
   return ws;
 }
 
