@@ -10,7 +10,7 @@ import { CriClient } from '../cri/client.js';
 import { logger } from '../util/klog.js';
 import { DEFAULT_SANDBOX_IMAGE } from './config.js';
 import { which } from './daemon.js';
-import { makeLayer, ociArchive, tarBuffer, type ImageSpec, type Layer, type TarEntry } from './oci.js';
+import { ANNOTATION_CONTAINERD_NAME, makeLayer, ociArchive, readTar, tarBuffer, type Descriptor, type ImageSpec, type Layer, type TarEntry } from './oci.js';
 
 const log = logger('images');
 const execFileP = promisify(execFile);
@@ -163,12 +163,48 @@ export async function verifyImages(endpoint: string, names: string[]): Promise<R
   }
 }
 
-/** Builds (cached) and imports the pause and busybox images, then checks them through CRI. */
-export async function ensureTestImages(o: ImportOptions & { endpoint?: string; outDir: string; busybox?: string }): Promise<{ pause: string; busybox: string }> {
-  const built = await buildTestImages({ outDir: o.outDir, busybox: o.busybox });
-  await Promise.all([importArchive(built.pause.archive, o), importArchive(built.busybox.archive, o)]);
-  if ((o.namespace ?? K8S_NAMESPACE) === K8S_NAMESPACE) {
-    await verifyImages(o.endpoint ?? `unix://${o.address.replace(/^unix:\/\//, '')}`, [PAUSE_IMAGE, BUSYBOX_IMAGE]);
+/** The image names in an OCI archive and their image IDs (config digests, what the CRI reports). */
+export async function archiveImageIds(archive: string): Promise<Record<string, string>> {
+  const entries = new Map((await readTar(readFileSync(archive))).map((e) => [e.name, e.data]));
+  const blob = (digest: string) => entries.get(`blobs/sha256/${digest.replace(/^sha256:/, '')}`);
+  const index = JSON.parse(entries.get('index.json')?.toString() ?? '{"manifests":[]}') as { manifests: Descriptor[] };
+  const ids: Record<string, string> = {};
+  for (const d of index.manifests) {
+    const name = d.annotations?.[ANNOTATION_CONTAINERD_NAME];
+    const manifest = blob(d.digest);
+    if (name && manifest) ids[name] = (JSON.parse(manifest.toString()) as { config: Descriptor }).config.digest;
   }
-  return { pause: PAUSE_IMAGE, busybox: BUSYBOX_IMAGE };
+  return ids;
+}
+
+/**
+ * Builds (cached) and imports the pause and busybox images, then checks them through CRI. An
+ * image the runtime already has with the same ID (e.g. a restarted node) is not imported again.
+ */
+export async function ensureTestImages(o: ImportOptions & { endpoint?: string; outDir: string; busybox?: string }): Promise<{ pause: string; busybox: string; imported: string[] }> {
+  const built = await buildTestImages({ outDir: o.outDir, busybox: o.busybox });
+  const endpoint = o.endpoint ?? `unix://${o.address.replace(/^unix:\/\//, '')}`;
+  const inCri = (o.namespace ?? K8S_NAMESPACE) === K8S_NAMESPACE;
+  const cri = inCri ? new CriClient(endpoint, { timeoutMs: 10_000 }) : undefined;
+  const imported: string[] = [];
+  try {
+    const present = async (archive: string): Promise<boolean> => {
+      if (!cri) return false;
+      for (const [name, id] of Object.entries(await archiveImageIds(archive))) {
+        const { image } = await cri.imageStatus({ image: { image: name } });
+        if (image?.id !== id) return false;
+      }
+      return true;
+    };
+    await Promise.all(
+      [built.pause.archive, built.busybox.archive].map(async (archive) => {
+        if (await present(archive)) log.v(2).info('Image already present', { archive });
+        else imported.push(...(await importArchive(archive, o)));
+      }),
+    );
+  } finally {
+    cri?.close();
+  }
+  if (inCri) await verifyImages(endpoint, [PAUSE_IMAGE, BUSYBOX_IMAGE]);
+  return { pause: PAUSE_IMAGE, busybox: BUSYBOX_IMAGE, imported: imported.sort() };
 }

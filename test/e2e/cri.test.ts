@@ -14,10 +14,11 @@ import type { PodSandboxConfig } from '../../src/cri/types.js';
 import { runImages } from '../../src/containerd/cmd.js';
 import { DEFAULT_DISABLED_PLUGINS } from '../../src/containerd/config.js';
 import { startContainerd } from '../../src/containerd/daemon.js';
+import { ensureTestImages } from '../../src/containerd/images.js';
 import { goArch, makeLayer, ociArchive, sha256, tarBuffer } from '../../src/containerd/oci.js';
 import { cniNatRules, containerdsOf, inSubnet, linkExists, mountsUnder, shimsOf } from '../../src/containerd/teardown.js';
 import { until } from './harness.js';
-import { startTestRuntime, type TestRuntime } from './runtime.js';
+import { TEST_IMAGES_DIR, startTestRuntime, type TestRuntime } from './runtime.js';
 
 /** One CRI log line: "<RFC3339Nano> <stdout|stderr> <F|P> <text>". */
 const CRI_LOG_LINE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)) (stdout|stderr) (F|P) (.*)$/;
@@ -64,6 +65,14 @@ describe('CRI on a real containerd', () => {
     assert.equal(cond['RuntimeReady'], true);
     assert.equal(cond['NetworkReady'], true, JSON.stringify(st.conditions));
     assert.equal(runtimeCgroupDriver(st), 'cgroupfs');
+  });
+
+  it('images already present with the same ID are not imported again; a missing one is', async () => {
+    const again = await ensureTestImages({ address: rt.address, outDir: TEST_IMAGES_DIR });
+    assert.deepEqual(again.imported, []);
+    await rt.cri.removeImage({ image: { image: rt.images.busybox } });
+    const after = await ensureTestImages({ address: rt.address, outDir: TEST_IMAGES_DIR });
+    assert.deepEqual(after.imported, [rt.images.busybox]);
   });
 
   it('lists the imported images and reports a missing one as null', async () => {

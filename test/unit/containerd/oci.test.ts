@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
-import { BUSYBOX_IMAGE, PAUSE_IMAGE, buildTestImages } from '../../../src/containerd/images.js';
+import { BUSYBOX_IMAGE, PAUSE_IMAGE, archiveImageIds, buildTestImages } from '../../../src/containerd/images.js';
 import { goArch, makeLayer, ociArchive, readTar, refTag, sha256, tarBuffer, type TarRead } from '../../../src/containerd/oci.js';
 
 type Any = Record<string, any>;
@@ -106,6 +106,9 @@ describe('test images', () => {
       const script = layer.get('pause')!.data.toString();
       assert.match(script, /^#!\/bin\/sh\n/);
       assert.match(script, /trap 'exit 0' TERM INT/);
+
+      assert.deepEqual(await archiveImageIds(built.pause.archive), { [PAUSE_IMAGE]: pause.manifest['config'].digest });
+      assert.deepEqual(await archiveImageIds(built.busybox.archive), { [BUSYBOX_IMAGE]: busybox.manifest['config'].digest });
 
       const again = await buildTestImages({ outDir: out });
       assert.equal(again.pause.cached, true);
