@@ -66,6 +66,16 @@ describe('kubelet node on a real containerd', () => {
     );
   });
 
+  it('serves healthz and its node metrics through the API server\'s node proxy', async () => {
+    const health = await fetch(`http://127.0.0.1:${c.healthzPort}/healthz`);
+    assert.equal(health.status, 200);
+    assert.equal(await health.text(), 'ok');
+    const metrics = await c.kc(['get', '--raw', `/api/v1/nodes/${c.nodeName}/proxy/metrics`]);
+    assert.match(metrics, new RegExp(`^kubelet_node_name\\{node="${c.nodeName}"\\} 1$`, 'm'));
+    assert.match(metrics, /^kubelet_running_pods \d+$/m);
+    assert.match(metrics, /^kubelet_node_startup_duration_seconds \d/m);
+  });
+
   it('lists the runtime images in the node status', async () => {
     const names: string[] = await until(async () => {
       const images = JSON.parse(await c.kc(['get', 'node', c.nodeName, '-o', 'jsonpath={.status.images}']) || '[]') as { names: string[] }[];
