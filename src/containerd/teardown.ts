@@ -3,6 +3,7 @@
 // netns files, the CNI bridge, and the nat rules the bridge plugin added for its subnet.
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename } from 'node:path';
 import { promisify } from 'node:util';
 
 const execFileP = promisify(execFile);
@@ -19,28 +20,26 @@ function pids(): string[] {
   return readdirSync('/proc').filter((n) => /^\d+$/.test(n));
 }
 
-/** PIDs of containerd-shim-runc-v2 processes serving the containerd at `address` (a socket path). */
-export function shimsOf(address: string): number[] {
+/** PIDs of processes running `binary` (by name) with `flag value` in their command line. */
+function processesWith(binary: string, flag: string, value: string): number[] {
   const out: number[] = [];
   for (const pid of pids()) {
     const argv = readProc(pid, 'cmdline')?.split('\0') ?? [];
-    if (!argv[0]?.endsWith('containerd-shim-runc-v2')) continue;
-    const i = argv.indexOf('-address');
-    if (i >= 0 && argv[i + 1] === address) out.push(Number(pid));
+    if (basename(argv[0] ?? '') !== binary) continue;
+    const i = argv.indexOf(flag);
+    if (i >= 0 && argv[i + 1] === value) out.push(Number(pid));
   }
   return out;
 }
 
+/** PIDs of containerd-shim-runc-v2 processes serving the containerd at `address` (a socket path). */
+export function shimsOf(address: string): number[] {
+  return processesWith('containerd-shim-runc-v2', '-address', address);
+}
+
 /** PIDs of containerd daemons started with `--address <address>` (e.g. left by a killed test). */
 export function containerdsOf(address: string): number[] {
-  const out: number[] = [];
-  for (const pid of pids()) {
-    const argv = readProc(pid, 'cmdline')?.split('\0') ?? [];
-    if (!argv[0]?.endsWith('containerd')) continue;
-    const i = argv.indexOf('--address');
-    if (i >= 0 && argv[i + 1] === address) out.push(Number(pid));
-  }
-  return out;
+  return processesWith('containerd', '--address', address);
 }
 
 /** Direct children of a process (a shim's children are its containers' init processes). */
