@@ -173,6 +173,8 @@ describe('kubelet pod lifecycle on a real containerd', { timeout: 600_000 }, () 
     const cs = pod.status!.containerStatuses![0];
     assert.match(cs.containerID!, /^containerd:\/\/[0-9a-f]{64}$/);
     assert.equal(cs.restartCount, 0);
+    assert.match(cs.image, /busybox/);
+    assert.ok(cs.imageID, 'imageID set');
     assert.equal(cs.started, true);
     assert.equal(cs.ready, false, 'not ready before /shared/ready exists');
     assert.ok(cs.state?.running?.startedAt);
@@ -291,6 +293,21 @@ describe('kubelet pod lifecycle on a real containerd', { timeout: 600_000 }, () 
     const t = pod.status!.containerStatuses![0].state?.terminated;
     assert.equal(t?.exitCode, 7);
     assert.equal(t?.reason, 'Error');
+  });
+
+  it('recreates a sandbox that died, with the next attempt, and restarts its containers in it', async () => {
+    await runPod('resilient', { terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: busybox(), imagePullPolicy: 'Never', command: ['sleep', '3600'] }] });
+    const pod = await waitPod('resilient', (p) => p.status?.phase === 'Running', 'resilient to run');
+    const firstID = pod.status!.containerStatuses![0].containerID;
+    const byUID = { 'io.kubernetes.pod.uid': pod.metadata!.uid! };
+    const [first] = (await rt.cri.listPodSandbox({ filter: { labelSelector: byUID } })).items;
+    assert.equal(first.metadata?.attempt, 0);
+    await rt.cri.stopPodSandbox({ podSandboxId: first.id });
+    await until(async () => (await rt.cri.listPodSandbox({ filter: { labelSelector: byUID, state: { state: 'SANDBOX_READY' } } })).items.find((s) => s.metadata?.attempt === 1), 'a new sandbox with attempt 1', 60_000, 500);
+    const again = await waitPod('resilient', (p) => !!p.status?.containerStatuses?.[0]?.state?.running && p.status.containerStatuses[0].containerID !== firstID, 'the container to run in the new sandbox');
+    assert.equal(again.status!.containerStatuses![0].restartCount, 1);
+    const evs = await events('resilient');
+    assert.ok(evs.some((e) => e.reason === 'SandboxChanged' && e.message === 'Pod sandbox changed, it will be killed and re-created.'), JSON.stringify(evs));
   });
 
   it('keeps a sidecar init container running next to the app and runs postStart hooks', async () => {

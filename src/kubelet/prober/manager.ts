@@ -40,12 +40,12 @@ export class ProberManager implements ProbeView {
       for (const t of ['startup', 'liveness', 'readiness'] as ProbeType[]) {
         const p = probeOf(c, t);
         if (!p) continue;
-        const w = new ProbeWorker(t, pod, c, p, workerDeps);
-        ws.set(`${c.name}/${t}`, w);
-        w.start();
+        ws.set(`${c.name}/${t}`, new ProbeWorker(t, pod, c, p, workerDeps));
       }
     }
+    // every worker is known before any runs: a startup probe must gate the others from the first round
     this.workers.set(uid, ws);
+    for (const w of ws.values()) w.start();
   }
 
   removePod(uid: string): void {

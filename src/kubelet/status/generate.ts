@@ -98,8 +98,9 @@ function containerStatuses(input: StatusInput, containers: Container[], oldList:
     const conv = convertRecord(rec, input.runtimeName, old.get(rec.name));
     if (n === 0) {
       latest.set(rec.name, rec);
-      // the spec's image name is what users see; the record's imageRef is the resolved ID
-      conv.image = containers.find((c) => c.name === rec.name)?.image ?? conv.image;
+      // the runtime's name for the image (docker.io/library/busybox:latest for "busybox"); the
+      // spec's when the runtime only knows the image by ID
+      if (!conv.image || /^(sha256:)?[0-9a-f]{64}$/.test(conv.image)) conv.image = containers.find((c) => c.name === rec.name)?.image ?? conv.image;
       out.set(rec.name, conv);
     } else {
       st.lastState = conv.state;

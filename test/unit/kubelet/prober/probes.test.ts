@@ -130,4 +130,38 @@ describe('ProberManager', () => {
     assert.equal(m.ready('u', { name: 'other' }, 'x'), true);
     m.stop();
   });
+
+  it('holds liveness and readiness until the startup probe passes, and marks the container started', async () => {
+    const runs: string[] = [];
+    const outcomes: Record<string, ProbeOutcome[]> = { startup: [{ result: 'failure', output: 'not yet' }, { result: 'success', output: '' }] };
+    const startup: Probe = { exec: { command: ['s'] }, periodSeconds: 3600, failureThreshold: 30 };
+    const c: Container = { name: 'app', startupProbe: startup, livenessProbe: { exec: { command: ['l'] }, periodSeconds: 3600 }, readinessProbe: { exec: { command: ['r'] }, periodSeconds: 3600 } };
+    const pod: Pod = { metadata: { name: 'p', namespace: 'ns', uid: 'u2' }, spec: { containers: [c] } };
+    const m = new ProberManager({
+      cri: {} as never,
+      recorder: { event() {} },
+      log: logger('test'),
+      lookup: () => ({ containerId: 'cid2', running: true, startedAtMs: 0, podIP: '10.0.0.1' }),
+      onChange: () => undefined,
+      run: async (probe) => {
+        const kind = probe === startup ? 'startup' : probe === c.livenessProbe ? 'liveness' : 'readiness';
+        runs.push(kind);
+        return outcomes[kind]?.shift() ?? { result: 'success', output: '' };
+      },
+    });
+    m.addPod(pod);
+    await new Promise((r) => setTimeout(r, 20));
+    // the startup probe failed once (under its threshold): nothing else ran
+    assert.deepEqual(runs, ['startup']);
+    assert.equal(m.started('u2', c, 'cid2'), false);
+    assert.equal(m.ready('u2', c, 'cid2'), false);
+    const workers = (m as unknown as { workers: Map<string, Map<string, { doProbe(): Promise<void> }>> }).workers.get('u2')!;
+    await workers.get('app/startup')!.doProbe();
+    assert.equal(m.started('u2', c, 'cid2'), true);
+    await workers.get('app/readiness')!.doProbe();
+    await workers.get('app/liveness')!.doProbe();
+    assert.deepEqual(runs, ['startup', 'startup', 'readiness', 'liveness']);
+    assert.equal(m.ready('u2', c, 'cid2'), true);
+    m.stop();
+  });
 });

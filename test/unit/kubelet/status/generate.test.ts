@@ -48,7 +48,7 @@ describe('generatePodStatus', () => {
     assert.deepEqual(s.podIPs, [{ ip: '10.244.1.5' }]);
     const a = s.containerStatuses![0];
     assert.match(a.containerID!, /^containerd:\/\/id\d+$/);
-    assert.equal(a.image, 'busybox');
+    assert.equal(a.image, 'docker.io/library/busybox:latest');
     assert.equal(a.imageID, 'sha256:abc');
     assert.equal(a.ready, true);
     assert.equal(a.started, true);
