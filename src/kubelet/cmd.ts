@@ -14,9 +14,9 @@ const log = logger('server.go');
 
 export const kubeletFlags: FlagDef[] = kubeletFlagDefs;
 
+/** One line, as upstream's kubelet reports a failed start ("command failed" err=...), and exit 1. */
 function fail(msg: string): never {
   log.error(`command failed: ${msg}`);
-  process.stderr.write(`Error: ${msg}\n`);
   process.exit(1);
 }
 
