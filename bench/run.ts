@@ -17,6 +17,7 @@ const modules: { name: string; load: () => Promise<{ run(): Promise<Row[]> }> }[
   { name: 'simnodes', load: () => import('./simnodes.js') },
   { name: 'deployment', load: () => import('./deployment.js') },
   { name: 'scale', load: () => import('./scale.js') },
+  { name: 'kubelet', load: () => import('./kubelet.js') },
 ];
 
 function fmt(v: number): string {
