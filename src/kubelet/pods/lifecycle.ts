@@ -10,7 +10,7 @@ import { isNotFound } from '../../client/rest.js';
 import type { Logger } from '../../util/klog.js';
 import type { PodSource } from './types.js';
 import type { ProberManager } from '../prober/manager.js';
-import { generatePodStatus, type WaitingReason } from '../status/generate.js';
+import { deadlineExceededMessage, deadlineExceededReason, generatePodStatus, type WaitingReason } from '../status/generate.js';
 import { MirrorAnnotation, type StatusManager } from '../status/manager.js';
 import type { VolumeManager } from '../volumes/types.js';
 import { formatPod } from './hooks.js';
@@ -27,6 +27,8 @@ interface PodEntry {
   source: PodSource;
   reasons: Map<string, WaitingReason>;
   retry?: NodeJS.Timeout;
+  /** fires when spec.activeDeadlineSeconds runs out */
+  deadlineTimer?: NodeJS.Timeout;
   /** volumes torn down after the pod terminated */
   cleanedUp: boolean;
   /** DELETE (grace 0) sent for a pod deleted from the API */
@@ -104,7 +106,10 @@ export class PodLifecycleImpl {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
-    for (const e of this.entries.values()) clearTimeout(e.retry);
+    for (const e of this.entries.values()) {
+      clearTimeout(e.retry);
+      clearTimeout(e.deadlineTimer);
+    }
     this.d.prober.stop();
     await Promise.all([...this.workers.values()].map((w) => w.done));
     await this.d.status.flush();
@@ -130,6 +135,7 @@ export class PodLifecycleImpl {
     const e = this.entries.get(uid);
     if (!e) return;
     clearTimeout(e.retry);
+    clearTimeout(e.deadlineTimer);
     this.removed.set(uid, e.pod);
     this.entries.delete(uid);
     this.enqueue(uid);
@@ -202,7 +208,16 @@ export class PodLifecycleImpl {
     const before = this.d.status.getStatus(uid);
     const pod: Pod = { ...e.pod, status: before ?? e.pod.status };
     const status = generatePodStatus({ pod, runtime: rt, reasons: e.reasons, probes: this.d.prober, nodeIPs: this.d.nodeIPs, runtimeName: this.runtimeName, podIsTerminal });
+    if (status.reason === deadlineExceededReason && before?.reason !== deadlineExceededReason) {
+      this.d.recorder.event(e.pod as unknown as KubeObject, 'Warning', deadlineExceededReason, deadlineExceededMessage);
+    }
     this.d.status.setStatus(uid, status);
+    // wake up when the active deadline passes
+    const deadline = e.pod.spec?.activeDeadlineSeconds;
+    if (deadline !== undefined && deadline !== null && status.startTime && !terminalPhase(status.phase) && !e.deadlineTimer) {
+      e.deadlineTimer = setTimeout(() => this.enqueue(uid), Math.max(100, Date.parse(status.startTime) + deadline * 1000 - Date.now() + 50));
+      e.deadlineTimer.unref();
+    }
     if (status.phase === 'Running' && !e.reportedRunning) {
       e.reportedRunning = true;
       this.metrics.podStarted((Date.now() - e.firstSeen) / 1000);
@@ -223,6 +238,11 @@ export class PodLifecycleImpl {
       return;
     }
     this.updateStatus(e, rt, false);
+    if (terminalPhase(this.d.status.getStatus(uid)?.phase)) {
+      // e.g. past its active deadline: the next round stops it
+      this.enqueue(uid);
+      return;
+    }
     let volumes;
     try {
       volumes = await this.d.volumes.setUpPod(pod);

@@ -282,6 +282,16 @@ export function readyCondition(pod: Pod, containersReady: PodCondition, conditio
   return cond('Ready', true);
 }
 
+export const deadlineExceededReason = 'DeadlineExceeded';
+export const deadlineExceededMessage = 'Pod was active on the node longer than the specified deadline';
+
+/** spec.activeDeadlineSeconds has passed since the pod started on this node (activeDeadlineHandler). */
+export function pastActiveDeadline(pod: Pod, startTime: string | undefined, now: Date): boolean {
+  const d = pod.spec?.activeDeadlineSeconds;
+  if (d === undefined || d === null || !startTime) return false;
+  return now.getTime() - Date.parse(startTime) >= d * 1000;
+}
+
 /** The status the kubelet wants the API to show for this pod. */
 export function generatePodStatus(input: StatusInput): PodStatus {
   const { pod, runtime } = input;
@@ -313,6 +323,14 @@ export function generatePodStatus(input: StatusInput): PodStatus {
     status.podIPs = ips.map((ip) => ({ ip }));
   }
   status.startTime = old.startTime ?? rfc3339((input.now ?? new Date()).getTime());
+  // a reason/message set before (DeadlineExceeded, Evicted…) stays
+  if (old.reason) status.reason = old.reason;
+  if (old.message) status.message = old.message;
+  if (status.phase !== 'Succeeded' && status.phase !== 'Failed' && pastActiveDeadline(pod, status.startTime, input.now ?? new Date())) {
+    status.phase = 'Failed';
+    status.reason = deadlineExceededReason;
+    status.message = deadlineExceededMessage;
+  }
   if (init.length) status.initContainerStatuses = init;
   status.containerStatuses = regular;
   return status;

@@ -143,7 +143,5 @@ function comparable(s: PodStatus | undefined): unknown {
   // fields the kubelet does not write
   delete c.nominatedNodeName;
   delete (c as { resize?: unknown }).resize;
-  delete c.message;
-  delete c.reason;
   return JSON.parse(JSON.stringify(c));
 }

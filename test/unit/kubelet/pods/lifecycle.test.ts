@@ -152,4 +152,19 @@ describe('pod lifecycle on a fake runtime', () => {
     assert.equal(runtime.calls.filter((c) => c.startsWith('CreateContainer')).length, created);
     assert.equal(runtime.running().filter((c) => c.config.labels?.['io.kubernetes.pod.name'] === 'keep').length, 1);
   });
+
+  it('fails a pod past its activeDeadlineSeconds and stops its containers', async () => {
+    const { lc, runtime, api, events } = setup();
+    await lc.start();
+    const p = pod('deadline', { activeDeadlineSeconds: 1 });
+    api.pods.set('ns/deadline', p);
+    lc.upsertPod(p, 'api');
+    await until(() => runtime.running().length === 1, 'running');
+    await until(() => api.statuses.get('ns/deadline')?.phase === 'Failed', 'Failed', 5000);
+    const st = api.statuses.get('ns/deadline')!;
+    assert.equal(st.reason, 'DeadlineExceeded');
+    assert.equal(st.message, 'Pod was active on the node longer than the specified deadline');
+    await until(() => runtime.running().length === 0, 'the containers to stop');
+    assert.ok(events.includes('Warning DeadlineExceeded Pod was active on the node longer than the specified deadline'));
+  });
 });
