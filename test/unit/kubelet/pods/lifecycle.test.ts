@@ -74,6 +74,14 @@ describe('pod lifecycle on a fake runtime', () => {
     return { lc, runtime, api, events, tornDown, root };
   }
 
+  /** Starts the lifecycle and hands it an API pod; resolves once its container runs. */
+  async function running(env: ReturnType<typeof setup>, p: Pod): Promise<void> {
+    await env.lc.start();
+    env.api.pods.set(`ns/${p.metadata!.name}`, p);
+    env.lc.upsertPod(p, 'api');
+    await until(() => env.runtime.running().some((c) => c.config.labels?.['io.kubernetes.pod.uid'] === p.metadata!.uid), `${p.metadata!.name} running`);
+  }
+
   const pod = (name: string, spec: Partial<Pod['spec']> = {}): Pod => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ns', uid: `uid-${name}` }, spec: { nodeName: 'n1', containers: [{ name: 'app', image: 'busybox:1' }], ...spec } as Pod['spec'], status: { phase: 'Pending' } });
 
   it('runs a pod and reports Running with the sandbox IP', async () => {
@@ -92,12 +100,10 @@ describe('pod lifecycle on a fake runtime', () => {
   });
 
   it('restarts a crashed container, then backs off', async () => {
-    const { lc, runtime, api, events } = setup();
-    await lc.start();
+    const env = setup();
+    const { lc, runtime, api, events } = env;
     const p = pod('crash');
-    api.pods.set('ns/crash', p);
-    lc.upsertPod(p, 'api');
-    await until(() => runtime.running().length === 1, 'the first container');
+    await running(env, p);
     runtime.crash(runtime.running()[0].id, 1);
     await until(() => runtime.calls.includes('CreateContainer app 1'), 'a restart');
     await until(() => runtime.running().length === 1, 'the second container');
@@ -113,12 +119,10 @@ describe('pod lifecycle on a fake runtime', () => {
   });
 
   it('stops a deleted pod within its grace period, DELETEs it with grace 0, then removes everything', async () => {
-    const { lc, runtime, api, tornDown } = setup();
-    await lc.start();
+    const env = setup();
+    const { lc, runtime, api, tornDown } = env;
     const p = pod('gone', { terminationGracePeriodSeconds: 7 });
-    api.pods.set('ns/gone', p);
-    lc.upsertPod(p, 'api');
-    await until(() => runtime.running().length === 1, 'running');
+    await running(env, p);
     lc.upsertPod({ ...p, metadata: { ...p.metadata, deletionTimestamp: new Date().toISOString(), deletionGracePeriodSeconds: 7 } }, 'api');
     await until(() => api.deletes.length === 1, 'the final DELETE');
     assert.deepEqual(api.deletes[0], { name: 'ns/gone', opts: { gracePeriodSeconds: 0, preconditions: { uid: 'uid-gone' } } });
@@ -154,12 +158,10 @@ describe('pod lifecycle on a fake runtime', () => {
   });
 
   it('fails a pod past its activeDeadlineSeconds and stops its containers', async () => {
-    const { lc, runtime, api, events } = setup();
-    await lc.start();
+    const env = setup();
+    const { lc, runtime, api, events } = env;
     const p = pod('deadline', { activeDeadlineSeconds: 1 });
-    api.pods.set('ns/deadline', p);
-    lc.upsertPod(p, 'api');
-    await until(() => runtime.running().length === 1, 'running');
+    await running(env, p);
     await until(() => api.statuses.get('ns/deadline')?.phase === 'Failed', 'Failed', 5000);
     const st = api.statuses.get('ns/deadline')!;
     assert.equal(st.reason, 'DeadlineExceeded');
