@@ -111,8 +111,9 @@ export class PodLifecycleImpl {
       clearTimeout(e.deadlineTimer);
     }
     this.d.prober.stop();
-    await Promise.all([...this.workers.values()].map((w) => w.done));
-    await this.d.status.flush();
+    // a worker may be waiting out a grace period: the kubelet does not wait for it to exit
+    const settle = new Promise<void>((r) => setTimeout(r, 2000).unref());
+    await Promise.race([Promise.all([...this.workers.values()].map((w) => w.done)).then(() => this.d.status.flush()), settle]);
   }
 
   upsertPod(pod: Pod, source: PodSource): void {
