@@ -1,8 +1,9 @@
 // startKubelet: the kubelet process wired together. Start-up checks (swap, cgroup driver,
 // runtime socket), the CRI client, the API client and event recorder, the volume manager, the
 // pod lifecycle, node registration with status and Lease heartbeats, the pod sources (API pods
-// bound to this node, static pod files with their mirror pods), the kubelet API server with
-// healthz and metrics. stop() leaves containers running, as upstream's kubelet does on exit.
+// bound to this node, static pod files with their mirror pods), orphaned pod directory clean-up,
+// the kubelet API server with healthz and metrics. stop() leaves containers running, as
+// upstream's kubelet does on exit.
 import { existsSync, mkdirSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { isIP } from 'node:net';
@@ -19,6 +20,7 @@ import type { KubeletConfiguration } from './config/types.js';
 import { containerStateLabel, newKubeletRegistry } from './metrics.js';
 import { NodeStatusManager } from './node/controller.js';
 import { defaultRouteIPv4 } from './node/host.js';
+import { startHousekeeping } from './housekeeping.js';
 import { startApiPodSource } from './podsource.js';
 import { newPodLifecycle } from './pods/index.js';
 import { checkCgroupDriver, checkHost, checkRuntimeEndpoint, StartupError } from './preflight.js';
@@ -182,6 +184,11 @@ export async function startKubelet(opts: StartKubeletOptions): Promise<Kubelet> 
       log.v(2).info('Pod informer synced', { node: nodeName });
       void statics?.reconcileMirrors();
     });
+    const stopHousekeeping = startHousekeeping(
+      { rootDir, cri, volumes, knownPods: () => new Set(pods.listPods().map((p) => p.metadata?.uid ?? '')), log: logger('kubelet_volumes.go') },
+      apiPods.synced,
+      10_000,
+    );
     metrics.startupDone((Date.now() - started) / 1000);
     log.v(2).info('Kubelet started', { node: nodeName, nodeIPs, port: server?.port ?? cfg.port });
 
@@ -197,6 +204,7 @@ export async function startKubelet(opts: StartKubeletOptions): Promise<Kubelet> 
         (stopping ??= (async () => {
           log.info('Shutting down kubelet (containers keep running)', { node: nodeName });
           statics?.stop();
+          stopHousekeeping();
           apiPods.informer.stop();
           await server?.close().catch(() => undefined);
           await pods.stop().catch((err) => log.error('Stopping the pod lifecycle failed', { err: (err as Error).message }));
