@@ -30,10 +30,12 @@ async function getOrNone<T>(client: RestClient, resource: string, ns: string | u
 }
 
 export function apiEnvSource(client: RestClient): EnvSource {
+  // upstream reads services from an informer; a second-long cache spares a burst of starts a list each
+  const services = ttlCache(1000, async (ns) => (await client.list<Service>(core('services', ns))).items);
   return {
     getConfigMap: (ns, name) => getOrNone(client, 'configmaps', ns, name),
     getSecret: (ns, name) => getOrNone(client, 'secrets', ns, name),
-    listServices: async (ns) => (await client.list<Service>(core('services', ns))).items,
+    listServices: (ns) => services(ns),
   };
 }
 
