@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpus } from 'node:os';
-import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnK8ts, until } from './harness.js';
 import { startKubeletCluster, harnessKubeletConfig } from './kubelet-harness.js';
@@ -187,6 +187,20 @@ describe('static pods and kubelet restarts on a real containerd', () => {
     assert.ok(after.status.containerStatuses[0].state.running, 'still running');
     assert.deepEqual(await podContainers(c, 'survivor'), containersBefore);
     await c.kc(['delete', 'pod', 'survivor', '--wait=false']);
+  });
+
+  it('cleans up a pod deleted while the kubelet was down: its containers and its pod directory', async () => {
+    await c.kc(['run', 'goner', `--image=${BUSYBOX}`, '--image-pull-policy=IfNotPresent', '--restart=Never', '--', 'sleep', '3600']);
+    await until(async () => (await c.kc(['get', 'pod', 'goner', '-o', 'jsonpath={.status.phase}'])) === 'Running', 'pod goner Running', 60_000);
+    const uid = await c.kc(['get', 'pod', 'goner', '-o', 'jsonpath={.metadata.uid}']);
+    const podDir = join(c.kubeletDir, 'pods', uid);
+    assert.ok(existsSync(podDir), `${podDir} exists while the pod runs`);
+    await c.kubelet().stop('SIGKILL');
+    await c.kc(['delete', 'pod', 'goner', '--grace-period=0', '--force']);
+    assert.ok((await podContainers(c, 'goner')).some((x) => x.state === 'CONTAINER_RUNNING'), 'still running while the kubelet is down');
+    await c.restartKubelet();
+    await until(async () => !(await podContainers(c, 'goner')).some((x) => x.state === 'CONTAINER_RUNNING'), 'the orphaned container stopped', 90_000);
+    await until(async () => !existsSync(podDir), 'the orphaned pod directory removed', 90_000);
   });
 });
 
