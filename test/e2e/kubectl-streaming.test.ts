@@ -319,7 +319,7 @@ ${extra}  containers:
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'k8ts-kubectl-streaming-'));
-    c = await startKubeletCluster();
+    c = await startKubeletCluster({ kubeletArgs: ['--v=4'] });
     await c.kc(['apply', '-f', '-'], podYaml('web', 'echo line-one; echo line-two; mkdir -p /www; echo hello-through-port-forward > /www/index.html; httpd -p 8080 -h /www; i=0; while true; do echo tick $i; i=$((i+1)); sleep 1; done'));
     await c.kc(['apply', '-f', '-'], podYaml('crash', 'echo run-$(cat /proc/sys/kernel/random/uuid); sleep 1; exit 1'));
     await c.kc(['apply', '-f', '-'], podYaml('talker', 'read l; echo got:$l; sleep 1', '  restartPolicy: Never\n').replace('    command:', '    stdin: true\n    stdinOnce: true\n    command:'));
@@ -338,6 +338,7 @@ ${extra}  containers:
     assert.match(await c.kc(['logs', 'web', '--tail=1']), /^tick \d+\n$/);
     assert.match(await c.kc(['logs', 'web', '--timestamps', '--tail=2']), /^\d{4}-\d\d-\d\dT[\d:.]+Z tick \d+\n\S+Z tick \d+\n$/);
     assert.match(await c.kc(['logs', 'web', '--since=1h']), /^line-one\n/);
+    await until(async () => (await c.kubectl(['logs', 'web'])).stdout.includes('tick 5'), 'tick 5', 20000);
     const recent = await c.kc(['logs', 'web', '--since=2s']);
     assert.ok(!recent.includes('line-one'), recent);
   });
@@ -372,7 +373,8 @@ ${extra}  containers:
 
   it('kubectl exec over SPDY (its WebSocket transport turned off) works the same', { timeout: 60_000 }, async () => {
     const env = { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' };
-    assert.equal((await kubectlWithEnv(c.kubeconfig, ['exec', 'web', '--', 'sh', '-c', 'exit 5'], env)).code, 5);
+    const five = await kubectlWithEnv(c.kubeconfig, ['exec', '-v=8', 'web', '--', 'sh', '-c', 'exit 5'], env);
+    assert.equal(five.code, 5, `${five.stderr}\nkubelet: ${c.kubeletLogs().split('\n').filter((l) => /stream|Stream|exec/.test(l)).slice(-10).join('\n')}`);
     const cat = await kubectlWithEnv(c.kubeconfig, ['exec', '-i', 'web', '--', 'sh', '-c', 'cat; echo done >&2'], env, 'spdy stdin\n');
     assert.deepEqual([cat.code, cat.stdout, cat.stderr], [0, 'spdy stdin\n', 'done\n']);
   });

@@ -25,6 +25,9 @@ import { StreamHandler, parseStreamPath } from './streams.js';
 import { servingCertificate } from './tls.js';
 import type { KubeletServer, KubeletServerDeps } from './types.js';
 
+/** tlsMinVersion values (Go's names) → Node's. */
+const TLS_VERSIONS: Record<string, 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'> = { VersionTLS10: 'TLSv1', VersionTLS11: 'TLSv1.1', VersionTLS12: 'TLSv1.2', VersionTLS13: 'TLSv1.3' };
+
 const DEBUG_PREFIXES = ['/exec/', '/attach/', '/portForward/', '/run/', '/containerLogs/', '/logs/'];
 
 export async function startKubeletServer(deps: KubeletServerDeps): Promise<KubeletServer> {
@@ -164,7 +167,11 @@ export async function startKubeletServer(deps: KubeletServerDeps): Promise<Kubel
     });
   };
 
-  const server = createHttpsServer({ cert: tls.cert, key: tls.key, ca: clientCA, requestCert: !!clientCA, rejectUnauthorized: false }, onRequest);
+  // client certificates are asked for and checked against the client CA by the authenticator
+  // (a request without one may still carry a token)
+  const minVersion = TLS_VERSIONS[config.tlsMinVersion ?? ''];
+  if (config.tlsMinVersion && !minVersion) throw new Error(`kubelet server: tlsMinVersion ${JSON.stringify(config.tlsMinVersion)} is not one of ${Object.keys(TLS_VERSIONS).join(', ')}`);
+  const server = createHttpsServer({ cert: tls.cert, key: tls.key, ca: clientCA, requestCert: !!clientCA, rejectUnauthorized: false, ...(minVersion ? { minVersion } : {}) }, onRequest);
   server.on('upgrade', onUpgrade);
   server.on('clientError', (_e, socket) => socket.destroy());
   const healthServer = createHttpServer((req, res) => {

@@ -120,7 +120,7 @@ export class StreamHandler {
       throw e;
     }
     this.deps.log.v(3).info('Relaying streams', { kind: target.kind, pod: `${target.namespace}/${target.pod}`, container: target.container, protocol: client.protocol });
-    await relayRemoteCommand(client, backend);
+    await relayRemoteCommand(client, backend, (status) => this.deps.log.v(4).info('Stream finished', { kind: target.kind, protocol: client.protocol, status }));
   }
 
   private async portForward(pod: Pod, req: IncomingMessage, socket: Duplex, head: Buffer, q: URLSearchParams): Promise<void> {

@@ -26,7 +26,7 @@ function pipeOutput(from: Readable | undefined, to: Writable | undefined): Promi
     );
 }
 
-export async function relayRemoteCommand(client: RemoteCommandStreams, backend: BackendStreams): Promise<void> {
+export async function relayRemoteCommand(client: RemoteCommandStreams, backend: BackendStreams, onStatus?: (status: string) => void): Promise<void> {
   if (client.stdin && backend.stdin) {
     const stdin = backend.stdin;
     client.stdin.pipe(stdin);
@@ -41,6 +41,7 @@ export async function relayRemoteCommand(client: RemoteCommandStreams, backend: 
   // v4 runtimes always end with a Status; none at all means the runtime side went away
   const status = Buffer.concat(chunks);
   const lost = (backend.error as { resetReason?: string }).resetReason;
+  onStatus?.(status.toString() || `(none${lost ? `: ${lost}` : ''})`);
   client.finish(status.length ? status : lost ? failureStatus(`error: lost the connection to the container runtime (${lost})`) : successStatus());
   backend.close();
 }

@@ -50,7 +50,9 @@ export function spdyStreams(session: SpdySession, protocol: string, opts: Stream
         stderr: got.get('stderr'),
         resize: got.get('resize'),
         finish(status: Buffer) {
-          error.end(status, () => session.close());
+          // output streams end, the Status goes last; the client hangs up once it has read it
+          for (const s of [got.get('stdout'), got.get('stderr')]) if (s && !s.writableEnded) s.end();
+          error.end(status, () => session.closeWhenDone());
         },
         abort() {
           session.close();

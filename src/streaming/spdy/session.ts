@@ -28,6 +28,7 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> implements Stre
   private lastRemoteId = 0;
   private queue: Promise<void> = Promise.resolve();
   private goneAway = false;
+  private idleCheck: (() => void) | undefined;
   closed = false;
 
   constructor(
@@ -37,9 +38,12 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> implements Stre
     super();
     this.nextId = role === 'client' ? 1 : 2;
     conn.on('data', (chunk: Buffer) => this.onBytes(chunk));
-    conn.on('end', () => this.teardown());
-    conn.on('close', () => this.teardown());
-    conn.on('error', () => this.teardown());
+    // frames already received are handled before the streams are ended (the last DATA frames
+    // often arrive just before the peer closes)
+    const gone = () => void this.queue.then(() => this.teardown());
+    conn.on('end', gone);
+    conn.on('close', gone);
+    conn.on('error', gone);
   }
 
   /** Open a stream with these headers (SYN_STREAM); await stream.ready() for the peer's reply. */
@@ -51,6 +55,27 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> implements Stre
     this.streams.set(id, s);
     this.write({ type: 'SYN_STREAM', flags: fin ? FLAG_FIN : 0, streamId: id, associatedId: 0, priority: 0, slot: 0, headerBlock: this.compressor.compress(headers) });
     return s;
+  }
+
+  /**
+   * Say goodbye (GOAWAY) but leave the connection to the peer: it closes it once it has read
+   * everything (spdystream hands frames to workers and drops those still queued when the
+   * connection ends, so closing right after the last frame can lose it). Closed here after
+   * timeoutMs, or as soon as no stream is open.
+   */
+  closeWhenDone(timeoutMs = 10_000): void {
+    if (this.closed) return;
+    if (!this.goneAway) {
+      this.goneAway = true;
+      void this.write({ type: 'GOAWAY', flags: 0, lastGoodStreamId: this.lastRemoteId, status: GoAwayStatus.OK }).catch(() => {});
+    }
+    const timer = setTimeout(() => this.close(), timeoutMs);
+    timer.unref();
+    this.once('close', () => clearTimeout(timer));
+    this.idleCheck = () => {
+      if (this.streams.size === 0) this.close();
+    };
+    this.idleCheck();
   }
 
   /** Say goodbye (GOAWAY) and close the connection once written. */
@@ -80,6 +105,7 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> implements Stre
 
   streamDone(stream: SpdyStream): void {
     this.streams.delete(stream.id);
+    this.idleCheck?.();
   }
 
   // ----- wire -----

@@ -178,6 +178,25 @@ describe('spdy session', () => {
     }
   });
 
+  it('frames that arrive just before the peer hangs up are still delivered', async () => {
+    const { client, server, close } = await pair();
+    try {
+      server.on('stream', (s) => {
+        s.reply();
+        // the reply's header block inflates asynchronously on the client: the DATA and the
+        // connection's end arrive while it does
+        s.write('last words', () => server.close());
+      });
+      const s = client.openStream({ streamtype: ['error'] });
+      let text = '';
+      s.on('data', (c: Buffer) => (text += c));
+      await new Promise<void>((r) => s.on('end', () => r()));
+      assert.equal(text, 'last words');
+    } finally {
+      await close();
+    }
+  });
+
   it('closing the connection ends every stream on the other side', async () => {
     const { client, server, close } = await pair();
     try {
