@@ -193,9 +193,41 @@ export function configOverridesFromFlags(values: FlagValues, set: Set<string>): 
   return over;
 }
 
-/** --node-labels "a=b,c=d" → labels (keys and values as given; the API server validates them). */
+/** Labels in the kubernetes.io / k8s.io namespaces a kubelet may set on its Node (upstream's set). */
+const KUBELET_LABELS = [
+  'beta.kubernetes.io/arch',
+  'beta.kubernetes.io/instance-type',
+  'beta.kubernetes.io/os',
+  'failure-domain.beta.kubernetes.io/region',
+  'failure-domain.beta.kubernetes.io/zone',
+  'kubernetes.io/arch',
+  'kubernetes.io/hostname',
+  'kubernetes.io/os',
+  'node.kubernetes.io/instance-type',
+  'topology.kubernetes.io/region',
+  'topology.kubernetes.io/zone',
+];
+const KUBELET_LABEL_NAMESPACES = ['kubelet.kubernetes.io', 'node.kubernetes.io'];
+
+/** Whether a kubelet may set this label on its own Node (the NodeRestriction rule, checked at start as upstream). */
+export function kubeletMaySetLabel(key: string): boolean {
+  const slash = key.indexOf('/');
+  const ns = slash < 0 ? '' : key.slice(0, slash);
+  const restricted = ['kubernetes.io', 'k8s.io'].some((d) => ns === d || ns.endsWith(`.${d}`));
+  if (!restricted || KUBELET_LABELS.includes(key)) return true;
+  return KUBELET_LABEL_NAMESPACES.some((n) => ns === n || ns.endsWith(`.${n}`));
+}
+
+/** --node-labels "a=b,c=d" → labels; labels a kubelet may not set in the kubernetes.io namespaces are refused as upstream. */
 export function parseNodeLabels(items: string[]): Record<string, string> {
-  return keyValues(items, 'node-labels');
+  const labels = keyValues(items, 'node-labels');
+  const bad = Object.keys(labels).filter((k) => !kubeletMaySetLabel(k)).sort();
+  if (bad.length) {
+    throw new KubeletConfigError(
+      `unknown 'kubernetes.io' or 'k8s.io' labels specified with --node-labels: [${bad.join(' ')}]; --node-labels in the 'kubernetes.io' namespace must begin with an allowed prefix (${KUBELET_LABEL_NAMESPACES.join(', ')}) or be in the specifically allowed set (${KUBELET_LABELS.join(', ')})`,
+    );
+  }
+  return labels;
 }
 
 /** The effective configuration and command-line options from parsed flags. */

@@ -54,19 +54,29 @@ export class StaticPodSource {
 
   start(): void {
     this.scan();
-    try {
-      this.watcher = watch(this.d.dir, () => this.soon());
-      this.watcher.on('error', () => undefined);
-    } catch (err) {
-      this.d.log.warning('Unable to watch the static pod path; polling only', { path: this.d.dir, err: (err as Error).message });
-    }
+    this.watchDir();
     const tick = () => {
       if (this.stopped) return;
       this.scan();
+      this.watchDir();
       void this.reconcileMirrors();
       this.timer = setTimeout(tick, this.d.periodMs);
     };
     this.timer = setTimeout(tick, this.d.periodMs);
+  }
+
+  /** fs.watch the directory once it exists (polling every fileCheckFrequency covers the rest). */
+  private watchDir(): void {
+    if (this.watcher || this.stopped) return;
+    try {
+      this.watcher = watch(this.d.dir, () => this.soon());
+      this.watcher.on('error', () => {
+        this.watcher?.close();
+        this.watcher = undefined;
+      });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.d.log.warning('Unable to watch the static pod path; polling only', { path: this.d.dir, err: (err as Error).message });
+    }
   }
 
   stop(): void {

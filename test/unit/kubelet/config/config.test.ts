@@ -195,6 +195,15 @@ describe('kubelet command line', () => {
     assert.throws(() => resolve(['--sync-frequency=soon']), /time: invalid duration "soon"/);
   });
 
+  it('refuses --node-labels a kubelet may not set in the kubernetes.io namespaces', () => {
+    assert.deepEqual(resolve(['--node-labels=node.kubernetes.io/role=worker,topology.kubernetes.io/zone=a,team=x']).flags.nodeLabels, {
+      'node.kubernetes.io/role': 'worker',
+      'topology.kubernetes.io/zone': 'a',
+      team: 'x',
+    });
+    assert.throws(() => resolve(['--node-labels=node-role.kubernetes.io/worker=']), /unknown 'kubernetes\.io' or 'k8s\.io' labels specified with --node-labels: \[node-role\.kubernetes\.io\/worker\]/);
+  });
+
   it('parses taints as upstream', () => {
     assert.deepEqual(parseTaint('k=v:NoExecute'), { key: 'k', value: 'v', effect: 'NoExecute' });
     assert.deepEqual(parseTaint('k:NoSchedule'), { key: 'k', effect: 'NoSchedule' });
