@@ -1,28 +1,23 @@
-// The kubelet's pod lifecycle on a real containerd (test/e2e/runtime.ts) against `k8ts server`:
-// an in-process kubelet (startKubelet, as system:node:<node>) runs what kubectl creates — a
-// busybox httpd Deployment reachable from the host on its pod IP with readiness-driven
-// Endpoints, init containers in order, env from every source, CrashLoopBackOff, a liveness
-// restart, Never pods ending Succeeded/Failed with their exit code and termination message,
-// preStop on `kubectl delete pod`, and a restarted kubelet adopting running containers.
+// The kubelet's pod lifecycle on a real containerd through the real `k8ts kubelet` (B1's
+// harness: `k8ts server`, a private containerd, the kubelet as a child process with a Hard
+// Way-shaped kubelet-config.yaml) and the real kubectl: a busybox httpd Deployment reachable from
+// the host on its pod IP with readiness-driven Endpoints, init containers in order, env from
+// every source, CrashLoopBackOff, a liveness restart, Never pods ending Succeeded/Failed with their
+// exit code and termination message, a dead sandbox recreated, a sidecar with a postStart hook,
+// ErrImageNeverPull, a SIGKILLed kubelet adopting running containers, and preStop on
+// `kubectl delete pod`.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { RestClient } from '../../src/client/rest.js';
-import { issueCert } from '../../src/pki/certs.js';
-import { buildKubeconfig, serializeKubeconfig } from '../../src/pki/kubeconfig.js';
-import { defaultKubeletConfiguration } from '../../src/kubelet/config/defaults.js';
-import { startKubelet, type Kubelet } from '../../src/kubelet/index.js';
-import { mountsUnder, readMounts, unmount } from '../../src/kubelet/volumes/mount.js';
-import { kc, kubectl, startServer, until, waitForNamespaceDefaults } from './harness.js';
-import type { ServerProc } from './harness.js';
-import { startTestRuntime, type TestRuntime } from './runtime.js';
+import { until, waitForNamespaceDefaults } from './harness.js';
+import { startKubeletCluster, type KubeletCluster } from './kubelet-harness.js';
+import type { TestRuntime } from './runtime.js';
 
 const NS = 'pods-e2e';
-const NODE = `pods-e2e-node`;
 
 function inCIDR(ip: string, cidr: string): boolean {
   const [base, bits] = cidr.split('/');
@@ -44,38 +39,15 @@ function httpGet(url: string): Promise<{ status: number; body: string }> {
 }
 
 describe('kubelet pod lifecycle on a real containerd', { timeout: 600_000 }, () => {
-  let srv: ServerProc;
+  let cluster: KubeletCluster;
   let rt: TestRuntime;
-  let work: string;
+  let NODE: string;
   let hostDir: string;
-  let client: RestClient;
   /** the test's own reads, as the cluster admin */
   let adminClient: RestClient;
-  let kubelet: Kubelet | undefined;
-  let admin: string;
 
-  const startNodeKubelet = async () => {
-    const config = defaultKubeletConfiguration({
-      containerRuntimeEndpoint: rt.endpoint,
-      cgroupDriver: 'cgroupfs',
-      failSwapOn: false,
-      enableServer: false,
-      podLogsDir: join(rt.logDir),
-      podCIDR: rt.podCIDR,
-      clusterDomain: 'cluster.local',
-      clusterDNS: ['10.32.0.10'],
-      resolvConf: '/etc/resolv.conf',
-      syncFrequency: '10s',
-      healthzPort: 0,
-    });
-    return startKubelet({
-      config,
-      flags: { rootDir: join(work, 'kubelet'), hostnameOverride: NODE, nodeIPs: [], nodeLabels: {}, podInfraContainerImage: rt.images.pause },
-      client,
-      processMetrics: false,
-    });
-  };
-
+  const kc = (args: string[], input?: string) => cluster.kc(args, input);
+  const kubectl = (args: string[]) => cluster.kubectl(args);
   const getPod = (name: string) => adminClient.get<Pod>({ group: '', version: 'v1', resource: 'pods', namespace: NS, name });
   const waitPod = (name: string, pred: (p: Pod) => boolean, what: string) =>
     until(async () => {
@@ -84,54 +56,32 @@ describe('kubelet pod lifecycle on a real containerd', { timeout: 600_000 }, () 
     }, what, 90_000, 500);
   /** A pod bound to the test node, through kubectl apply. */
   const runPod = (name: string, spec: Partial<Pod['spec']>, labels?: Record<string, string>) =>
-    kc(admin, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS, labels }, spec: { nodeName: NODE, ...spec } }));
-  const apply = (obj: unknown) => kc(admin, ['apply', '-f', '-'], JSON.stringify(obj));
+    kc(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS, labels }, spec: { nodeName: NODE, ...spec } }));
+  const apply = (obj: unknown) => kc(['apply', '-f', '-'], JSON.stringify(obj));
   const busybox = () => rt.images.busybox;
-  const events = async (name: string) => JSON.parse(await kc(admin, ['-n', NS, 'get', 'events', '--field-selector', `involvedObject.name=${name}`, '-o', 'json'])).items as Array<{ reason: string; message: string }>;
+  const events = async (name: string) => JSON.parse(await kc(['-n', NS, 'get', 'events', '--field-selector', `involvedObject.name=${name}`, '-o', 'json'])).items as Array<{ reason: string; message: string }>;
 
   before(async () => {
-    rt = await startTestRuntime();
-    srv = await startServer();
-    admin = srv.kubeconfig;
-    work = mkdtempSync(join(tmpdir(), 'k8ts-pods-e2e-'));
-    hostDir = join(work, 'shared');
+    cluster = await startKubeletCluster();
+    rt = cluster.runtime;
+    NODE = cluster.nodeName;
+    hostDir = join(cluster.dir, 'shared');
     mkdirSync(hostDir, { recursive: true });
-    await kc(admin, ['create', 'namespace', NS]);
-    await waitForNamespaceDefaults(admin, NS);
-    const caCertPem = readFileSync(join(srv.dataDir, 'pki', 'ca.crt'), 'utf8');
-    const ca = { certPem: caCertPem, keyPem: readFileSync(join(srv.dataDir, 'pki', 'ca.key'), 'utf8') };
-    const leaf = await issueCert(ca, { commonName: `system:node:${NODE}`, organizations: ['system:nodes'], usages: ['client'], keyAlgorithm: 'ecdsa' });
-    const kubeconfig = join(work, 'kubelet.kubeconfig');
-    writeFileSync(kubeconfig, serializeKubeconfig(buildKubeconfig({ server: srv.url, caCertPem, clientCertPem: leaf.certPem, clientKeyPem: leaf.keyPem, userName: NODE })), { mode: 0o600 });
-    client = await RestClient.fromKubeconfig(kubeconfig, { qps: 50, burst: 100 });
-    adminClient = await RestClient.fromKubeconfig(admin);
-    kubelet = await startNodeKubelet();
-    await until(async () => {
-      const r = await kubectl(admin, ['get', 'node', NODE, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
-      return r.stdout === 'True';
-    }, 'the node to be Ready', 60_000, 500);
+    adminClient = await RestClient.fromKubeconfig(cluster.kubeconfig);
+    await kc(['create', 'namespace', NS]);
+    await waitForNamespaceDefaults(cluster.kubeconfig, NS);
   });
 
   after(async () => {
     try {
-      if (srv && kubelet) {
-        await kubectl(admin, ['-n', NS, 'delete', 'deployment,pods,services', '--all', '--grace-period=1', '--wait=false']);
-        await until(async () => {
-          const sbs = (await rt.cri.listPodSandbox({})).items ?? [];
-          return sbs.length === 0;
-        }, 'the kubelet to remove every sandbox', 60_000, 500).catch(() => undefined);
+      if (cluster) {
+        await kubectl(['-n', NS, 'delete', 'deployment,pods,services', '--all', '--grace-period=1', '--wait=false']);
+        await until(async () => ((await rt.cri.listPodSandbox({})).items ?? []).length === 0, 'the kubelet to remove every sandbox', 60_000, 500).catch(() => undefined);
       }
     } finally {
-      await kubelet?.stop();
-      client?.close();
       adminClient?.close();
-      await rt?.cleanup();
+      await cluster?.stop();
       if (rt) assert.deepEqual(await rt.leftovers(), [], 'the test runtime left nothing behind');
-      if (work) {
-        for (const mp of mountsUnder(await readMounts(), work)) await unmount(mp);
-        rmSync(work, { recursive: true, force: true });
-      }
-      await srv?.destroy();
     }
   });
 
@@ -153,8 +103,9 @@ describe('kubelet pod lifecycle on a real containerd', { timeout: 600_000 }, () 
               imagePullPolicy: 'IfNotPresent',
               command: ['sh', '-c', 'mkdir -p /www && echo hello-from-$(hostname) > /www/index.html && exec httpd -f -p 8080 -h /www'],
               ports: [{ name: 'http', containerPort: 8080 }],
-              readinessProbe: { exec: { command: ['cat', '/shared/ready'] }, periodSeconds: 1, failureThreshold: 1 },
-              volumeMounts: [{ name: 'shared', mountPath: '/shared' }],
+              // httpd serves the host directory too: readiness follows a file the test writes
+              readinessProbe: { httpGet: { path: '/shared/ready', port: 'http' }, periodSeconds: 1, failureThreshold: 1 },
+              volumeMounts: [{ name: 'shared', mountPath: '/www/shared' }],
             }],
             volumes: [{ name: 'shared', hostPath: { path: hostDir, type: 'Directory' } }],
           },
@@ -168,7 +119,8 @@ describe('kubelet pod lifecycle on a real containerd', { timeout: 600_000 }, () 
       return p?.status?.phase === 'Running' && p.status.podIP ? p : undefined;
     }, 'the web pod to run', 90_000, 500);
     const ip = pod.status!.podIP!;
-    assert.ok(inCIDR(ip, rt.podCIDR), `pod IP ${ip} in ${rt.podCIDR}`);
+    const node = await adminClient.get<Node>({ group: '', version: 'v1', resource: 'nodes', name: NODE });
+    assert.ok(node.spec?.podCIDR && inCIDR(ip, node.spec.podCIDR), `pod IP ${ip} in the node's podCIDR ${node.spec?.podCIDR}`);
     assert.deepEqual(pod.status!.podIPs, [{ ip }]);
     const cs = pod.status!.containerStatuses![0];
     assert.match(cs.containerID!, /^containerd:\/\/[0-9a-f]{64}$/);
@@ -176,7 +128,7 @@ describe('kubelet pod lifecycle on a real containerd', { timeout: 600_000 }, () 
     assert.match(cs.image, /busybox/);
     assert.ok(cs.imageID, 'imageID set');
     assert.equal(cs.started, true);
-    assert.equal(cs.ready, false, 'not ready before /shared/ready exists');
+    assert.equal(cs.ready, false, 'not ready before /www/shared/ready exists');
     assert.ok(cs.state?.running?.startedAt);
     assert.equal(pod.status!.qosClass, 'BestEffort');
     const res = await until(() => httpGet(`http://${ip}:8080/`).catch(() => undefined), 'httpd to answer', 20_000, 250);
@@ -190,11 +142,11 @@ describe('kubelet pod lifecycle on a real containerd', { timeout: 600_000 }, () 
     // readiness flips on: Ready, and the endpoints list the pod
     writeFileSync(join(hostDir, 'ready'), 'ok');
     await until(async () => cond(await getPod(pod.metadata!.name!), 'Ready')?.status === 'True', 'the pod to be Ready', 30_000, 300);
-    await until(async () => (await kubectl(admin, ['-n', NS, 'get', 'endpoints', 'web', '-o', 'jsonpath={.subsets[*].addresses[*].ip}'])).stdout === ip, 'the endpoints to list the pod', 30_000, 300);
+    await until(async () => (await kubectl(['-n', NS, 'get', 'endpoints', 'web', '-o', 'jsonpath={.subsets[*].addresses[*].ip}'])).stdout === ip, 'the endpoints to list the pod', 30_000, 300);
     // and off again
     rmSync(join(hostDir, 'ready'));
     await until(async () => cond(await getPod(pod.metadata!.name!), 'Ready')?.status === 'False', 'the pod to be unready', 30_000, 300);
-    await until(async () => (await kubectl(admin, ['-n', NS, 'get', 'endpoints', 'web', '-o', 'jsonpath={.subsets[*].notReadyAddresses[*].ip}'])).stdout === ip, 'the endpoints to move the pod to notReadyAddresses', 30_000, 300);
+    await until(async () => (await kubectl(['-n', NS, 'get', 'endpoints', 'web', '-o', 'jsonpath={.subsets[*].notReadyAddresses[*].ip}'])).stdout === ip, 'the endpoints to move the pod to notReadyAddresses', 30_000, 300);
   });
 
   it('runs init containers in order before the app container; a Never pod ends Succeeded with its termination message', async () => {
@@ -220,8 +172,8 @@ describe('kubelet pod lifecycle on a real containerd', { timeout: 600_000 }, () 
   });
 
   it('gives containers env from values, $(VAR) expansion, fieldRef, resourceFieldRef, ConfigMaps and Secrets', async () => {
-    await kc(admin, ['-n', NS, 'create', 'configmap', 'cfg', '--from-literal=color=blue', '--from-literal=size=L']);
-    await kc(admin, ['-n', NS, 'create', 'secret', 'generic', 'sec', '--from-literal=password=hunter2']);
+    await kc(['-n', NS, 'create', 'configmap', 'cfg', '--from-literal=color=blue', '--from-literal=size=L']);
+    await kc(['-n', NS, 'create', 'secret', 'generic', 'sec', '--from-literal=password=hunter2']);
     await runPod('env', {
       restartPolicy: 'Never',
       containers: [{
@@ -339,11 +291,10 @@ describe('kubelet pod lifecycle on a real containerd', { timeout: 600_000 }, () 
     assert.equal(pod.status!.phase, 'Pending');
   });
 
-  it('keeps running containers when the kubelet restarts (adoption)', async () => {
+  it('keeps running containers when the kubelet is SIGKILLed and restarted (adoption)', async () => {
     const before = (await adminClient.list<Pod>({ group: '', version: 'v1', resource: 'pods', namespace: NS }, { labelSelector: 'app=web' })).items[0];
     const id = before.status!.containerStatuses![0].containerID;
-    await kubelet!.stop();
-    kubelet = await startNodeKubelet();
+    await cluster.restartKubelet({ signal: 'SIGKILL' });
     // a few sync rounds later the same container still runs, not restarted
     await new Promise((r) => setTimeout(r, 4000));
     const afterPod = await getPod(before.metadata!.name!);
@@ -370,7 +321,7 @@ describe('kubelet pod lifecycle on a real containerd', { timeout: 600_000 }, () 
       volumes: [{ name: 'shared', hostPath: { path: hostDir } }],
     });
     const pod = await waitPod('graceful', (p) => p.status?.phase === 'Running', 'graceful to run');
-    await kc(admin, ['-n', NS, 'delete', 'pod', 'graceful', '--wait=true', '--timeout=60s']);
+    await kc(['-n', NS, 'delete', 'pod', 'graceful', '--wait=true', '--timeout=60s']);
     assert.ok(existsSync(marker), 'the preStop hook wrote its file');
     assert.equal(readFileSync(marker, 'utf8'), 'stopping\n');
     const uid = pod.metadata!.uid!;
