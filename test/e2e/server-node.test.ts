@@ -44,6 +44,8 @@ describe('k8ts server with a real node', () => {
       const podIP = await kc(s.kubeconfig, ['get', 'pod', 'bb', '-o', 'jsonpath={.status.podIP}']);
       assert.ok(podIP.startsWith(podCIDR.replace(/0\/24$/, '')), `pod IP ${podIP} in ${podCIDR}`);
       assert.equal(await kc(s.kubeconfig, ['get', 'pod', 'bb', '-o', 'jsonpath={.spec.nodeName}']), nodeName);
+      // the API server reaches the in-process kubelet with its kubelet client certificate
+      assert.equal(await kc(s.kubeconfig, ['exec', 'bb', '--', 'echo', 'hello from the node']), 'hello from the node\n');
     } finally {
       const dataDir = srv?.dataDir;
       await srv?.stop('SIGTERM');
