@@ -158,6 +158,7 @@ export function newPodLifecycle(deps: PodLifecycleDeps, tuning: LifecycleTuning 
     removePod: (uid) => lifecycle.removePod(uid),
     listPods: () => lifecycle.listPods(),
     runningPodCount: () => lifecycle.runningPodCount(),
+    health: () => lifecycle.health(),
     stop: () => lifecycle.stop(),
   };
 }

@@ -18,6 +18,7 @@ import { podDir } from './hosts.js';
 import type { EventRecorder } from '../../client/events.js';
 import type { KubeObject, RestClient } from '../../client/rest.js';
 import type { PodRuntime, RuntimeCache } from './runtime-state.js';
+import { goDuration } from './backoff.js';
 import { errText, type RuntimeManager } from './runtime.js';
 import { noMetrics, type PodMetrics } from './metrics.js';
 import { podLogsDirectory } from './sandbox.js';
@@ -150,6 +151,14 @@ export class PodLifecycleImpl {
     let n = 0;
     for (const rt of this.lastRelist.values()) if (rt.sandboxes.some((s) => s.ready)) n++;
     return n;
+  }
+
+  /** Upstream's PLEG health check: a relist must have succeeded within the last 3 minutes. */
+  health(now = Date.now()): { ok: boolean; reason?: string } {
+    const threshold = 180_000;
+    const last = this.lastRelistOk || this.startedAt;
+    if (now - last <= threshold) return { ok: true };
+    return { ok: false, reason: `PLEG is not healthy: pleg was last seen active ${goDuration(now - last)} ago; threshold is ${goDuration(threshold)}` };
   }
 
   /** The newest container of that name as the last relist saw it (for the prober). */

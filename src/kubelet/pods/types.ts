@@ -42,6 +42,9 @@ export interface PodLifecycle {
   listPods(): Pod[];
   /** Number of pods with a running sandbox (for node status and metrics). */
   runningPodCount(): number;
+  /** PLEG health for /healthz and the node's Ready condition: not ok when no relist succeeded for
+   * 3 minutes (upstream's "PLEG is not healthy: pleg was last seen active 3m0s ago; threshold is 3m0s"). */
+  health?(): { ok: boolean; reason?: string };
   /** Stops workers; leaves containers running (a kubelet restart adopts them). */
   stop(): Promise<void>;
 }

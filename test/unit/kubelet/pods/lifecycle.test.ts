@@ -96,6 +96,7 @@ describe('pod lifecycle on a fake runtime', () => {
     assert.match(st.containerStatuses![0].containerID!, /^fake:\/\/c\d+$/);
     assert.deepEqual(runtime.calls.slice(0, 2), ['RunPodSandbox web 0', 'CreateContainer app 0']);
     assert.equal(lc.runningPodCount(), 1);
+    assert.deepEqual(lc.health!(), { ok: true });
     assert.equal(lc.listPods()[0].status?.phase, 'Running');
   });
 
