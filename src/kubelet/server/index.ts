@@ -18,6 +18,7 @@ import type { UserInfo } from './authn.js';
 import { newAuthorizer } from './authz.js';
 import { HttpError } from './find.js';
 import { serveContainerLogs } from './logs/handler.js';
+import { serveSystemLogs } from './syslogs.js';
 import { TEXT_CONTENT_TYPE, cadvisorMetrics, pathBucket, requestMetrics, resourceMetrics } from './metrics.js';
 import { runningPods } from './pods.js';
 import { SummaryProvider } from './stats.js';
@@ -28,7 +29,7 @@ import type { KubeletServer, KubeletServerDeps } from './types.js';
 /** tlsMinVersion values (Go's names) → Node's. */
 const TLS_VERSIONS: Record<string, 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'> = { VersionTLS10: 'TLSv1', VersionTLS11: 'TLSv1.1', VersionTLS12: 'TLSv1.2', VersionTLS13: 'TLSv1.3' };
 
-const DEBUG_PREFIXES = ['/exec/', '/attach/', '/portForward/', '/run/', '/containerLogs/', '/logs/'];
+const DEBUG_PREFIXES = ['/exec/', '/attach/', '/portForward/', '/run/', '/containerLogs/', '/logs'];
 
 export async function startKubeletServer(deps: KubeletServerDeps): Promise<KubeletServer> {
   const { config, log } = deps;
@@ -119,6 +120,7 @@ export async function startKubeletServer(deps: KubeletServerDeps): Promise<Kubel
       if (path === '/metrics/resource') return text(await resourceMetrics(deps.cri));
       if (path === '/stats/summary' || path === '/stats/summary/') return json(await summary.summary());
       if (path.startsWith('/containerLogs/')) return serveContainerLogs(deps.cri, deps.listPods(), path, req, res);
+      if (path === '/logs' || path.startsWith('/logs/')) return serveSystemLogs(path, res);
     }
     if (method === 'POST' && path.startsWith('/run/')) return streams.run(path, q, res);
     if (parseStreamPath(path)) throw new HttpError(400, 'Upgrade request required');

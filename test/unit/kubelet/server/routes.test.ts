@@ -39,3 +39,39 @@ describe('metrics helpers', () => {
     assert.equal(e.text(), '# HELP x_total help text\n# TYPE x_total counter\nx_total{pod="a\\"b\\\\c"} 1.5 1000\n');
   });
 });
+
+describe('system logs (/logs/)', () => {
+  it('lists directories, serves files and refuses paths outside the log dir', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { createServer, get } = await import('node:http');
+    const { serveSystemLogs } = await import('../../../../src/kubelet/server/syslogs.js');
+    const root = mkdtempSync(join(tmpdir(), 'k8ts-syslogs-'));
+    mkdirSync(join(root, 'pods'));
+    writeFileSync(join(root, 'syslog'), 'boot ok\n');
+    const srv = createServer((req, res) => {
+      serveSystemLogs(new URL(req.url!, 'http://x').pathname, res, root).catch((e: HttpError) => res.writeHead(e.status ?? 500).end(e.message));
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as { port: number }).port;
+    const fetchText = (path: string) =>
+      new Promise<{ status: number; body: string }>((resolve) =>
+        get({ host: '127.0.0.1', port, path }, (res) => {
+          let body = '';
+          res.on('data', (d) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        }),
+      );
+    try {
+      assert.deepEqual(await fetchText('/logs/'), { status: 200, body: '<pre>\n<a href="pods/">pods/</a>\n<a href="syslog">syslog</a>\n</pre>\n' });
+      assert.deepEqual(await fetchText('/logs/syslog'), { status: 200, body: 'boot ok\n' });
+      assert.equal((await fetchText('/logs/nope')).status, 404);
+      // encoded traversal resolves inside the log dir, never outside it
+      assert.equal((await fetchText('/logs/..%2F..%2F..%2Fetc%2Fpasswd')).status, 404);
+    } finally {
+      await new Promise<void>((r) => srv.close(() => r()));
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
