@@ -68,7 +68,7 @@ export function streamOptions(q: URLSearchParams): StreamOptions {
 }
 
 export class StreamHandler {
-  private readonly sessions = new Set<{ close(): void }>();
+  private readonly sessions = new Set<() => void>();
 
   constructor(private readonly deps: StreamDeps) {}
 
@@ -102,7 +102,7 @@ export class StreamHandler {
         ? await this.deps.cri.exec({ containerId, cmd: command, tty: opts.tty, stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr })
         : await this.deps.cri.attach({ containerId, tty: opts.tty, stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr });
     const backend = await dialRemoteCommand(url, opts);
-    this.track(backend);
+    this.track(() => backend.close(), backend.session);
     let client: RemoteCommandStreams;
     try {
       if (ws) {
@@ -110,13 +110,12 @@ export class StreamHandler {
         client = websocketStreams(sock, wsProtocol!, opts);
       } else {
         const r = acceptSpdy(req, socket, head, SPDY_REMOTECOMMAND_PROTOCOLS);
-        if (!('session' in r)) throw Object.assign(new Error(r.message), { answered: true });
-        this.track(r.session);
+        if (!('session' in r)) return backend.close(); // acceptSpdy answered 403
+        this.track(() => r.session.close(), r.session);
         client = await spdyStreams(r.session, r.protocol, opts);
       }
     } catch (e) {
       backend.close();
-      if ((e as { answered?: boolean }).answered) return;
       throw e;
     }
     this.deps.log.v(3).info('Relaying streams', { kind: target.kind, pod: `${target.namespace}/${target.pod}`, container: target.container, protocol: client.protocol });
@@ -129,7 +128,7 @@ export class StreamHandler {
     const backend = async (): Promise<SpdySession> => {
       const { url } = await this.deps.cri.portForward({ podSandboxId: sandbox, port: ports });
       const { session } = await dialSpdy(url, [PORTFORWARD_PROTOCOL]);
-      this.track(session);
+      this.track(() => session.close(), session);
       return session;
     };
     let client: SpdySession;
@@ -145,23 +144,20 @@ export class StreamHandler {
     } else {
       throw new HttpError(400, 'Upgrade request required');
     }
-    this.track(client);
+    this.track(() => client.close(), client);
     await servePortForward(client, { backend, log: (m) => this.deps.log.v(2).info(m) });
   }
 
   private acceptWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer, protocol: string): WebSocket {
     const ws = acceptWebSocket(req, socket, head, protocol);
-    this.track({ close: () => ws.terminate() }, ws);
+    this.track(() => ws.terminate(), ws);
     return ws;
   }
 
-  /** Remembers open sessions so close() can end them. */
-  private track(s: { close(): void }, emitter?: { once(ev: 'close', fn: () => void): unknown }): void {
-    this.sessions.add(s);
-    const forget = () => this.sessions.delete(s);
-    if (emitter) emitter.once('close', forget);
-    else if (s instanceof SpdySession) s.once('close', forget);
-    else if ('session' in s) (s as { session: SpdySession }).session.once('close', forget);
+  /** Remembers an open connection (until it closes) so close() can end it. */
+  private track(close: () => void, conn: { once(ev: 'close', fn: () => void): unknown }): void {
+    this.sessions.add(close);
+    conn.once('close', () => this.sessions.delete(close));
   }
 
   /** POST /run/{ns}/{pod}[/{uid}]/{container}?cmd=… → the command's output (ExecSync). */
@@ -181,7 +177,7 @@ export class StreamHandler {
   }
 
   close(): void {
-    for (const s of this.sessions) s.close();
+    for (const close of this.sessions) close();
     this.sessions.clear();
   }
 }
