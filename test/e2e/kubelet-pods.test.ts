@@ -239,12 +239,14 @@ describe('kubelet pod lifecycle on a real containerd', { timeout: 600_000 }, () 
     assert.ok(evs.some((e) => e.reason === 'Killing' && e.message === 'Container main failed liveness probe, will be restarted'), JSON.stringify(evs));
   });
 
-  it('ends a Never pod Failed with its exit code', async () => {
-    await runPod('fail', { restartPolicy: 'Never', containers: [{ name: 'main', image: busybox(), imagePullPolicy: 'Never', command: ['sh', '-c', 'exit 7'] }] });
+  it('ends a Never pod Failed with its exit code and the log tail as message (FallbackToLogsOnError)', async () => {
+    await runPod('fail', { restartPolicy: 'Never', containers: [{ name: 'main', image: busybox(), imagePullPolicy: 'Never', command: ['sh', '-c', 'echo first; echo oops >&2; exit 7'], terminationMessagePolicy: 'FallbackToLogsOnError' }] });
     const pod = await waitPod('fail', (p) => p.status?.phase === 'Failed', 'fail to fail');
     const t = pod.status!.containerStatuses![0].state?.terminated;
     assert.equal(t?.exitCode, 7);
     assert.equal(t?.reason, 'Error');
+    // nothing in /dev/termination-log: the message falls back to the end of the log
+    assert.equal(t?.message, 'first\noops\n');
   });
 
   it('recreates a sandbox that died, with the next attempt, and restarts its containers in it', async () => {
