@@ -123,7 +123,8 @@ export class StreamHandler {
   }
 
   private async portForward(pod: Pod, req: IncomingMessage, socket: Duplex, head: Buffer, q: URLSearchParams): Promise<void> {
-    const ports = q.getAll('port').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+    // The API server joins the ports (`port=80,443`), as upstream's does; each may also come alone.
+    const ports = q.getAll('port').flatMap((p) => p.split(',')).map(Number).filter((n) => Number.isInteger(n) && n > 0);
     const sandbox = await sandboxId(this.deps.cri, pod);
     const backend = async (): Promise<SpdySession> => {
       const { url } = await this.deps.cri.portForward({ podSandboxId: sandbox, port: ports });
