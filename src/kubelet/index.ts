@@ -18,7 +18,7 @@ import { durationMs } from './config/duration.js';
 import type { KubeletFlags } from './config/flags.js';
 import type { KubeletConfiguration } from './config/types.js';
 import { containerStateLabel, newKubeletRegistry } from './metrics.js';
-import { NodeStatusManager } from './node/controller.js';
+import { NodeStatusManager, nodeRef } from './node/controller.js';
 import { defaultRouteIPv4 } from './node/host.js';
 import { startHousekeeping } from './housekeeping.js';
 import { startApiPodSource } from './podsource.js';
@@ -122,6 +122,7 @@ export async function startKubelet(opts: StartKubeletOptions): Promise<Kubelet> 
       rootDir,
       kubeletPort: () => server?.port ?? cfg.port,
       log: logger('kubelet_node_status.go'),
+      recorder,
     });
     const metrics = newKubeletRegistry(
       {
@@ -155,6 +156,7 @@ export async function startKubelet(opts: StartKubeletOptions): Promise<Kubelet> 
       closeOnError.push(() => srv.close());
     }
 
+    recorder.event(nodeRef(nodeName), 'Normal', 'Starting', 'Starting kubelet.');
     await pods.start();
     closeOnError.push(() => pods.stop());
     // Static pods run before (and without) registration, as upstream: a control plane can be

@@ -76,6 +76,19 @@ describe('kubelet node on a real containerd', () => {
     assert.match(metrics, /^kubelet_node_startup_duration_seconds \d/m);
   });
 
+  it('records node events: Starting, then the conditions taking their statuses', async () => {
+    const reasons = await until(async () => {
+      const events = JSON.parse(await c.kc(['get', 'events', '-n', 'default', '--field-selector', `involvedObject.kind=Node,involvedObject.name=${c.nodeName}`, '-o', 'json'])).items as { reason: string; message: string; source: { component: string; host: string } }[];
+      const r = events.map((e) => e.reason);
+      return r.includes('Starting') && r.includes('NodeReady') ? events : undefined;
+    }, 'node events', 30_000);
+    const byReason = Object.fromEntries(reasons.map((e) => [e.reason, e]));
+    assert.equal(byReason.Starting.message, 'Starting kubelet.');
+    assert.equal(byReason.NodeReady.message, `Node ${c.nodeName} status is now: NodeReady`);
+    assert.ok(byReason.NodeHasSufficientMemory && byReason.NodeHasNoDiskPressure && byReason.NodeHasSufficientPID);
+    assert.deepEqual(byReason.NodeReady.source, { component: 'kubelet', host: c.nodeName });
+  });
+
   it('lists the runtime images in the node status', async () => {
     const names: string[] = await until(async () => {
       const images = JSON.parse(await c.kc(['get', 'node', c.nodeName, '-o', 'jsonpath={.status.images}']) || '[]') as { names: string[] }[];

@@ -5,7 +5,8 @@
 // spec.podCIDR (telling the runtime through UpdateRuntimeConfig) and raises the pressure
 // conditions from the hard eviction thresholds.
 import { createMergePatch } from '../../apimachinery/patch/index.js';
-import type { RestClient, ResourceRef } from '../../client/rest.js';
+import type { EventRecorder } from '../../client/events.js';
+import type { KubeObject, RestClient, ResourceRef } from '../../client/rest.js';
 import { isAlreadyExists, isNotFound, sleep } from '../../client/rest.js';
 import type { Logger } from '../../util/klog.js';
 import { durationMs } from '../config/duration.js';
@@ -20,7 +21,7 @@ import type { NodeIdentity, NodeImage } from './object.js';
 import { nodeResources, thresholdBytes } from './resources.js';
 import type { NodeRuntime } from './runtime.js';
 
-const nodeRef = (name?: string, subresource?: string): ResourceRef => ({ group: '', version: 'v1', resource: 'nodes', name, subresource });
+const nodesRef = (name?: string, subresource?: string): ResourceRef => ({ group: '', version: 'v1', resource: 'nodes', name, subresource });
 
 export interface NodeManagerDeps {
   client: RestClient;
@@ -34,6 +35,21 @@ export interface NodeManagerDeps {
   onPodCIDR?: (cidr: string) => void;
   /** host readers (tests substitute fixtures) */
   machine?: () => MachineInfo;
+  /** node events (NodeReady, NodeHasSufficientMemory, ...) */
+  recorder?: EventRecorder;
+}
+
+/** The event upstream records when a condition takes a status ("Node x status is now: NodeReady"). */
+const CONDITION_EVENTS: Record<string, { True: string; False: string }> = {
+  MemoryPressure: { True: 'NodeHasInsufficientMemory', False: 'NodeHasSufficientMemory' },
+  DiskPressure: { True: 'NodeHasDiskPressure', False: 'NodeHasNoDiskPressure' },
+  PIDPressure: { True: 'NodeHasInsufficientPID', False: 'NodeHasSufficientPID' },
+  Ready: { True: 'NodeReady', False: 'NodeNotReady' },
+};
+
+/** The node as events name it: kind Node, the node name as its UID, as upstream's nodeRef. */
+export function nodeRef(nodeName: string): KubeObject {
+  return { kind: 'Node', metadata: { name: nodeName, uid: nodeName } };
 }
 
 interface NodeObj {
@@ -57,6 +73,8 @@ export class NodeStatusManager {
   private pressureSeen: Record<string, number> = {};
   private syncing?: Promise<void>;
   private lastLoop = 0;
+  /** condition statuses already announced by an event */
+  private recorded: Record<string, string> = {};
   readonly lease: NodeLeaseController;
   nodeUID?: string;
   /** the latest Ready condition posted (for healthz/metrics) */
@@ -93,7 +111,20 @@ export class NodeStatusManager {
     if (missing.length) inputs.readyErrors.push(`missing node capacity for resources: ${missing.join(', ')}`);
     const conditions = nodeConditions(inputs, previousConditions, Date.now());
     this.ready = inputs.readyErrors.length === 0;
+    // a status the node already had (a restarted kubelet) is not news
+    for (const c of previousConditions ?? []) this.recorded[c.type] ??= c.status;
+    this.recordConditionEvents(conditions);
     return nodeStatus(this.d.identity, { resources, machine: this.machine, runtimeVersion, images, conditions, kubeletPort: this.d.kubeletPort() });
+  }
+
+  private recordConditionEvents(conditions: NodeCondition[]): void {
+    for (const c of conditions) {
+      const names = CONDITION_EVENTS[c.type];
+      if (!names || this.recorded[c.type] === c.status) continue;
+      this.recorded[c.type] = c.status;
+      const reason = names[c.status as 'True' | 'False'];
+      if (reason) this.d.recorder?.event(nodeRef(this.nodeName), 'Normal', reason, `Node ${this.nodeName} status is now: ${reason}`);
+    }
   }
 
   /** Hard eviction thresholds against the host; a pressure stays for evictionPressureTransitionPeriod after it was last observed. */
@@ -143,7 +174,7 @@ export class NodeStatusManager {
   private async tryRegister(): Promise<void> {
     const node = initialNode(this.d.identity, await this.computeStatus());
     try {
-      const created = await this.d.client.create<NodeObj>(nodeRef(), node);
+      const created = await this.d.client.create<NodeObj>(nodesRef(), node);
       this.observeNode(created);
       this.lastReport = Date.now();
       return;
@@ -152,14 +183,14 @@ export class NodeStatusManager {
     }
     // The node exists (a restart, or registered before): reconcile the labels and annotations
     // the kubelet owns, as upstream's reconcile* helpers do, and keep it.
-    const existing = await this.d.client.get<NodeObj>(nodeRef(this.nodeName));
+    const existing = await this.d.client.get<NodeObj>(nodesRef(this.nodeName));
     this.d.log.info('Node was previously registered', { node: this.nodeName });
     const labels = nodeLabels(this.d.identity);
     const annotations = nodeAnnotations(this.cfg);
     const patch: Record<string, Record<string, string>> = {};
     for (const [k, v] of Object.entries(labels)) if (existing.metadata.labels?.[k] !== v) (patch.labels ??= {})[k] = v;
     for (const [k, v] of Object.entries(annotations)) if (existing.metadata.annotations?.[k] !== v) (patch.annotations ??= {})[k] = v;
-    const updated = Object.keys(patch).length ? await this.d.client.patch<NodeObj>(nodeRef(this.nodeName), 'merge', { metadata: patch }) : existing;
+    const updated = Object.keys(patch).length ? await this.d.client.patch<NodeObj>(nodesRef(this.nodeName), 'merge', { metadata: patch }) : existing;
     this.observeNode(updated);
   }
 
@@ -183,7 +214,7 @@ export class NodeStatusManager {
   async syncNodeStatus(): Promise<void> {
     if (this.syncing) return this.syncing;
     this.syncing = (async () => {
-      const node = await this.d.client.get<NodeObj>(nodeRef(this.nodeName));
+      const node = await this.d.client.get<NodeObj>(nodesRef(this.nodeName));
       this.observeNode(node);
       const status = await this.computeStatus(node.status?.conditions);
       const old = node.status ?? {};
@@ -191,7 +222,7 @@ export class NodeStatusManager {
       const reportMs = durationMs(this.cfg.nodeStatusReportFrequency, 300_000);
       if (!changed && Date.now() - this.lastReport < reportMs) return;
       const patch = createMergePatch({ status: old }, { status: { ...old, ...status } });
-      await this.d.client.patch(nodeRef(this.nodeName, 'status'), 'merge', patch);
+      await this.d.client.patch(nodesRef(this.nodeName, 'status'), 'merge', patch);
       this.patches++;
       this.lastReport = Date.now();
     })().finally(() => (this.syncing = undefined));

@@ -71,8 +71,9 @@ function fakeRuntime(state: { networkReady: boolean }) {
 
 const machine = () => ({ numCores: 2, memoryCapacityBytes: 4 * 1024 ** 3, hugepages: {}, machineID: 'm', systemUUID: 's', bootID: 'b', kernelVersion: '6.1', osImage: 'Debian' });
 
-function manager(api: ReturnType<typeof fakeAPI>, rt: ReturnType<typeof fakeRuntime>, config = defaultKubeletConfiguration({})) {
+function manager(api: ReturnType<typeof fakeAPI>, rt: ReturnType<typeof fakeRuntime>, config = defaultKubeletConfiguration({}), events: string[] = []) {
   return new NodeStatusManager({
+    recorder: { event: (obj, type, reason, message) => events.push(`${obj.kind}/${obj.metadata?.name} ${type} ${reason}: ${message}`) },
     client: api.client,
     runtime: rt.runtime,
     identity: { nodeName: 'node-0', hostname: 'node-0', nodeIPs: ['10.0.0.5'], labels: {}, config },
@@ -88,8 +89,15 @@ describe('node status manager', () => {
     const api = fakeAPI();
     const state = { networkReady: true };
     const rt = fakeRuntime(state);
-    const m = manager(api, rt);
+    const events: string[] = [];
+    const m = manager(api, rt, defaultKubeletConfiguration({}), events);
     await m.register();
+    assert.deepEqual(events, [
+      'Node/node-0 Normal NodeHasSufficientMemory: Node node-0 status is now: NodeHasSufficientMemory',
+      'Node/node-0 Normal NodeHasNoDiskPressure: Node node-0 status is now: NodeHasNoDiskPressure',
+      'Node/node-0 Normal NodeHasSufficientPID: Node node-0 status is now: NodeHasSufficientPID',
+      'Node/node-0 Normal NodeReady: Node node-0 status is now: NodeReady',
+    ]);
     assert.deepEqual(api.calls, ['create nodes/node-0']);
     assert.equal(m.nodeUID, 'uid-node-0');
     const created = api.objects.get('nodes/node-0');
@@ -108,6 +116,8 @@ describe('node status manager', () => {
     assert.equal(ready.reason, 'KubeletNotReady');
     assert.equal(ready.message, 'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:cni plugin not initialized');
     assert.equal(m.ready, false);
+    assert.equal(events.at(-1), 'Node/node-0 Normal NodeNotReady: Node node-0 status is now: NodeNotReady');
+    assert.equal(events.length, 5, 'unchanged conditions are not announced again');
   });
 
   it('patches at least every nodeStatusReportFrequency', async () => {
