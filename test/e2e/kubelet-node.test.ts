@@ -32,6 +32,7 @@ describe('kubelet node on a real containerd', () => {
   });
   after(async () => {
     await c?.stop();
+    if (c) assert.deepEqual(await c.runtime.leftovers(), [], 'nothing left: sandboxes, shims, mounts, netns, bridge, nat rules, dirs');
   });
 
   it('registers the node with addresses, nodeInfo, capacity, labels and the pod CIDR, and is Ready', async () => {
@@ -131,6 +132,7 @@ describe('static pods and kubelet restarts on a real containerd', () => {
   });
   after(async () => {
     await c?.stop();
+    if (c) assert.deepEqual(await c.runtime.leftovers(), [], 'nothing left: sandboxes, shims, mounts, netns, bridge, nat rules, dirs');
   });
 
   it('runs a static pod file with a mirror pod, replaces it on edit, recreates a deleted mirror, and removes both with the file', async () => {

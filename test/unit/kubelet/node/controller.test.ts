@@ -120,6 +120,21 @@ describe('node status manager', () => {
     assert.equal(events.length, 5, 'unchanged conditions are not announced again');
   });
 
+  it('raises the pressure conditions from the hard eviction thresholds against this host', async () => {
+    const api = fakeAPI();
+    const events: string[] = [];
+    const m = manager(api, fakeRuntime({ networkReady: true }), defaultKubeletConfiguration({ evictionHard: { 'memory.available': '1000Ti', 'nodefs.available': '100%', 'pid.available': '100%' } }), events);
+    await m.register();
+    const byType = Object.fromEntries(api.objects.get('nodes/node-0').status.conditions.map((c: any) => [c.type, c]));
+    assert.equal(byType.MemoryPressure.status, 'True');
+    assert.equal(byType.MemoryPressure.reason, 'KubeletHasInsufficientMemory');
+    assert.equal(byType.DiskPressure.status, 'True');
+    assert.equal(byType.DiskPressure.message, 'kubelet has disk pressure');
+    assert.equal(byType.PIDPressure.status, 'True');
+    assert.equal(byType.Ready.status, 'True', 'pressure alone does not make the node NotReady');
+    assert.ok(events.some((e) => e.includes('NodeHasInsufficientMemory')));
+  });
+
   it('patches at least every nodeStatusReportFrequency', async () => {
     const api = fakeAPI();
     const m = manager(api, fakeRuntime({ networkReady: true }), defaultKubeletConfiguration({ nodeStatusReportFrequency: '1ms' }));
