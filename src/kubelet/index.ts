@@ -123,6 +123,10 @@ export async function startKubelet(opts: StartKubeletOptions): Promise<Kubelet> 
       kubeletPort: () => server?.port ?? cfg.port,
       log: logger('kubelet_node_status.go'),
       recorder,
+      readyErrors: () => {
+        const h = pods.health?.();
+        return h && !h.ok ? [h.reason ?? 'PLEG is not healthy'] : [];
+      },
     });
     const metrics = newKubeletRegistry(
       {
@@ -148,7 +152,10 @@ export async function startKubelet(opts: StartKubeletOptions): Promise<Kubelet> 
         cri,
         listPods: () => pods.listPods(),
         rootDir,
-        healthz: () => node.health(),
+        healthz: () => {
+          for (const h of [node.health(), pods.health?.() ?? { ok: true }]) if (!h.ok) return h;
+          return { ok: true };
+        },
         metrics: metrics.registry,
         log: logger('server.go'),
       });

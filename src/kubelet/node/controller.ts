@@ -37,6 +37,8 @@ export interface NodeManagerDeps {
   machine?: () => MachineInfo;
   /** node events (NodeReady, NodeHasSufficientMemory, ...) */
   recorder?: EventRecorder;
+  /** more reasons for NotReady (the pod lifecycle's PLEG health, as upstream's runtime state) */
+  readyErrors?: () => string[];
 }
 
 /** The event upstream records when a condition takes a status ("Node x status is now: NodeReady"). */
@@ -106,7 +108,7 @@ export class NodeStatusManager {
     } catch (err) {
       statusErr = (err as Error).message;
     }
-    const inputs: ConditionInputs = { ...this.pressure(nodefs), readyErrors: runtimeReadyErrors(statusResp?.status, statusErr) };
+    const inputs: ConditionInputs = { ...this.pressure(nodefs), readyErrors: [...runtimeReadyErrors(statusResp?.status, statusErr), ...(this.d.readyErrors?.() ?? [])] };
     const missing = ['cpu', 'memory', 'pods'].filter((r) => !resources.capacity[r] || resources.capacity[r] === '0');
     if (missing.length) inputs.readyErrors.push(`missing node capacity for resources: ${missing.join(', ')}`);
     const conditions = nodeConditions(inputs, previousConditions, Date.now());

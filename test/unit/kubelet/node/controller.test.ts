@@ -135,6 +135,24 @@ describe('node status manager', () => {
     assert.ok(events.some((e) => e.includes('NodeHasInsufficientMemory')));
   });
 
+  it('is NotReady when the pod lifecycle reports it unhealthy', async () => {
+    const api = fakeAPI();
+    const m = new NodeStatusManager({
+      client: api.client,
+      runtime: fakeRuntime({ networkReady: true }).runtime,
+      identity: { nodeName: 'node-0', hostname: 'node-0', nodeIPs: ['10.0.0.5'], labels: {}, config: defaultKubeletConfiguration({}) },
+      rootDir: tmpdir(),
+      kubeletPort: () => 10250,
+      log: logger('test'),
+      machine,
+      readyErrors: () => ['PLEG is not healthy: pleg was last seen active 3m0s ago; threshold is 3m0s'],
+    });
+    await m.register();
+    const ready = api.objects.get('nodes/node-0').status.conditions.find((c: any) => c.type === 'Ready');
+    assert.equal(ready.status, 'False');
+    assert.equal(ready.message, 'PLEG is not healthy: pleg was last seen active 3m0s ago; threshold is 3m0s');
+  });
+
   it('patches at least every nodeStatusReportFrequency', async () => {
     const api = fakeAPI();
     const m = manager(api, fakeRuntime({ networkReady: true }), defaultKubeletConfiguration({ nodeStatusReportFrequency: '1ms' }));
