@@ -38,7 +38,7 @@ export interface StartKubeletOptions {
   config: KubeletConfiguration;
   /** --config path (for messages); '' when defaults and flags only */
   configPath?: string;
-  flags: Pick<KubeletFlags, 'rootDir' | 'hostnameOverride' | 'nodeIPs' | 'nodeLabels' | 'podInfraContainerImage'> & Partial<Pick<KubeletFlags, 'kubeconfig' | 'bootstrapKubeconfig'>>;
+  flags: Pick<KubeletFlags, 'rootDir' | 'hostnameOverride' | 'nodeIPs' | 'nodeLabels' | 'podInfraContainerImage'> & Partial<Pick<KubeletFlags, 'kubeconfig' | 'bootstrapKubeconfig' | 'certDir'>>;
   /** An API client (in-process use); else built from flags.kubeconfig. */
   client?: RestClient;
   /** Register Node.js process metrics in the kubelet's registry (false when sharing a process). */
@@ -152,6 +152,7 @@ export async function startKubelet(opts: StartKubeletOptions): Promise<Kubelet> 
         cri,
         listPods: () => pods.listPods(),
         rootDir,
+        certDir: opts.flags.certDir,
         healthz: () => {
           for (const h of [node.health(), pods.health?.() ?? { ok: true }]) if (!h.ok) return h;
           return { ok: true };

@@ -19,6 +19,8 @@ export interface KubeletServerDeps {
   listPods: () => Pod[];
   /** kubelet --root-dir. */
   rootDir: string;
+  /** kubelet --cert-dir (default <rootDir>/pki): where the self-signed serving pair goes when no tlsCertFile is set. */
+  certDir?: string;
   /** Health of the kubelet's own loops for /healthz (e.g. the pod sync loop ran recently). */
   healthz: () => { ok: boolean; reason?: string };
   /** The kubelet's metrics (kubelet_* series); /metrics serves it. */
