@@ -111,8 +111,24 @@ export async function startKubelet(opts: StartKubeletOptions): Promise<Kubelet> 
     const broadcaster = new EventBroadcaster(apiClient, { burst: cfg.eventBurst || 100 });
     const recorder: EventRecorder = broadcaster.newRecorder({ component: 'kubelet', host: nodeName });
 
-    const volumes: VolumeManager = newVolumeManager({ rootDir, client: apiClient, nodeName, log: logger('volume_manager.go') });
-    const pods = newPodLifecycle({ cri, client: apiClient, recorder, nodeName, nodeIPs, config: cfg, volumes, rootDir, log: logger('kubelet_pods.go') });
+    // Memory emptyDirs and downward API resource limits default to the node's allocatable.
+    const volumes: VolumeManager = newVolumeManager({ rootDir, client: apiClient, nodeName, log: logger('volume_manager.go'), nodeAllocatable: () => node.allocatable() });
+    const metrics = newKubeletRegistry(
+      {
+        nodeName,
+        runningPods: () => pods.runningPodCount(), // read at scrape time, after the lifecycle exists
+        containerStates: async () => {
+          const counts: Record<string, number> = {};
+          for (const c of (await cri.listContainers({})).containers ?? []) {
+            const s = containerStateLabel(c.state as string | undefined);
+            counts[s] = (counts[s] ?? 0) + 1;
+          }
+          return counts;
+        },
+      },
+      opts.processMetrics ?? true,
+    );
+    const pods = newPodLifecycle({ cri, client: apiClient, recorder, nodeName, nodeIPs, config: cfg, volumes, rootDir, log: logger('kubelet_pods.go'), metrics: metrics.registry });
 
     let server: KubeletServer | undefined;
     const node = new NodeStatusManager({
@@ -128,21 +144,6 @@ export async function startKubelet(opts: StartKubeletOptions): Promise<Kubelet> 
         return h && !h.ok ? [h.reason ?? 'PLEG is not healthy'] : [];
       },
     });
-    const metrics = newKubeletRegistry(
-      {
-        nodeName,
-        runningPods: () => pods.runningPodCount(),
-        containerStates: async () => {
-          const counts: Record<string, number> = {};
-          for (const c of (await cri.listContainers({})).containers ?? []) {
-            const s = containerStateLabel(c.state as string | undefined);
-            counts[s] = (counts[s] ?? 0) + 1;
-          }
-          return counts;
-        },
-      },
-      opts.processMetrics ?? true,
-    );
 
     if (cfg.enableServer) {
       server = await startKubeletServer({

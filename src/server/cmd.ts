@@ -38,7 +38,7 @@ const serverFlags: FlagDef[] = [
   { name: 'sim-nodes', type: 'int', default: 0, help: 'Run this many simulated nodes (kwok-like) in this process' },
   // Default none for now: the e2e harness starts many servers at once and must first ask for
   // none explicitly before auto can be the default (then: default 'auto', as k3s runs its agent).
-  { name: 'container-runtime', type: 'string', default: 'none', help: 'The node this server runs: auto (a real node on containerd when containerd, runc and the CNI plugins are installed and this is root, else one simulated node), containerd, sim (one simulated node), or none (control plane only)' },
+  { name: 'container-runtime', type: 'string', default: 'auto', help: 'The node this server runs: auto (a real node on containerd when containerd, runc and the CNI plugins are installed and this is root, else one simulated node; no node of its own when --sim-nodes is given), containerd, sim (one simulated node), or none (control plane only)' },
   { name: 'container-runtime-endpoint', type: 'string', default: '', help: 'CRI endpoint of the real node (default unix://DATA_DIR/containerd/containerd.sock; k8ts starts containerd there when nothing answers)' },
   { name: 'node-name', type: 'string', default: '', help: 'Name of the real node (default: the host name)' },
   { name: 'node-ip', type: 'string', default: '', help: "IP address of the real node (default: the default route's address)" },
@@ -128,8 +128,11 @@ export async function run(args: string[]): Promise<void> {
     process.stderr.write(`Error: invalid argument "${mode}" for "--container-runtime" flag: must be one of auto, containerd, sim, none\n`);
     process.exit(1);
   }
+  // --sim-nodes asks for a simulated fleet: auto then adds no node of its own (containerd still can).
+  const simAsked = (v['sim-nodes'] as number) > 0;
+  if (mode === 'auto' && simAsked) log.info('--sim-nodes given: running only the simulated nodes (pass --container-runtime=containerd for a real node too)');
   const node = await startServerNode({
-    mode: mode as ContainerRuntimeMode,
+    mode: (mode === 'auto' && simAsked ? 'none' : mode) as ContainerRuntimeMode,
     dataDir,
     serverURL: server.url,
     caCertPem,

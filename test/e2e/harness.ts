@@ -31,7 +31,9 @@ export interface ServerProc {
 
 export async function startServer(opts: { dataDir?: string; extraArgs?: string[]; timeoutMs?: number } = {}): Promise<ServerProc> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'k8ts-e2e-'));
-  const proc = spawn(process.execPath, [k8tsBin, 'server', `--data-dir=${dataDir}`, '--bind-address=127.0.0.1', '--secure-port=0', ...(opts.extraArgs ?? [])], {
+  // API-level suites run the control plane only; a suite that wants the real node asks for it.
+  const runtimeArgs = (opts.extraArgs ?? []).some((a) => a.startsWith('--container-runtime=')) ? [] : ['--container-runtime=none'];
+  const proc = spawn(process.execPath, [k8tsBin, 'server', `--data-dir=${dataDir}`, '--bind-address=127.0.0.1', '--secure-port=0', ...runtimeArgs, ...(opts.extraArgs ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: false,
   });

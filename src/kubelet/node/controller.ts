@@ -94,10 +94,17 @@ export class NodeStatusManager {
     return this.d.identity.nodeName;
   }
 
+  private lastAllocatable: Record<string, string> = {};
+  /** The node's allocatable resources as last computed (empty before the first status sync). */
+  allocatable(): Record<string, string> {
+    return this.lastAllocatable;
+  }
+
   /** The status this sync would post (previous conditions keep their transition times). */
   async computeStatus(previousConditions?: NodeCondition[]): Promise<Record<string, unknown>> {
     const nodefs = fsStats(this.d.rootDir);
     const resources = nodeResources(this.machine, nodefs.capacityBytes, this.cfg);
+    this.lastAllocatable = resources.allocatable;
     let runtimeVersion: { runtimeName?: string; runtimeVersion?: string } | undefined;
     let statusResp: Awaited<ReturnType<NodeRuntime['status']>> | undefined;
     let statusErr: string | undefined;

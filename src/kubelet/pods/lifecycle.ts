@@ -6,7 +6,7 @@
 import { rmSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { isNotFound } from '../../client/rest.js';
+import { isForbidden, isNotFound } from '../../client/rest.js';
 import type { Logger } from '../../util/klog.js';
 import type { PodSource } from './types.js';
 import type { ProberManager } from '../prober/manager.js';
@@ -385,7 +385,9 @@ export class PodLifecycleImpl {
         const p = await this.d.client.get<Pod>({ group: '', version: 'v1', resource: 'pods', namespace: rt.namespace, name: rt.name });
         if (p.metadata?.uid === uid || p.metadata?.annotations?.[MirrorAnnotation] === uid) return; // still wanted: its source will hand it over
       } catch (err) {
-        if (!isNotFound(err)) return;
+        // The Node authorizer answers Forbidden ("no relationship found") for a pod that no longer
+        // exists or is no longer bound here, as upstream's does: for this node it is gone either way.
+        if (!isNotFound(err) && !isForbidden(err)) return;
       }
     }
     if (this.entries.has(uid)) return;

@@ -183,7 +183,7 @@ export class RuntimeManager {
       const env = await makeEnvironment({ pod, container: c, podIPs, hostIPs: this.d.nodeIPs, node: this.d.node, source: this.d.envSource, masterServices: await this.d.masterServices(), invalidNames });
       if (invalidNames.length) this.d.recorder.event(ref(pod), 'Warning', 'InvalidEnvironmentVariableNames', `Keys [${invalidNames.join(', ')}] from the EnvFrom configMap ${pod.metadata?.namespace}/${c.envFrom?.[0]?.configMapRef?.name ?? c.envFrom?.[0]?.secretRef?.name ?? ''} were skipped since they are considered invalid environment variable names.`);
       const image = await this.d.cri.imageStatus({ image: { image: imageRef } }).catch(() => undefined);
-      const volumeMounts = this.d.volumes.containerMounts(pod, c, volumes);
+      const volumeMounts = this.d.volumes.containerMounts(pod, c, volumes, Object.fromEntries(env.map((e) => [e.key, e.value])));
       const hostsFile = podIPs.length || pod.spec?.hostNetwork ? ensureHostsFile(this.d.rootDir, pod, podIPs, this.d.sandbox.dns.clusterDomain) : undefined;
       const terminationLogFile = c.terminationMessagePath !== '' ? newTerminationLogFile(this.d.rootDir, uid, c.name) : undefined;
       config = containerConfig({

@@ -33,7 +33,7 @@ const DEBUG_PREFIXES = ['/exec/', '/attach/', '/portForward/', '/run/', '/contai
 
 export async function startKubeletServer(deps: KubeletServerDeps): Promise<KubeletServer> {
   const { config, log } = deps;
-  const tls = await servingCertificate({ certFile: config.tlsCertFile, keyFile: config.tlsPrivateKeyFile, rootDir: deps.rootDir, hostname: deps.nodeName || hostname(), address: config.address, log });
+  const tls = await servingCertificate({ certFile: config.tlsCertFile, keyFile: config.tlsPrivateKeyFile, rootDir: deps.rootDir, certDir: deps.certDir, hostname: deps.nodeName || hostname(), address: config.address, log });
   const clientCAFile = config.authentication.x509.clientCAFile;
   const clientCA = clientCAFile ? await readFile(clientCAFile, 'utf8').catch((e: Error) => {
     throw new Error(`kubelet server: cannot read authentication.x509.clientCAFile ${clientCAFile}: ${e.message}`);

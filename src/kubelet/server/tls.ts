@@ -12,7 +12,7 @@ export interface ServingPair {
   key: string;
 }
 
-export async function servingCertificate(o: { certFile?: string; keyFile?: string; rootDir: string; hostname: string; address: string; log: Logger }): Promise<ServingPair> {
+export async function servingCertificate(o: { certFile?: string; keyFile?: string; rootDir: string; certDir?: string; hostname: string; address: string; log: Logger }): Promise<ServingPair> {
   if (o.certFile && o.keyFile) {
     const read = async (path: string, what: string) => {
       try {
@@ -23,7 +23,7 @@ export async function servingCertificate(o: { certFile?: string; keyFile?: strin
     };
     return { cert: await read(o.certFile, 'tlsCertFile'), key: await read(o.keyFile, 'tlsPrivateKeyFile') };
   }
-  const dir = join(o.rootDir, 'pki');
+  const dir = o.certDir || join(o.rootDir, 'pki'); // --cert-dir, default <root-dir>/pki as upstream
   const certPath = join(dir, 'kubelet.crt');
   const keyPath = join(dir, 'kubelet.key');
   if (existsSync(certPath) && existsSync(keyPath)) return { cert: await readFile(certPath, 'utf8'), key: await readFile(keyPath, 'utf8') };

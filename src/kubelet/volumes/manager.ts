@@ -180,7 +180,8 @@ export class Manager implements VolumeManager {
   }
 
   private allocatable(): NodeAllocatable {
-    if (this.deps.nodeAllocatable) return this.deps.nodeAllocatable();
+    const fromNode = this.deps.nodeAllocatable?.();
+    if (fromNode?.memory && fromNode.cpu) return fromNode; // empty until the node status has been computed once
     return (this.allocatableCache ??= hostAllocatable());
   }
 
