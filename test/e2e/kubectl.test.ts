@@ -1408,11 +1408,14 @@ spec:
       assert.match(e2, /^error: failed to create ClusterIP service: Service "sc2" is invalid: spec\.clusterIPs: Invalid value: .*: provided IP is already allocated$/);
       const e3 = await fails(['-n', ns, 'create', 'service', 'clusterip', 'sc3', '--tcp=80:80', '--clusterip=10.99.0.5']);
       assert.match(e3, /^error: failed to create ClusterIP service: Service "sc3" is invalid: spec\.clusterIPs: Invalid value: .*: the provided IP \(10\.99\.0\.5\) is not in the valid range\. The range of valid IPs is 10\.32\.0\.0\/24$/);
-      // an explicit free IP and a headless service
-      assert.equal(await ok(['-n', ns, 'create', 'service', 'clusterip', 'sc4', '--tcp=80:80', '--clusterip=10.32.0.250']), 'service/sc4 created\n');
+      // an explicit free IP (one no service of the shared server holds: others are allocated at
+      // random) and a headless service
+      const taken = new Set((await ok(['get', 'svc', '-A', '-o', 'jsonpath={.items[*].spec.clusterIP}'])).split(' '));
+      const freeIP = [...Array(100).keys()].map((i) => `10.32.0.${250 - i}`).find((ip) => !taken.has(ip))!;
+      assert.equal(await ok(['-n', ns, 'create', 'service', 'clusterip', 'sc4', '--tcp=80:80', `--clusterip=${freeIP}`]), 'service/sc4 created\n');
       assert.equal(await ok(['-n', ns, 'create', 'service', 'clusterip', 'hl', '--clusterip=None']), 'service/hl created\n');
       const t2 = parseTable(await ok(['-n', ns, 'get', 'svc', 'sc4', 'hl']));
-      assert.equal(rowByName(t2, 'sc4')['CLUSTER-IP'], '10.32.0.250');
+      assert.equal(rowByName(t2, 'sc4')['CLUSTER-IP'], freeIP);
       assert.equal(rowByName(t2, 'hl')['CLUSTER-IP'], 'None');
       assert.equal(rowByName(t2, 'hl')['PORT(S)'], '<none>');
       // deleting a service releases its IP and port
