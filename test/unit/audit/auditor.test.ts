@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Auditor } from '../../../src/apiserver/audit/auditor.js';
@@ -10,8 +9,9 @@ import { formatMicroTime, formatRFC3339Nano, goJSON } from '../../../src/apiserv
 import type { AuditWriter } from '../../../src/apiserver/audit/logbackend.js';
 import { parsePolicy } from '../../../src/apiserver/audit/policy.js';
 import type { Logger } from '../../../src/util/klog.js';
+import { tempDir } from '../tempdir.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'k8ts-auditor-'));
+const tmp = tempDir('k8ts-auditor-');
 
 class MemoryWriter implements AuditWriter {
   lines: string[] = [];

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { backupName, parseBackupTime, RotatingFileWriter } from '../../../src/apiserver/audit/logbackend.js';
+import { tempDir } from '../tempdir.js';
 
-const root = mkdtempSync(join(tmpdir(), 'k8ts-auditlog-'));
+const root = tempDir('k8ts-auditlog-');
 let n = 0;
 const freshDir = () => join(root, `d${n++}`);
 

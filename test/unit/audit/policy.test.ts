@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPolicyFromFile, parsePolicy, PolicyError, PolicyRuleEvaluator } from '../../../src/apiserver/audit/policy.js';
 import type { PolicyAttributes } from '../../../src/apiserver/audit/policy.js';
+import { tempDir } from '../tempdir.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'k8ts-audit-policy-'));
+const tmp = tempDir('k8ts-audit-policy-');
 let n = 0;
 function file(text: string): string {
   const p = join(tmp, `policy-${n++}.yaml`);

@@ -1,8 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { X509CertificateGenerator, cryptoProvider } from '@peculiar/x509';
 import { StatusError } from '../../../src/apimachinery/errors.js';
@@ -14,6 +13,7 @@ import {
 import type { ServiceAccountSigningKey } from '../../../src/apiserver/authn/serviceaccount.js';
 import { TokenAuthenticator } from '../../../src/apiserver/authn/index.js';
 import { Clock, MemorySource, ecKeys, node, pod, rsaKeys, secret, serviceAccount } from './helpers.js';
+import { tempDir } from '../tempdir.js';
 
 const ISSUER = 'https://kubernetes.default.svc.cluster.local';
 
@@ -59,7 +59,7 @@ describe('key ids and key files', () => {
   });
 
   test('signing keys: RSA -> RS256, P-256/384/521 -> ES256/384/512, PEM types as keyutil', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'k8ts-sa-'));
+    const dir = tempDir('k8ts-sa-');
     const write = (name: string, text: string) => {
       const p = join(dir, name);
       writeFileSync(p, text);
@@ -110,7 +110,7 @@ describe('key ids and key files', () => {
     // like keyutil, a PKCS#8 EC private key is not a verification key, nor is a PKCS#1 public key
     assert.throws(() => parsePublicKeysPEM(ec.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string), { message: 'data does not contain any valid RSA or ECDSA public keys' });
     assert.throws(() => parsePublicKeysPEM(rsa.publicKey.export({ type: 'pkcs1', format: 'pem' }) as string), /data does not contain any valid/);
-    const dir = mkdtempSync(join(tmpdir(), 'k8ts-sa-'));
+    const dir = tempDir('k8ts-sa-');
     const p = join(dir, 'sa.pub');
     writeFileSync(p, 'not a key\n');
     assert.throws(() => loadPublicKeysFile(p), { message: `error reading public key file ${p}: data does not contain any valid RSA or ECDSA public keys` });

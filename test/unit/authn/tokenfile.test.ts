@@ -1,10 +1,10 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TokenFile, parseCSV } from '../../../src/apiserver/authn/tokenfile.js';
 import { TokenAuthenticator } from '../../../src/apiserver/authn/index.js';
+import { tempDir } from '../tempdir.js';
 
 describe('Go encoding/csv', () => {
   test('records, quoted fields, escaped quotes, CRLF, empty lines, multi-line fields', () => {
@@ -69,7 +69,7 @@ describe('--token-auth-file', () => {
   });
 
   test('load from disk; authenticated users get system:authenticated; audiences as --api-audiences', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'k8ts-authn-'));
+    const dir = tempDir('k8ts-authn-');
     const path = join(dir, 'tokens.csv');
     writeFileSync(path, 'admin-token,admin,admin-uid,"system:masters"\nnogroups,ng,ng-uid\n');
     const auth = new TokenAuthenticator({ tokenFile: TokenFile.load(path) });

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { tempDir } from '../tempdir.js';
 import {
   EncryptionConfigError,
   formatGoDuration,
@@ -242,7 +242,7 @@ test('decoding errors name the file', () => {
 });
 
 test('reading the file: missing, a directory', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'k8ts-enc-'));
+  const dir = tempDir('k8ts-enc-');
   const missing = join(dir, 'nope.yaml');
   await assert.rejects(readEncryptionConfiguration(missing), {
     message: `error while parsing file: error while loading file: error reading encryption provider configuration file "${missing}": open ${missing}: no such file or directory`,

@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createDecipheriv, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import {
@@ -18,8 +17,9 @@ import {
 import { Codec } from '../../../src/apiserver/storage/codec.js';
 import { MemoryStore } from '../../../src/storage/memory.js';
 import { StorageError, type KeyValue, type Store, type UpdateOptions } from '../../../src/storage/types.js';
+import { tempDir } from '../tempdir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'k8ts-encryption-'));
+const dir = tempDir('k8ts-encryption-');
 let n = 0;
 function configFile(text: string): string {
   const p = join(dir, `enc-${n++}.yaml`);
