@@ -261,7 +261,10 @@ describe('kubelet pod lifecycle on a real containerd', { timeout: 600_000 }, () 
     await rt.cri.stopPodSandbox({ podSandboxId: first.id });
     await until(async () => (await rt.cri.listPodSandbox({ filter: { labelSelector: byUID, state: { state: 'SANDBOX_READY' } } })).items.find((s) => s.metadata?.attempt === 1), 'a new sandbox with attempt 1', 60_000, 500);
     const again = await waitPod('resilient', (p) => !!p.status?.containerStatuses?.[0]?.state?.running && p.status.containerStatuses[0].containerID !== firstID, 'the container to run in the new sandbox');
-    assert.equal(again.status!.containerStatuses![0].restartCount, 1);
+    // StopPodSandbox stops the container before the sandbox reads NOTREADY: a relist in between may
+    // restart the container once in the dying sandbox (upstream's kubelet has the same race)
+    const restarts = again.status!.containerStatuses![0].restartCount;
+    assert.ok(restarts >= 1 && restarts <= 2, `restartCount ${restarts}`);
     const evs = await events('resilient');
     assert.ok(evs.some((e) => e.reason === 'SandboxChanged' && e.message === 'Pod sandbox changed, it will be killed and re-created.'), JSON.stringify(evs));
   });
