@@ -1,30 +1,12 @@
 // $(VAR) expansion as upstream's third_party/forked/golang/expansion, and the environment a
 // container's subPathExpr is expanded with (kubecontainer.ExpandContainerVolumeMounts).
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
+import { expand } from '../pods/expansion.js';
 import { extractFieldPathAsString } from './downward.js';
 
-/** expansion.Expand: `$(NAME)` → mapping(NAME), `$$` → `$`, anything else is kept as written. */
-export function expand(input: string, mapping: (name: string) => string): string {
-  let out = '';
-  let checkpoint = 0;
-  for (let cursor = 0; cursor < input.length; cursor++) {
-    if (input[cursor] !== '$' || cursor + 1 >= input.length) continue;
-    out += input.slice(checkpoint, cursor);
-    const rest = input.slice(cursor + 1);
-    let advance = 1;
-    if (rest[0] === '$') out += '$';
-    else if (rest[0] === '(') {
-      const close = rest.indexOf(')', 1);
-      if (close >= 0) {
-        out += mapping(rest.slice(1, close));
-        advance = close + 1;
-      } else out += '$(';
-    } else out += '$' + rest[0];
-    cursor += advance;
-    checkpoint = cursor + 1;
-  }
-  return out + input.slice(checkpoint);
-}
+// expansion.Expand (`$(NAME)` → mapping(NAME), `$$` → `$`, anything else kept) is the pod
+// lifecycle's, shared with env values, command and args.
+export { expand };
 
 /** expansion.MappingFuncFor: the first context that has the name, else `$(NAME)` unchanged. */
 export function mappingFor(...contexts: Map<string, string>[]): (name: string) => string {
