@@ -5,6 +5,7 @@
 // the same structure at run time.
 
 import type { FieldError } from '../../apimachinery/errors.js';
+import type { Schema } from '../../apimachinery/schema/types.js';
 
 /** A Kubernetes object as parsed JSON. */
 export type KObject = Record<string, any>;
@@ -106,4 +107,9 @@ export interface ResourceDef {
   ttlSeconds?(): number | undefined;
   /** True for resources the clients may only create (e.g. bindings, tokenreviews). */
   createOnly?: boolean;
+  /**
+   * The object's OpenAPI v3 schema when the definition carries its own (custom resources: the
+   * version's structural schema). Built-in kinds leave it unset; src/apiserver/openapi has theirs.
+   */
+  schema?: Schema;
 }
