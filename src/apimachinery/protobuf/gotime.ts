@@ -82,9 +82,11 @@ const UNITS: Record<string, bigint> = {
   ns: 1n, us: 1000n, 'µs': 1000n, 'μs': 1000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n,
 };
 
-/** time.ParseDuration: "300ms", "-1.5h", "2h45m". Returns nanoseconds. */
+/** time.ParseDuration: "300ms", "-1.5h", "2h45m". Returns nanoseconds; throws Go's messages
+ * (`time: invalid duration "x"`, `time: missing unit in duration "x"`, `time: unknown unit "u" in duration "x"`). */
 export function parseGoDuration(s: string): bigint {
-  const bad = () => new Error(`invalid duration ${JSON.stringify(s)}`);
+  const q = JSON.stringify(s);
+  const bad = () => new Error(`time: invalid duration ${q}`);
   let rest = s;
   let neg = false;
   if (rest.startsWith('-') || rest.startsWith('+')) {
@@ -94,14 +96,17 @@ export function parseGoDuration(s: string): bigint {
   if (rest === '0') return 0n;
   if (!rest) throw bad();
   let total = 0n;
-  const re = /^(\d*)(?:\.(\d*))?(ns|us|µs|μs|ms|s|m|h)/;
   while (rest) {
-    const m = re.exec(rest);
-    if (!m || (!m[1] && !m[2])) throw bad();
-    const unit = UNITS[m[3]];
-    total += BigInt(m[1] || '0') * unit;
-    if (m[2]) total += (BigInt(m[2]) * unit) / 10n ** BigInt(m[2].length);
-    rest = rest.slice(m[0].length);
+    const num = /^(\d*)(?:\.(\d*))?/.exec(rest)!;
+    if (!num[1] && !num[2]) throw bad();
+    rest = rest.slice(num[0].length);
+    const u = /^[^\d.]*/.exec(rest)![0];
+    if (!u) throw new Error(`time: missing unit in duration ${q}`);
+    const unit = UNITS[u];
+    if (unit === undefined) throw new Error(`time: unknown unit ${JSON.stringify(u)} in duration ${q}`);
+    rest = rest.slice(u.length);
+    total += BigInt(num[1] || '0') * unit;
+    if (num[2]) total += (BigInt(num[2]) * unit) / 10n ** BigInt(num[2].length);
   }
   return neg ? -total : total;
 }

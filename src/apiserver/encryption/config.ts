@@ -11,6 +11,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { formatGoDuration as formatGoDurationNs, parseGoDuration as parseGoDurationNs } from '../../apimachinery/protobuf/gotime.js';
 
 export const ENCRYPTION_CONFIG_GROUP = 'apiserver.config.k8s.io';
 
@@ -173,55 +174,14 @@ function printGoValue(v: GoValue): string {
 // ---------------------------------------------------------------------------------------------
 // Go durations (metav1.Duration is a time.Duration in its text form)
 
-const UNIT_NANOS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-
-/** time.ParseDuration; throws Go's message on bad input. */
+/** time.ParseDuration in nanoseconds (the shared parser; throws Go's messages). */
 export function parseGoDuration(s: string): number {
-  const bad = () => new Error(`time: invalid duration ${goQuote(s)}`);
-  let rest = s;
-  let neg = false;
-  if (rest.startsWith('-') || rest.startsWith('+')) {
-    neg = rest[0] === '-';
-    rest = rest.slice(1);
-  }
-  if (rest === '0') return 0;
-  if (rest === '') throw bad();
-  let total = 0;
-  while (rest !== '') {
-    const m = /^(\d*)(?:\.(\d*))?/.exec(rest)!;
-    if (m[0] === '' || m[0] === '.' || (m[1] === '' && (m[2] ?? '') === '')) throw bad();
-    rest = rest.slice(m[0].length);
-    const u = /^[^\d.]*/.exec(rest)![0];
-    if (u === '') throw new Error(`time: missing unit in duration ${goQuote(s)}`);
-    const unit = UNIT_NANOS[u];
-    if (unit === undefined) throw new Error(`time: unknown unit ${goQuote(u)} in duration ${goQuote(s)}`);
-    rest = rest.slice(u.length);
-    total += Number(`${m[1] || '0'}.${m[2] || '0'}`) * unit;
-  }
-  total = Math.round(total);
-  return neg ? -total : total;
+  return Number(parseGoDurationNs(s));
 }
 
 /** time.Duration.String(). */
 export function formatGoDuration(nanos: number): string {
-  if (nanos === 0) return '0s';
-  const neg = nanos < 0;
-  let d = Math.abs(nanos);
-  const trim = (x: string) => x.replace(/\.?0+$/, '');
-  let out: string;
-  if (d < 1e9) {
-    if (d < 1e3) out = `${d}ns`;
-    else if (d < 1e6) out = `${trim((d / 1e3).toFixed(3))}µs`;
-    else out = `${trim((d / 1e6).toFixed(6))}ms`;
-  } else {
-    const h = Math.floor(d / 3600e9);
-    d -= h * 3600e9;
-    const m = Math.floor(d / 60e9);
-    d -= m * 60e9;
-    const sec = `${trim((d / 1e9).toFixed(9))}s`;
-    out = h > 0 ? `${h}h${m}m${sec}` : m > 0 ? `${m}m${sec}` : sec;
-  }
-  return neg ? `-${out}` : out;
+  return formatGoDurationNs(BigInt(Math.round(nanos)));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,6 +4,8 @@
 // @every <duration>; the next activation after an instant in an IANA time zone (wall-clock
 // fields read through Intl), and the most recent missed activation as the controller needs it.
 
+import { parseGoDuration as parseGoDurationNs } from '../../apimachinery/protobuf/gotime.js';
+
 export interface Schedule {
   /** the first activation strictly after `afterMs` (epoch ms), undefined if none within 5 years */
   next(afterMs: number): number | undefined;
@@ -218,20 +220,9 @@ class EverySchedule implements Schedule {
   }
 }
 
-const GO_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60000, h: 3600_000 };
-
+/** A Go duration in milliseconds (time.ParseDuration, over the shared parser). */
 function parseGoDuration(s: string): number {
-  if (s === '0') return 0;
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/gy;
-  let total = 0;
-  let m: RegExpExecArray | null;
-  let pos = 0;
-  while ((m = re.exec(s))) {
-    total += Number(m[1]) * GO_UNITS[m[2]!]!;
-    pos = re.lastIndex;
-  }
-  if (pos !== s.length || !s.length) throw new Error(`time: invalid duration ${JSON.stringify(s)}`);
-  return total;
+  return Number(parseGoDurationNs(s)) / 1e6;
 }
 
 /**

@@ -1,16 +1,11 @@
 // Go's time.ParseDuration for the configuration's metav1.Duration strings ("15m", "1m30s",
-// "100ms", "0") in milliseconds, over the shared parser in src/apimachinery/protobuf/gotime.ts,
-// with Go's error texts (a unit is required except for zero, as upstream's decoder requires).
+// "100ms", "0") in milliseconds, over the shared parser in src/apimachinery/protobuf/gotime.ts
+// (Go's error texts; a unit is required except for zero, as upstream's decoder requires).
 import { parseGoDuration as parseGoDurationNs } from '../../apimachinery/protobuf/gotime.js';
 
 /** Milliseconds of a Go duration string; throws `time: invalid duration "x"` as Go does. */
 export function parseGoDuration(text: string): number {
-  try {
-    return Number(parseGoDurationNs(text)) / 1e6;
-  } catch {
-    if (/^[-+]?(\d+\.?\d*|\.\d+)$/.test(text)) throw new Error(`time: missing unit in duration ${JSON.stringify(text)}`);
-    throw new Error(`time: invalid duration ${JSON.stringify(text)}`);
-  }
+  return Number(parseGoDurationNs(text)) / 1e6;
 }
 
 /** A configuration duration in ms (the value was validated when the file was loaded). */

@@ -120,7 +120,7 @@ describe('kubelet configuration file', () => {
     assert.match(t, /^failed to load kubelet config file "\/etc\/kubelet\/kubelet-config\.yaml": /);
     assert.match(t, /maxPods/);
     assert.match(t, /"sixteen"/);
-    assert.match(loadErr(SEED.replace('runtimeRequestTimeout: "15m"', 'runtimeRequestTimeout: "15 minutes"')), /field runtimeRequestTimeout: time: invalid duration "15 minutes"/);
+    assert.match(loadErr(SEED.replace('runtimeRequestTimeout: "15m"', 'runtimeRequestTimeout: "15 minutes"')), /field runtimeRequestTimeout: time: unknown unit " minutes" in duration "15 minutes"/);
     assert.match(loadErr(SEED.replace('port: 10250', 'port: 70000')), /invalid configuration: port \(--port\) 70000 must be between 1 and 65535, inclusive/);
     assert.match(loadErr(SEED.replace('maxPods: 16', 'maxPods: -1')), /maxPods \(--max-pods\) -1 must not be a negative number/);
     assert.match(loadErr(SEED.replace('cgroupDriver: systemd', 'cgroupDriver: systemdd')), /cgroupDriver \(--cgroup-driver\) "systemdd" must be one of: "cgroupfs", "systemd"/);
