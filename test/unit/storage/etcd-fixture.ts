@@ -33,7 +33,7 @@ function onPath(bin: string): boolean {
   });
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
@@ -45,7 +45,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-function healthy(url: string, tls?: EtcdTLS): Promise<boolean> {
+export function healthy(url: string, tls?: EtcdTLS): Promise<boolean> {
   return new Promise((resolve) => {
     const onRes = (res: import('node:http').IncomingMessage) => {
       let body = '';
@@ -110,6 +110,11 @@ export interface EtcdStartOptions {
   electionMs?: number;
   /** How long to wait for /health. */
   startTimeoutMs?: number;
+  /**
+   * Membership in a multi-member cluster (test/e2e/etcd-cluster.ts): this member's name, the
+   * whole --initial-cluster list and fixed ports. Unset: a single member on free ports.
+   */
+  member?: { name: string; initialCluster: string; clientPort: number; peerPort: number };
 }
 
 export class EtcdInstance {
@@ -137,6 +142,17 @@ export class EtcdInstance {
     installExitHook();
     const inst = new EtcdInstance(opts);
     live.add(inst);
+    if (opts.member) {
+      inst.clientPort = opts.member.clientPort;
+      inst.peerPort = opts.member.peerPort;
+      try {
+        await inst.launch();
+        return inst;
+      } catch (e) {
+        await inst.stop();
+        throw e;
+      }
+    }
     let lastErr: unknown;
     for (let attempt = 0; attempt < 3; attempt++) {
       inst.clientPort = await freePort();
@@ -238,7 +254,7 @@ export class EtcdInstance {
   }
 
   private async launch(): Promise<void> {
-    const name = 'k8ts-test';
+    const name = this.opts.member?.name ?? 'k8ts-test';
     const peer = `http://127.0.0.1:${this.peerPort}`;
     const hb = this.opts.heartbeatMs ?? 10;
     const election = this.opts.electionMs ?? 100;
@@ -250,7 +266,7 @@ export class EtcdInstance {
       '--advertise-client-urls', this.endpoint,
       '--listen-peer-urls', peer,
       '--initial-advertise-peer-urls', peer,
-      '--initial-cluster', `${name}=${peer}`,
+      '--initial-cluster', this.opts.member?.initialCluster ?? `${name}=${peer}`,
       '--initial-cluster-state', 'new',
       '--heartbeat-interval', String(hb),
       '--election-timeout', String(election),
