@@ -47,7 +47,7 @@ import { NodePortAllocator } from './allocator/portallocator.js';
 import { serviceHooks } from './services.js';
 import { bootstrapObjects } from './bootstrap.js';
 import { Metrics } from './metrics.js';
-import { OpenAPI, openAPIV2 } from './openapi.js';
+import { OpenAPI } from './openapi/index.js';
 import { Auditor } from './audit/auditor.js';
 import { loadEncryptionConfig, resourceOfKeyFromDefs } from './encryption/index.js';
 import type { AuditRecord } from './audit/auditor.js';
@@ -558,14 +558,9 @@ export class APIServer implements APIServerHandle {
         return writeRaw(res, 200, this.discovery.apiGroupList());
       }
     }
-    if (p === '/openapi/v3') return writeRaw(res, 200, this.openapi.index());
-    if (p === '/openapi/v2') {
-      const doc = openAPIV2(String(req.headers.accept ?? ''));
-      return writeRaw(res, 200, doc.body, doc.contentType);
-    }
-    if (p.startsWith('/openapi/v3/')) {
-      const doc = this.openapi.document(p.slice('/openapi/v3/'.length));
-      if (doc) return writeRaw(res, 200, doc, 'application/json', { etag: `"${doc.length}"`, 'cache-control': 'public, immutable' });
+    if (p === '/openapi/v2' || p === '/openapi/v3' || p.startsWith('/openapi/v3/')) {
+      const r = this.openapi.serve(p, query.get('hash'), String(req.headers.accept ?? ''), req.headers['if-none-match']);
+      if (r) return writeRaw(res, r.status, r.body, r.contentType, r.headers);
       throw notFoundResource();
     }
     const check = /^\/(healthz|livez|readyz)\/(.+)$/.exec(p);
