@@ -46,6 +46,13 @@ export function v2Document(definitions: Record<string, Json>): Json {
 // ---- protobuf (proto3 wire format) ----
 
 function varint(n: number | bigint): Buffer {
+  if (typeof n === 'number' && n >= 0 && n < 0x80) return Buffer.from([n]);
+  if (typeof n === 'number' && n >= 0 && n <= 0x7fffffff) {
+    const bytes: number[] = [];
+    for (; n > 0x7f; n >>>= 7) bytes.push((n & 0x7f) | 0x80);
+    bytes.push(n);
+    return Buffer.from(bytes);
+  }
   let v = BigInt(n);
   if (v < 0n) v = BigInt.asUintN(64, v);
   const bytes: number[] = [];
