@@ -7,6 +7,7 @@
 // Table format: definition (short package prefix + type) -> space-separated markers:
 //   field=atomic | field=set | field=map:key1,key2   (a list field)
 //   field=mapatomic                                  (a map field with +mapType=atomic)
+//   field=default:VALUE                              (a string field with +default="VALUE")
 //   @atomic                                          (the struct itself: +structType=atomic)
 
 const PREFIX: Record<string, string> = {
@@ -43,6 +44,8 @@ const TABLE: Record<string, string> = {
   'core.Container': CONTAINER,
   'core.EphemeralContainer': CONTAINER,
   'core.PodStatus': `${COND} podIPs=map:ip hostIPs=map:ip initContainerStatuses=atomic containerStatuses=atomic ephemeralContainerStatuses=atomic resourceClaimStatuses=map:name`,
+  'core.ContainerPort': 'protocol=default:TCP',
+  'core.ServicePort': 'protocol=default:TCP',
   'core.ContainerStatus': 'volumeMounts=map:mountPath allocatedResourcesStatus=map:name',
   'core.PodSecurityContext': 'supplementalGroups=atomic sysctls=atomic',
   'core.Capabilities': 'add=atomic drop=atomic',
@@ -193,6 +196,7 @@ export interface FieldMarker {
   listType?: 'atomic' | 'set' | 'map';
   listMapKeys?: string[];
   mapType?: 'atomic';
+  default?: string;
 }
 
 export interface TypeMarkers {
@@ -216,9 +220,11 @@ export function builtinMarkers(): Map<string, TypeMarkers> {
         continue;
       }
       const [field, v] = tok.split('=');
-      if (v === 'mapatomic') m.fields[field] = { mapType: 'atomic' };
-      else if (v.startsWith('map:')) m.fields[field] = { listType: 'map', listMapKeys: v.slice(4).split(',') };
-      else m.fields[field] = { listType: v as 'atomic' | 'set' };
+      const f = (m.fields[field] ??= {});
+      if (v === 'mapatomic') f.mapType = 'atomic';
+      else if (v.startsWith('default:')) f.default = v.slice('default:'.length);
+      else if (v.startsWith('map:')) Object.assign(f, { listType: 'map', listMapKeys: v.slice(4).split(',') });
+      else f.listType = v as 'atomic' | 'set';
     }
     parsed.set(name, m);
   }

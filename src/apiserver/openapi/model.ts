@@ -262,6 +262,7 @@ class Builder {
         const prop = def.properties?.[field];
         if (!prop) continue;
         if (fm.mapType) prop['x-kubernetes-map-type'] = fm.mapType;
+        if (fm.default !== undefined) prop.default = fm.default;
         if (fm.listType) {
           prop['x-kubernetes-list-type'] = fm.listType;
           if (fm.listMapKeys) prop['x-kubernetes-list-map-keys'] = fm.listMapKeys;

@@ -6,6 +6,7 @@
 
 import type { ResourceDef } from '../registry/types.js';
 import { subresourcesOf } from '../discovery.js';
+import { strategicMergePatchSupported } from '../../apimachinery/patch/patch-meta.js';
 import { N, refOf } from './model.js';
 
 type Json = Record<string, unknown>;
@@ -42,7 +43,8 @@ const pathParam = (name: string, kind: string): Json => ({
 });
 
 const JSON_TYPES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
-const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
+const PATCH_TYPES = ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json'];
+const SMP = 'application/strategic-merge-patch+json';
 
 function content(types: string[], name: string): Json {
   return Object.fromEntries(types.map((t) => [t, { schema: { $ref: refOf(name) } }]));
@@ -91,7 +93,9 @@ export function gvPaths(group: string, version: string, defs: ResourceDef[], nam
     const item = `${collection}/{name}`;
     const scopeParams = def.namespaced ? [pathParam('namespace', def.kind)] : [];
     const bodyOf = (name: string): Json => ({ content: { '*/*': { schema: { $ref: refOf(name) } } }, required: true });
-    const patchBody: Json = { content: Object.fromEntries(PATCH_TYPES.map((t) => [t, { schema: { $ref: refOf(N.patch) } }])), required: true };
+    // kubectl sends a strategic merge patch only where the patch body lists its content type
+    const patchTypes = !def.schema && strategicMergePatchSupported(group, def.kind) ? [...PATCH_TYPES, SMP] : PATCH_TYPES;
+    const patchBody: Json = { content: Object.fromEntries(patchTypes.map((t) => [t, { schema: { $ref: refOf(N.patch) } }])), required: true };
     const deleteBody: Json = { content: { '*/*': { schema: { $ref: refOf(N.deleteOptions) } } } };
     const col: Json = { parameters: [...scopeParams, P.pretty] };
     if (verbs.has('list')) col.get = op('list', `list${ns}${def.kind}`, listParams, responses(['200'], names.list(def)));

@@ -77,6 +77,9 @@ test('model: patch strategies, merge keys and list/map markers', () => {
   assert.equal(prop(`${CORE}.PodSpec`, 'nodeSelector')['x-kubernetes-map-type'], 'atomic');
   assert.equal(def(`${META}.LabelSelector`)['x-kubernetes-map-type'], 'atomic');
   assert.deepEqual(prop(`${CORE}.ServiceSpec`, 'ports')['x-kubernetes-list-map-keys'], ['port', 'protocol']);
+  // list-map keys with upstream defaults (server-side apply fills them in)
+  assert.equal(prop(`${CORE}.ContainerPort`, 'protocol').default, 'TCP');
+  assert.equal(prop(`${CORE}.ServicePort`, 'protocol').default, 'TCP');
 });
 
 test('model: every built-in served kind has a schema', () => {
@@ -151,6 +154,11 @@ test('v3: a custom resource is published with metadata, apiVersion, kind and its
   assert.ok(doc.components.schemas[`${META}.ObjectMeta`]);
   assert.equal(doc.components.schemas['com.example.stable.v1.CronTabList'].properties.items.items.$ref, '#/components/schemas/com.example.stable.v1.CronTab');
   assert.ok(doc.paths['/apis/stable.example.com/v1/namespaces/{namespace}/crontabs/{name}/status']);
+  // no strategic merge patch for custom resources: kubectl apply then sends a merge patch
+  const patchTypes = Object.keys(doc.paths['/apis/stable.example.com/v1/namespaces/{namespace}/crontabs/{name}'].patch.requestBody.content);
+  assert.deepEqual(patchTypes, ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json']);
+  const apps = JSON.parse(api.document('apis/apps/v1')!);
+  assert.ok(apps.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}'].patch.requestBody.content['application/strategic-merge-patch+json']);
 });
 
 test('v3: a changed custom resource changes only its group-version hash; stale hashes redirect; ETags answer 304', () => {
