@@ -1,7 +1,7 @@
 // Objects the API server maintains itself at start, as upstream's bootstrap controllers do:
 // the namespaces default, kube-system, kube-public and kube-node-lease; the `kubernetes`
-// Service in default on the first service IP with its Endpoints and EndpointSlice pointing
-// at this server; the built-in PriorityClasses.
+// Service in default on the first service IP (its Endpoints and EndpointSlice are the endpoint
+// reconciler's, endpointreconciler/); the built-in PriorityClasses.
 
 import { networkInterfaces } from 'node:os';
 import { StatusError } from '../apimachinery/errors.js';
@@ -16,7 +16,7 @@ const log = logger('controller.go');
 
 const SYSTEM_USER = { username: 'system:apiserver', groups: ['system:authenticated', 'system:masters'] };
 
-function scopeFor(ctx: ApiContext, group: string, version: string, plural: string, namespace: string, name: string): RequestScope {
+export function scopeFor(ctx: ApiContext, group: string, version: string, plural: string, namespace: string, name: string): RequestScope {
   const def = ctx.registry.lookup(group, version, plural);
   if (!def) throw new Error(`bootstrap: resource ${group}/${version}/${plural} is not registered`);
   return { def, namespace, name, subresource: '', query: new URLSearchParams(), user: SYSTEM_USER, dryRun: false };
@@ -45,7 +45,7 @@ async function ensure(ctx: ApiContext, group: string, version: string, plural: s
   }
 }
 
-export async function bootstrapObjects(ctx: ApiContext, o: { advertiseAddress: string; securePort: number; serviceIP: string }): Promise<void> {
+export async function bootstrapObjects(ctx: ApiContext, o: { securePort: number; serviceIP: string }): Promise<void> {
   for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
     await ensure(ctx, '', 'v1', 'namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   }
@@ -70,38 +70,6 @@ export async function bootstrapObjects(ctx: ApiContext, o: { advertiseAddress: s
     }
     return false;
   });
-  const epIP = endpointAddress(o.advertiseAddress);
-  if (!epIP) {
-    log.warning('no non-loopback address to publish in the kubernetes Endpoints; skipping them', { advertiseAddress: o.advertiseAddress });
-    return;
-  }
-  const subsets = [{ addresses: [{ ip: epIP }], ports: [{ name: 'https', port: o.securePort, protocol: 'TCP' }] }];
-  await ensure(ctx, '', 'v1', 'endpoints', {
-    apiVersion: 'v1',
-    kind: 'Endpoints',
-    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
-    subsets,
-  }, (cur) => {
-    if (JSON.stringify(cur.subsets) === JSON.stringify(subsets)) return false;
-    cur.subsets = subsets;
-    return true;
-  });
-  const family = epIP.includes(':') ? 'IPv6' : 'IPv4';
-  const endpoints = [{ addresses: [epIP], conditions: { ready: true } }];
-  const ports = [{ name: 'https', port: o.securePort, protocol: 'TCP' }];
-  await ensure(ctx, 'discovery.k8s.io', 'v1', 'endpointslices', {
-    apiVersion: 'discovery.k8s.io/v1',
-    kind: 'EndpointSlice',
-    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes' } },
-    addressType: family,
-    endpoints,
-    ports,
-  }, (cur) => {
-    if (JSON.stringify(cur.endpoints) === JSON.stringify(endpoints) && JSON.stringify(cur.ports) === JSON.stringify(ports)) return false;
-    cur.endpoints = endpoints;
-    cur.ports = ports;
-    return true;
-  });
 }
 
 /**
@@ -109,7 +77,7 @@ export async function bootstrapObjects(ctx: ApiContext, o: { advertiseAddress: s
  * loopback, which Endpoints may not hold — the host's first non-loopback IPv4 address, as
  * upstream picks the default interface's address.
  */
-function endpointAddress(advertise: string): string | undefined {
+export function endpointAddress(advertise: string): string | undefined {
   if (!/^127\./.test(advertise) && advertise !== '::1') return advertise;
   for (const list of Object.values(networkInterfaces())) {
     for (const a of list ?? []) {

@@ -2,6 +2,7 @@
 // not built yet are accepted (so upstream unit files run unchanged) and reported at start.
 
 import type { FlagDef, FlagValues } from '../util/flags.js';
+import { ENDPOINT_RECONCILER_TYPES, type EndpointReconcilerType } from './endpointreconciler/types.js';
 
 export const apiserverFlags: FlagDef[] = [
   { name: 'bind-address', type: 'string', default: '0.0.0.0', help: 'The IP address on which to listen for the --secure-port port.' },
@@ -24,6 +25,7 @@ export const apiserverFlags: FlagDef[] = [
   { name: 'v', type: 'int', default: 0, help: 'number for the log level verbosity' },
   { name: 'allow-privileged', type: 'bool', default: false, help: 'If true, allow privileged containers.' },
   { name: 'apiserver-count', type: 'int', default: 1, help: 'The number of apiservers running in the cluster (deprecated).' },
+  { name: 'endpoint-reconciler-type', type: 'string', default: 'lease', help: 'Use an endpoint reconciler (master-count, lease, none) master-count is deprecated, and will be removed in a future version.' },
   { name: 'runtime-config', type: 'string', default: '', help: 'A set of key=value pairs that enable or disable built-in APIs.' },
   { name: 'anonymous-auth', type: 'bool', default: true, help: 'Enables anonymous requests to the secure port of the API server.' },
   // Accepted now; enforced by the security work (authorization, admission, audit, encryption, SA tokens).
@@ -91,6 +93,9 @@ export interface APIServerOptions {
   serviceAccountKeyFiles: string[];
   serviceAccountSigningKeyFile: string;
   serviceAccountIssuers: string[];
+  /** --endpoint-reconciler-type and --apiserver-count (endpointreconciler/). */
+  endpointReconcilerType?: EndpointReconcilerType;
+  apiserverCount?: number;
   /** --allow-privileged (upstream default false: privileged containers are rejected). */
   allowPrivileged?: boolean;
   enableAdmissionPlugins?: string[];
@@ -125,7 +130,13 @@ export function optionsFromFlags(v: FlagValues): APIServerOptions {
   if (backend !== 'sqlite' && backend !== 'memory' && backend !== 'etcd3') {
     throw new Error(`invalid value "${backend}" for --storage-backend: must be one of sqlite, memory, etcd3`);
   }
+  const reconciler = v['endpoint-reconciler-type'] as EndpointReconcilerType;
+  if (!ENDPOINT_RECONCILER_TYPES.includes(reconciler)) {
+    throw new Error(`invalid endpoint reconciler type: "${reconciler}" (must be one of ${ENDPOINT_RECONCILER_TYPES.join(', ')})`);
+  }
   return {
+    endpointReconcilerType: reconciler,
+    apiserverCount: v['apiserver-count'] as number,
     bindAddress: v['bind-address'] as string,
     securePort: v['secure-port'] as number,
     advertiseAddress: v['advertise-address'] as string,

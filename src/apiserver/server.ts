@@ -45,7 +45,8 @@ import type { APIServerOptions } from './options.js';
 import { ServiceIPAllocator } from './allocator/ipallocator.js';
 import { NodePortAllocator } from './allocator/portallocator.js';
 import { serviceHooks } from './services.js';
-import { bootstrapObjects } from './bootstrap.js';
+import { bootstrapObjects, endpointAddress } from './bootstrap.js';
+import { startEndpointReconciler, type EndpointReconciler } from './endpointreconciler/index.js';
 import { Metrics } from './metrics.js';
 import { OpenAPI } from './openapi/index.js';
 import { Auditor } from './audit/auditor.js';
@@ -79,6 +80,7 @@ export class APIServer implements APIServerHandle {
   ready = false;
   private server?: Http2SecureServer;
   private compactTimer?: NodeJS.Timeout;
+  private endpointReconciler?: EndpointReconciler;
   private discovery: Discovery;
   private openapi: OpenAPI;
   private identities = new WeakMap<object, UserInfo | null>();
@@ -177,7 +179,8 @@ export class APIServer implements APIServerHandle {
     await srv.listen();
     let resolveAuthz!: () => void;
     srv.authorizerReady = new Promise((r) => (resolveAuthz = r));
-    await bootstrapObjects(ctx, { advertiseAddress: srv.advertiseAddress(), securePort: srv.port, serviceIP: ips.firstIP() });
+    await bootstrapObjects(ctx, { securePort: srv.port, serviceIP: ips.firstIP() });
+    srv.endpointReconciler = await srv.startEndpointReconciler();
     const az = await setupAuthorization(ctx, opts.authorizationModes.length ? opts.authorizationModes : ['AlwaysAllow']);
     srv.authorizer = az.authorizer;
     ctx.virtual = reviewHandlers(az.authorizer, az.rbac);
@@ -245,6 +248,15 @@ export class APIServer implements APIServerHandle {
         return { code: 201, obj: r.object, warnings: r.warnings };
       });
     }
+  }
+
+  private async startEndpointReconciler(): Promise<EndpointReconciler | undefined> {
+    const ip = endpointAddress(this.advertiseAddress());
+    if (!ip) {
+      log.warning('no non-loopback address to publish in the kubernetes Endpoints; skipping them', { advertiseAddress: this.advertiseAddress() });
+      return undefined;
+    }
+    return startEndpointReconciler(this.ctx, { type: this.opts.endpointReconcilerType ?? 'lease', ip, port: this.port, masterCount: this.opts.apiserverCount });
   }
 
   advertiseAddress(): string {
@@ -601,6 +613,7 @@ export class APIServer implements APIServerHandle {
   }
 
   async close(): Promise<void> {
+    await this.endpointReconciler?.stop(true);
     if (this.compactTimer) clearTimeout(this.compactTimer);
     this.ctx.caches.stop();
     this.connect.transports.close();
