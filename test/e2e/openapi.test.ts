@@ -44,6 +44,7 @@ describe('openapi with kubectl', { skip, timeout: 120000 }, () => {
     assert.match(out, /GROUP:\s+apps\nKIND:\s+Deployment\nVERSION:\s+v1/);
     assert.match(out, /FIELD: strategy <DeploymentStrategy>/);
     assert.match(out, /\n {2}rollingUpdate\t<RollingUpdateDeployment>\n {4}maxSurge\t<IntOrString>\n {4}maxUnavailable\t<IntOrString>\n {2}type\t<string>\n/);
+    assert.match(await k('explain', 'deployment.spec.strategy.type'), /FIELD: type <string>\nENUM:\n {4}Recreate\n {4}RollingUpdate\n/);
   });
 
   test('explain pods.spec.containers.ports: fields, types, required', async () => {

@@ -8,6 +8,7 @@
 //   field=atomic | field=set | field=map:key1,key2   (a list field)
 //   field=mapatomic                                  (a map field with +mapType=atomic)
 //   field=default:VALUE                              (a string field with +default="VALUE")
+//   field=enum:A|B|C                                 (a string field of an +enum type)
 //   @atomic                                          (the struct itself: +structType=atomic)
 
 const PREFIX: Record<string, string> = {
@@ -40,29 +41,29 @@ const TABLE: Record<string, string> = {
   'meta.OwnerReference': '@atomic',
   'meta.StatusDetails': 'causes=atomic',
 
-  'core.PodSpec': 'volumes=map:name initContainers=map:name containers=map:name ephemeralContainers=map:name imagePullSecrets=map:name tolerations=atomic hostAliases=map:ip topologySpreadConstraints=map:topologyKey,whenUnsatisfiable readinessGates=atomic schedulingGates=map:name resourceClaims=map:name nodeSelector=mapatomic',
-  'core.Container': CONTAINER,
-  'core.EphemeralContainer': CONTAINER,
-  'core.PodStatus': `${COND} podIPs=map:ip hostIPs=map:ip initContainerStatuses=atomic containerStatuses=atomic ephemeralContainerStatuses=atomic resourceClaimStatuses=map:name`,
-  'core.ContainerPort': 'protocol=default:TCP',
-  'core.ServicePort': 'protocol=default:TCP',
+  'core.PodSpec': 'volumes=map:name initContainers=map:name containers=map:name ephemeralContainers=map:name imagePullSecrets=map:name tolerations=atomic hostAliases=map:ip topologySpreadConstraints=map:topologyKey,whenUnsatisfiable readinessGates=atomic schedulingGates=map:name resourceClaims=map:name nodeSelector=mapatomic restartPolicy=enum:Always|Never|OnFailure dnsPolicy=enum:ClusterFirst|ClusterFirstWithHostNet|Default|None preemptionPolicy=enum:Never|PreemptLowerPriority',
+  'core.Container': `${CONTAINER} imagePullPolicy=enum:Always|IfNotPresent|Never terminationMessagePolicy=enum:FallbackToLogsOnError|File`,
+  'core.EphemeralContainer': `${CONTAINER} imagePullPolicy=enum:Always|IfNotPresent|Never terminationMessagePolicy=enum:FallbackToLogsOnError|File`,
+  'core.PodStatus': `${COND} podIPs=map:ip hostIPs=map:ip initContainerStatuses=atomic containerStatuses=atomic ephemeralContainerStatuses=atomic resourceClaimStatuses=map:name phase=enum:Failed|Pending|Running|Succeeded|Unknown qosClass=enum:BestEffort|Burstable|Guaranteed`,
+  'core.ContainerPort': 'protocol=default:TCP protocol=enum:SCTP|TCP|UDP',
+  'core.ServicePort': 'protocol=default:TCP protocol=enum:SCTP|TCP|UDP',
   'core.ContainerStatus': 'volumeMounts=map:mountPath allocatedResourcesStatus=map:name',
   'core.PodSecurityContext': 'supplementalGroups=atomic sysctls=atomic',
   'core.Capabilities': 'add=atomic drop=atomic',
   'core.NodeSelector': '@atomic nodeSelectorTerms=atomic',
   'core.NodeSelectorTerm': '@atomic matchExpressions=atomic matchFields=atomic',
-  'core.NodeSelectorRequirement': 'values=atomic',
+  'core.NodeSelectorRequirement': 'values=atomic operator=enum:DoesNotExist|Exists|Gt|In|Lt|NotIn',
   'core.NodeAffinity': 'preferredDuringSchedulingIgnoredDuringExecution=atomic',
   'core.PodAffinity': 'requiredDuringSchedulingIgnoredDuringExecution=atomic preferredDuringSchedulingIgnoredDuringExecution=atomic',
   'core.PodAntiAffinity': 'requiredDuringSchedulingIgnoredDuringExecution=atomic preferredDuringSchedulingIgnoredDuringExecution=atomic',
   'core.PodAffinityTerm': 'namespaces=atomic matchLabelKeys=atomic mismatchLabelKeys=atomic',
-  'core.TopologySpreadConstraint': 'matchLabelKeys=atomic',
+  'core.TopologySpreadConstraint': 'matchLabelKeys=atomic whenUnsatisfiable=enum:DoNotSchedule|ScheduleAnyway',
   'core.PodDNSConfig': 'nameservers=atomic searches=atomic options=atomic',
   'core.HostAlias': 'hostnames=atomic',
   'core.ExecAction': 'command=atomic',
-  'core.HTTPGetAction': 'httpHeaders=atomic',
+  'core.HTTPGetAction': 'httpHeaders=atomic scheme=enum:HTTP|HTTPS',
   'core.ResourceRequirements': 'claims=map:name',
-  'core.ServiceSpec': 'ports=map:port,protocol selector=mapatomic externalIPs=atomic loadBalancerSourceRanges=atomic clusterIPs=atomic ipFamilies=atomic',
+  'core.ServiceSpec': 'ports=map:port,protocol selector=mapatomic externalIPs=atomic loadBalancerSourceRanges=atomic clusterIPs=atomic ipFamilies=atomic type=enum:ClusterIP|ExternalName|LoadBalancer|NodePort sessionAffinity=enum:ClientIP|None externalTrafficPolicy=enum:Cluster|Local internalTrafficPolicy=enum:Cluster|Local ipFamilyPolicy=enum:PreferDualStack|RequireDualStack|SingleStack',
   'core.ServiceStatus': COND,
   'core.LoadBalancerStatus': 'ingress=atomic',
   'core.LoadBalancerIngress': 'ports=atomic',
@@ -70,10 +71,10 @@ const TABLE: Record<string, string> = {
   'core.NodeStatus': `${COND} addresses=map:type images=atomic volumesInUse=atomic volumesAttached=atomic runtimeHandlers=atomic`,
   'core.ContainerImage': 'names=atomic',
   'core.NamespaceSpec': 'finalizers=atomic',
-  'core.NamespaceStatus': COND,
+  'core.NamespaceStatus': `${COND} phase=enum:Active|Terminating`,
   'core.PersistentVolumeClaimSpec': 'accessModes=atomic',
   'core.PersistentVolumeClaimStatus': `accessModes=atomic ${COND}`,
-  'core.PersistentVolumeSpec': 'accessModes=atomic mountOptions=atomic',
+  'core.PersistentVolumeSpec': 'accessModes=atomic mountOptions=atomic persistentVolumeReclaimPolicy=enum:Delete|Recycle|Retain',
   'core.ServiceAccount': 'secrets=map:name imagePullSecrets=atomic',
   'core.Endpoints': 'subsets=atomic',
   'core.EndpointSubset': 'addresses=atomic notReadyAddresses=atomic ports=atomic',
@@ -113,7 +114,7 @@ const TABLE: Record<string, string> = {
   'apps.ReplicaSetStatus': COND,
   'apps.StatefulSetStatus': COND,
   'apps.DaemonSetStatus': COND,
-  'apps.StatefulSetSpec': 'volumeClaimTemplates=atomic',
+  'apps.StatefulSetSpec': 'volumeClaimTemplates=atomic podManagementPolicy=enum:OrderedReady|Parallel',
 
   'batch.JobStatus': 'conditions=atomic',
   'batch.CronJobStatus': 'active=atomic',
@@ -190,6 +191,18 @@ const TABLE: Record<string, string> = {
   'flow.NonResourcePolicyRule': 'verbs=set nonResourceURLs=set',
   'flow.FlowSchemaStatus': COND,
   'flow.PriorityLevelConfigurationStatus': COND,
+
+  // types with only +enum values
+  'apps.DeploymentStrategy': 'type=enum:Recreate|RollingUpdate',
+  'apps.StatefulSetUpdateStrategy': 'type=enum:OnDelete|RollingUpdate',
+  'apps.DaemonSetUpdateStrategy': 'type=enum:OnDelete|RollingUpdate',
+  'core.Toleration': 'operator=enum:Equal|Exists effect=enum:NoExecute|NoSchedule|PreferNoSchedule',
+  'core.Taint': 'effect=enum:NoExecute|NoSchedule|PreferNoSchedule',
+  'core.SeccompProfile': 'type=enum:Localhost|RuntimeDefault|Unconfined',
+  'batch.JobSpec': 'completionMode=enum:Indexed|NonIndexed podReplacementPolicy=enum:Failed|TerminatingOrFailed',
+  'batch.CronJobSpec': 'concurrencyPolicy=enum:Allow|Forbid|Replace',
+  'policy.PodDisruptionBudgetSpec': 'unhealthyPodEvictionPolicy=enum:AlwaysAllow|IfHealthyBudget',
+  'net.HTTPIngressPath': 'pathType=enum:Exact|ImplementationSpecific|Prefix',
 };
 
 export interface FieldMarker {
@@ -197,6 +210,7 @@ export interface FieldMarker {
   listMapKeys?: string[];
   mapType?: 'atomic';
   default?: string;
+  enum?: string[];
 }
 
 export interface TypeMarkers {
@@ -223,6 +237,7 @@ export function builtinMarkers(): Map<string, TypeMarkers> {
       const f = (m.fields[field] ??= {});
       if (v === 'mapatomic') f.mapType = 'atomic';
       else if (v.startsWith('default:')) f.default = v.slice('default:'.length);
+      else if (v.startsWith('enum:')) f.enum = v.slice('enum:'.length).split('|');
       else if (v.startsWith('map:')) Object.assign(f, { listType: 'map', listMapKeys: v.slice(4).split(',') });
       else f.listType = v as 'atomic' | 'set';
     }

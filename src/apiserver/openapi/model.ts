@@ -263,6 +263,7 @@ class Builder {
         if (!prop) continue;
         if (fm.mapType) prop['x-kubernetes-map-type'] = fm.mapType;
         if (fm.default !== undefined) prop.default = fm.default;
+        if (fm.enum) prop.enum = fm.enum;
         if (fm.listType) {
           prop['x-kubernetes-list-type'] = fm.listType;
           if (fm.listMapKeys) prop['x-kubernetes-list-map-keys'] = fm.listMapKeys;

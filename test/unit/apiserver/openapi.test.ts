@@ -80,6 +80,8 @@ test('model: patch strategies, merge keys and list/map markers', () => {
   // list-map keys with upstream defaults (server-side apply fills them in)
   assert.equal(prop(`${CORE}.ContainerPort`, 'protocol').default, 'TCP');
   assert.equal(prop(`${CORE}.ServicePort`, 'protocol').default, 'TCP');
+  assert.deepEqual(prop(`${CORE}.ContainerPort`, 'protocol').enum, ['SCTP', 'TCP', 'UDP']);
+  assert.deepEqual(prop('io.k8s.api.apps.v1.DeploymentStrategy', 'type').enum, ['Recreate', 'RollingUpdate']);
 });
 
 test('model: every built-in served kind has a schema', () => {
