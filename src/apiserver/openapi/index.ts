@@ -7,6 +7,7 @@
 
 import { createHash } from 'node:crypto';
 import type { Schema } from '../../apimachinery/schema/types.js';
+import { strategicMergePatchSupported } from '../../apimachinery/patch/patch-meta.js';
 import type { Registry } from '../registry/index.js';
 import type { ResourceDef } from '../registry/types.js';
 import { crdSchemaName, crdSchemas } from './crd.js';
@@ -73,6 +74,7 @@ export class OpenAPI {
         local[name] ??= { description: `${k} is served by this API server without a published schema.`, type: 'object', 'x-kubernetes-preserve-unknown-fields': true, 'x-kubernetes-group-version-kind': [{ group: g, version: v, kind: k }] };
         return name;
       },
+      strategic: (d) => !d.schema && model.byGVK.has(`${d.group}/${d.version}/${d.kind}`) && strategicMergePatchSupported(d.group, d.kind),
       list: (d) => {
         const k = names.kind(d.group, d.version, d.kind);
         return local[`${k}List`] || model.schemas.has(`${k}List`) ? `${k}List` : k;

@@ -9,6 +9,7 @@
 //   field=mapatomic                                  (a map field with +mapType=atomic)
 //   field=default:VALUE                              (a string field with +default="VALUE")
 //   field=enum:A|B|C                                 (a string field of an +enum type)
+//   field=format:int64|double                        (a number the wire schema does not describe)
 //   @atomic                                          (the struct itself: +structType=atomic)
 
 const PREFIX: Record<string, string> = {
@@ -170,6 +171,7 @@ const TABLE: Record<string, string> = {
   'admreg.MatchResources': '@atomic resourceRules=atomic excludeResourceRules=atomic',
 
   'apiext.CustomResourceDefinitionSpec': 'versions=atomic',
+  'apiext.JSONSchemaProps': 'maxItems=format:int64 maxLength=format:int64 maxProperties=format:int64 minItems=format:int64 minLength=format:int64 minProperties=format:int64 maximum=format:double minimum=format:double multipleOf=format:double',
   'apiext.CustomResourceDefinitionVersion': 'additionalPrinterColumns=atomic selectableFields=atomic',
   'apiext.CustomResourceDefinitionNames': 'shortNames=atomic categories=atomic',
   'apiext.CustomResourceDefinitionStatus': `${COND} storedVersions=atomic`,
@@ -211,6 +213,7 @@ export interface FieldMarker {
   mapType?: 'atomic';
   default?: string;
   enum?: string[];
+  format?: 'int64' | 'double';
 }
 
 export interface TypeMarkers {
@@ -238,6 +241,7 @@ export function builtinMarkers(): Map<string, TypeMarkers> {
       if (v === 'mapatomic') f.mapType = 'atomic';
       else if (v.startsWith('default:')) f.default = v.slice('default:'.length);
       else if (v.startsWith('enum:')) f.enum = v.slice('enum:'.length).split('|');
+      else if (v.startsWith('format:')) f.format = v.slice('format:'.length) as 'int64' | 'double';
       else if (v.startsWith('map:')) Object.assign(f, { listType: 'map', listMapKeys: v.slice(4).split(',') });
       else f.listType = v as 'atomic' | 'set';
     }

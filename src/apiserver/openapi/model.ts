@@ -11,24 +11,10 @@ import { allMessages, getMessage, type FieldSchema, type MessageSchema, type Typ
 import { builtinPatchMeta, type PatchMeta } from '../../apimachinery/patch/patch-meta.js';
 import { kubernetesTypes, type DtsType, type TypeExpr } from './dts.js';
 import { builtinMarkers } from './markers.js';
+import { extraDefinitions } from './extra.js';
+import { META, N, nameOfRef, refOf } from './names.js';
 
-export const SCHEMA_REF_PREFIX = '#/components/schemas/';
-export const refOf = (name: string): string => SCHEMA_REF_PREFIX + name;
-export const nameOfRef = (ref: string): string => ref.slice(ref.lastIndexOf('/') + 1);
-
-const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
-export const N = {
-  objectMeta: `${META}.ObjectMeta`,
-  listMeta: `${META}.ListMeta`,
-  status: `${META}.Status`,
-  deleteOptions: `${META}.DeleteOptions`,
-  watchEvent: `${META}.WatchEvent`,
-  patch: `${META}.Patch`,
-  time: `${META}.Time`,
-  microTime: `${META}.MicroTime`,
-  intOrString: 'io.k8s.apimachinery.pkg.util.intstr.IntOrString',
-  quantity: 'io.k8s.apimachinery.pkg.api.resource.Quantity',
-};
+export { N, nameOfRef, refOf, SCHEMA_REF_PREFIX } from './names.js';
 
 export interface BuiltinModel {
   /** Every definition by name. */
@@ -78,6 +64,9 @@ class Builder {
   build(): BuiltinModel {
     for (const name of this.dts.keys()) this.need(name);
     for (let name = this.pending.pop(); name !== undefined; name = this.pending.pop()) this.define(name);
+    const extra = extraDefinitions();
+    for (const [name, schema] of Object.entries(extra.schemas)) this.schemas.set(name, schema);
+    for (const [gvk, name] of Object.entries(extra.kinds)) this.byGVK.set(gvk, name);
     this.applyPatchMeta();
     this.applyMarkers();
     return { schemas: this.schemas, byGVK: this.byGVK };
@@ -264,6 +253,7 @@ class Builder {
         if (fm.mapType) prop['x-kubernetes-map-type'] = fm.mapType;
         if (fm.default !== undefined) prop.default = fm.default;
         if (fm.enum) prop.enum = fm.enum;
+        if (fm.format) Object.assign(prop, fm.format === 'double' ? { type: 'number', format: 'double' } : { type: 'integer', format: 'int64' });
         if (fm.listType) {
           prop['x-kubernetes-list-type'] = fm.listType;
           if (fm.listMapKeys) prop['x-kubernetes-list-map-keys'] = fm.listMapKeys;

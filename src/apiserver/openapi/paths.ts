@@ -6,7 +6,6 @@
 
 import type { ResourceDef } from '../registry/types.js';
 import { subresourcesOf } from '../discovery.js';
-import { strategicMergePatchSupported } from '../../apimachinery/patch/patch-meta.js';
 import { N, refOf } from './model.js';
 
 type Json = Record<string, unknown>;
@@ -67,6 +66,8 @@ export interface SchemaNames {
   kind(group: string, version: string, kind: string): string;
   /** The list kind's schema name, or the kind's when there is none. */
   list(def: ResourceDef): string;
+  /** Whether the resource takes strategic merge patches (and has the schema to build them from). */
+  strategic(def: ResourceDef): boolean;
 }
 
 /** The paths of the resources of one group-version. */
@@ -94,7 +95,7 @@ export function gvPaths(group: string, version: string, defs: ResourceDef[], nam
     const scopeParams = def.namespaced ? [pathParam('namespace', def.kind)] : [];
     const bodyOf = (name: string): Json => ({ content: { '*/*': { schema: { $ref: refOf(name) } } }, required: true });
     // kubectl sends a strategic merge patch only where the patch body lists its content type
-    const patchTypes = !def.schema && strategicMergePatchSupported(group, def.kind) ? [...PATCH_TYPES, SMP] : PATCH_TYPES;
+    const patchTypes = names.strategic(def) ? [...PATCH_TYPES, SMP] : PATCH_TYPES;
     const patchBody: Json = { content: Object.fromEntries(patchTypes.map((t) => [t, { schema: { $ref: refOf(N.patch) } }])), required: true };
     const deleteBody: Json = { content: { '*/*': { schema: { $ref: refOf(N.deleteOptions) } } } };
     const col: Json = { parameters: [...scopeParams, P.pretty] };

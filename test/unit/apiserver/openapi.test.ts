@@ -42,6 +42,8 @@ test('model: scalar formats come from the wire schema', () => {
   assert.equal(prop(`${META}.ObjectMeta`, 'generation').format, 'int64');
   assert.equal(prop(`${CORE}.PodSpec`, 'terminationGracePeriodSeconds').format, 'int64');
   assert.equal(prop('io.k8s.api.autoscaling.v2.HPAScalingPolicy', 'value').format, 'int32');
+  const props = 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps';
+  assert.deepEqual([prop(props, 'maxLength').format, prop(props, 'minimum').type], ['int64', 'number']);
   assert.deepEqual(prop(`${CORE}.Secret`, 'data').additionalProperties, { type: 'string', format: 'byte' });
   assert.deepEqual(def(`${META}.Time`).format, 'date-time');
   assert.equal(def(`${META}.Time`).type, 'string');
@@ -88,6 +90,22 @@ test('model: every built-in served kind has a schema', () => {
   for (const d of [...coreResources, ...groupResources, ...reviewDefs] as ResourceDef[]) {
     assert.ok(builtinModel().byGVK.has(`${d.group}/${d.version}/${d.kind}`), `${d.group}/${d.version} ${d.kind}`);
   }
+});
+
+test('model: APIService (kube-aggregator) is a built-in definition', () => {
+  const name = builtinModel().byGVK.get('apiregistration.k8s.io/v1/APIService')!;
+  assert.equal(name, 'io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIService');
+  const spec = def('io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceSpec');
+  assert.deepEqual(spec.required, ['groupPriorityMinimum', 'versionPriority']);
+  assert.equal(spec.properties!.caBundle.format, 'byte');
+});
+
+test('v3: a served kind without a model gets a minimal schema and no strategic merge patch', () => {
+  const widget: ResourceDef = { group: 'example.k8s.io', version: 'v1', kind: 'Widget', plural: 'widgets', singular: 'widget', namespaced: false };
+  const doc = JSON.parse(new OpenAPI(new Registry([widget])).document('apis/example.k8s.io/v1')!);
+  const s = doc.components.schemas['io.k8s.example.v1.Widget'];
+  assert.deepEqual(s['x-kubernetes-group-version-kind'], [{ group: 'example.k8s.io', version: 'v1', kind: 'Widget' }]);
+  assert.equal(doc.paths['/apis/example.k8s.io/v1/widgets/{name}'].patch.requestBody.content['application/strategic-merge-patch+json'], undefined);
 });
 
 test('typedSchemaFor: built-in kinds resolve through the model; CRDs keep their own schema', () => {
