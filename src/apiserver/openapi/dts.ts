@@ -7,6 +7,9 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
+import { logger } from '../../util/klog.js';
+
+const log = logger('openapi.go');
 
 export type TypeExpr =
   | { k: 'string' | 'number' | 'boolean' }
@@ -136,7 +139,12 @@ function parseModule(mod: string, text: string, out: Map<string, DtsType>): void
       }
       const name = field[1].replace(/^"|"$/g, '');
       const lit = /^"([^"]*)";$/.exec(typeSrc.trim());
-      cur.fields!.push({ name, description: pending, optional: field[2] === '?', type: parseType(typeSrc, resolveName), literal: lit?.[1] });
+      try {
+        cur.fields!.push({ name, description: pending, optional: field[2] === '?', type: parseType(typeSrc, resolveName), literal: lit?.[1] });
+      } catch (err) {
+        // a declaration shape this reader does not know: the field is left out (the wire schema may still supply it)
+        log.warning('kubernetes-types field skipped', { type: cur.name, field: name, err: (err as Error).message });
+      }
       pending = undefined;
     }
   }
@@ -149,7 +157,13 @@ export function kubernetesTypes(): Map<string, DtsType> {
   if (cache) return cache;
   const root = packageRoot();
   const out = new Map<string, DtsType>();
-  for (const mod of listModules(root)) parseModule(mod, readFileSync(join(root, `${mod}.d.ts`), 'utf8'), out);
+  for (const mod of listModules(root)) {
+    try {
+      parseModule(mod, readFileSync(join(root, `${mod}.d.ts`), 'utf8'), out);
+    } catch (err) {
+      log.error('kubernetes-types module not read', { module: mod, err: (err as Error).message });
+    }
+  }
   cache = out;
   return out;
 }
