@@ -15,7 +15,7 @@ import { builtinModel, closure } from './model.js';
 import { gvPath, gvPaths, type SchemaNames } from './paths.js';
 import { toV2, v2Document, v2Protobuf } from './v2.js';
 
-export { typedSchemaFor } from './typed.js';
+export { builtinTypedSchema, typedSchemaFor } from './typed.js';
 
 interface GVEntry {
   defs: ResourceDef[];

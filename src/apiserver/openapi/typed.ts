@@ -14,7 +14,12 @@ const byName = new Map<string, TypedSchema>();
 /** The schema of `def`'s objects, or undefined when none is known. */
 export function typedSchemaFor(def: ResourceDef): TypedSchema | undefined {
   if (def.schema) return { schema: def.schema, resolve };
-  const name = builtinModel().byGVK.get(`${def.group}/${def.version}/${def.kind}`);
+  return builtinTypedSchema(def.group, def.version, def.kind);
+}
+
+/** The built-in model's schema of a kind (e.g. autoscaling/v1 Scale for /scale), or undefined. */
+export function builtinTypedSchema(group: string, version: string, kind: string): TypedSchema | undefined {
+  const name = builtinModel().byGVK.get(`${group}/${version}/${kind}`);
   if (!name) return undefined;
   let t = byName.get(name);
   if (!t) {

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { builtinModel, nameOfRef } from '../../../src/apiserver/openapi/model.js';
-import { OpenAPI, typedSchemaFor } from '../../../src/apiserver/openapi/index.js';
+import { OpenAPI, builtinTypedSchema, typedSchemaFor } from '../../../src/apiserver/openapi/index.js';
 import { Registry } from '../../../src/apiserver/registry/index.js';
 import { coreResources } from '../../../src/apiserver/registry/core/index.js';
 import { groupResources } from '../../../src/apiserver/registry/groups.js';
@@ -120,6 +120,8 @@ test('typedSchemaFor: built-in kinds resolve through the model; CRDs keep their 
   const crd: ResourceDef = { group: 'stable.example.com', version: 'v1', kind: 'CronTab', plural: 'crontabs', singular: 'crontab', namespaced: true, schema: { type: 'object' } };
   assert.equal(typedSchemaFor(crd)!.schema, crd.schema);
   assert.equal(typedSchemaFor({ ...crd, schema: undefined }), undefined);
+  assert.deepEqual(builtinTypedSchema('autoscaling', 'v1', 'Scale')!.schema['x-kubernetes-group-version-kind'], [{ group: 'autoscaling', version: 'v1', kind: 'Scale' }]);
+  assert.equal(builtinTypedSchema('stable.example.com', 'v1', 'CronTab'), undefined);
 });
 
 function cronTab(extra: Record<string, Schema> = {}): ResourceDef {
