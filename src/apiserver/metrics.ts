@@ -151,12 +151,15 @@ export class Metrics {
     if (info?.verb !== 'watch') this.duration.observe(key, labels, seconds);
   }
 
+  /** apiserver_storage_objects: the object-count poller's last figures (--etcd-count-metric-poll-period). */
+  objectCounts?: () => ReadonlyMap<string, number>;
+
   async render(ctx: ApiContext): Promise<string> {
     this.objects.reset();
     this.watchers.reset();
+    for (const [resource, n] of this.objectCounts?.() ?? []) this.objects.set({ resource }, n);
     for (const s of ctx.caches.stats()) {
       const resource = s.prefix.slice(ctx.etcdPrefix.length + 1).replace(/\/$/, '');
-      this.objects.set({ resource }, s.items);
       this.watchers.set({ group: '', kind: resource }, s.watchers);
     }
     return this.registry.metrics();

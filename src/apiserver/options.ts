@@ -17,6 +17,7 @@ export const apiserverFlags: FlagDef[] = [
   { name: 'etcd-certfile', type: 'string', default: '', help: 'SSL certification file used to secure etcd communication.' },
   { name: 'etcd-keyfile', type: 'string', default: '', help: 'SSL key file used to secure etcd communication.' },
   { name: 'etcd-compaction-interval', type: 'duration', default: 300000, help: 'The interval of compaction requests. If 0, the compaction request from apiserver is disabled.' },
+  { name: 'etcd-count-metric-poll-period', type: 'duration', default: 60000, help: 'Frequency of polling etcd for number of resources per type. 0 disables the metric collection.' },
   { name: 'storage-backend', type: 'string', default: '', help: 'The storage backend for persistence. Options: "sqlite" (embedded, default), "memory", "etcd3".' },
   { name: 'data-dir', type: 'string', default: '', help: 'Directory for the embedded store (k8ts).' },
   { name: 'service-cluster-ip-range', type: 'string', default: '10.0.0.0/24', help: 'A CIDR notation IP range from which to assign service cluster IPs.' },
@@ -83,6 +84,8 @@ export interface APIServerOptions {
   etcdKeyFile?: string;
   etcdPrefix: string;
   etcdCompactionIntervalMs: number;
+  /** --etcd-count-metric-poll-period in ms (apiserver_storage_objects; 0: off). Default 60000. */
+  etcdCountMetricPollPeriodMs?: number;
   storageBackend: 'sqlite' | 'memory' | 'etcd3';
   dataDir: string;
   serviceClusterIPRange: string;
@@ -123,18 +126,39 @@ export interface APIServerOptions {
   audit?: { policyFile: string; logPath: string; maxAgeDays: number; maxBackups: number; maxSizeMB: number; format: 'json' | 'legacy' };
 }
 
-export function optionsFromFlags(v: FlagValues): APIServerOptions {
+export type StorageOptions = Pick<
+  APIServerOptions,
+  'etcdServers' | 'etcdCAFile' | 'etcdCertFile' | 'etcdKeyFile' | 'etcdPrefix' | 'etcdCompactionIntervalMs' | 'etcdCountMetricPollPeriodMs' | 'storageBackend'
+>;
+
+/** The storage flags (shared by kube-apiserver and `k8ts server`): --etcd-servers picks etcd3 unless --storage-backend says otherwise. */
+export function storageOptionsFromFlags(v: FlagValues): StorageOptions {
   const etcdServers = (v['etcd-servers'] as string[]) ?? [];
   let backend = (v['storage-backend'] as string) || '';
   if (!backend) backend = etcdServers.length ? 'etcd3' : 'sqlite';
   if (backend !== 'sqlite' && backend !== 'memory' && backend !== 'etcd3') {
     throw new Error(`invalid value "${backend}" for --storage-backend: must be one of sqlite, memory, etcd3`);
   }
+  return {
+    etcdServers,
+    etcdCAFile: (v['etcd-cafile'] as string) || undefined,
+    etcdCertFile: (v['etcd-certfile'] as string) || undefined,
+    etcdKeyFile: (v['etcd-keyfile'] as string) || undefined,
+    etcdPrefix: ((v['etcd-prefix'] as string) || '/registry').replace(/\/+$/, '') || '/registry',
+    etcdCompactionIntervalMs: v['etcd-compaction-interval'] as number,
+    etcdCountMetricPollPeriodMs: v['etcd-count-metric-poll-period'] as number,
+    storageBackend: backend,
+  };
+}
+
+export function optionsFromFlags(v: FlagValues): APIServerOptions {
+  const storage = storageOptionsFromFlags(v);
   const reconciler = v['endpoint-reconciler-type'] as EndpointReconcilerType;
   if (!ENDPOINT_RECONCILER_TYPES.includes(reconciler)) {
     throw new Error(`invalid endpoint reconciler type: "${reconciler}" (must be one of ${ENDPOINT_RECONCILER_TYPES.join(', ')})`);
   }
   return {
+    ...storage,
     endpointReconcilerType: reconciler,
     apiserverCount: v['apiserver-count'] as number,
     bindAddress: v['bind-address'] as string,
@@ -143,13 +167,6 @@ export function optionsFromFlags(v: FlagValues): APIServerOptions {
     tlsCertFile: v['tls-cert-file'] as string,
     tlsPrivateKeyFile: v['tls-private-key-file'] as string,
     clientCAFile: v['client-ca-file'] as string,
-    etcdServers,
-    etcdCAFile: (v['etcd-cafile'] as string) || undefined,
-    etcdCertFile: (v['etcd-certfile'] as string) || undefined,
-    etcdKeyFile: (v['etcd-keyfile'] as string) || undefined,
-    etcdPrefix: ((v['etcd-prefix'] as string) || '/registry').replace(/\/+$/, '') || '/registry',
-    etcdCompactionIntervalMs: v['etcd-compaction-interval'] as number,
-    storageBackend: backend,
     dataDir: v['data-dir'] as string,
     serviceClusterIPRange: v['service-cluster-ip-range'] as string,
     serviceNodePortRange: v['service-node-port-range'] as string,

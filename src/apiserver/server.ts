@@ -49,6 +49,7 @@ import { bootstrapObjects, endpointAddress } from './bootstrap.js';
 import { startEndpointReconciler, type EndpointReconciler } from './endpointreconciler/index.js';
 import { Metrics } from './metrics.js';
 import { OpenAPI } from './openapi/index.js';
+import { ObjectCountPoller } from './storage/countpoll.js';
 import { Auditor } from './audit/auditor.js';
 import { loadEncryptionConfig, resourceOfKeyFromDefs } from './encryption/index.js';
 import type { AuditRecord } from './audit/auditor.js';
@@ -81,6 +82,7 @@ export class APIServer implements APIServerHandle {
   private server?: Http2SecureServer;
   private compactTimer?: NodeJS.Timeout;
   private endpointReconciler?: EndpointReconciler;
+  private countPoller?: ObjectCountPoller;
   private discovery: Discovery;
   private openapi: OpenAPI;
   private identities = new WeakMap<object, UserInfo | null>();
@@ -187,6 +189,9 @@ export class APIServer implements APIServerHandle {
     await srv.setupTokens(az.source);
     resolveAuthz();
     srv.startCompaction();
+    srv.countPoller = new ObjectCountPoller(store, ObjectCountPoller.prefixesOf(registry.all(), opts.etcdPrefix), opts.etcdCountMetricPollPeriodMs ?? 60_000);
+    srv.metrics.objectCounts = () => srv.countPoller!.counts();
+    srv.countPoller.start();
     srv.ready = true;
     srv.warmCaches();
     log.info('kube-apiserver is ready', { address: srv.url, storage: store.backend, startupMs: Date.now() - t0 });
@@ -615,6 +620,7 @@ export class APIServer implements APIServerHandle {
   async close(): Promise<void> {
     await this.endpointReconciler?.stop(true);
     if (this.compactTimer) clearTimeout(this.compactTimer);
+    this.countPoller?.stop();
     this.ctx.caches.stop();
     this.connect.transports.close();
     await new Promise<void>((resolve) => {

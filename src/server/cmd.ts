@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { FlagError, parseFlags } from '../util/flags.js';
-import type { FlagDef } from '../util/flags.js';
+import type { FlagDef, FlagValues } from '../util/flags.js';
+import { storageOptionsFromFlags, type StorageOptions } from '../apiserver/options.js';
 import { logger, setSink, setVerbosity } from '../util/klog.js';
 import { APIServer } from '../apiserver/server.js';
 import { firstServiceIP } from '../apiserver/allocator/ipallocator.js';
@@ -27,7 +28,14 @@ const serverFlags: FlagDef[] = [
   { name: 'advertise-address', type: 'string', default: '', help: 'The address written to kubeconfigs and the kubernetes Endpoints (default: the bind address, or 127.0.0.1)' },
   { name: 'service-cluster-ip-range', type: 'string', default: '10.32.0.0/24', help: 'CIDR from which Service ClusterIPs are allocated' },
   { name: 'service-node-port-range', type: 'string', default: '30000-32767', help: 'Port range for NodePort Services' },
-  { name: 'storage-backend', type: 'string', default: 'sqlite', help: 'sqlite (embedded, on disk) or memory' },
+  { name: 'storage-backend', type: 'string', default: '', help: 'sqlite (embedded, on disk; the default), memory, or etcd3 (the default with --etcd-servers)' },
+  { name: 'etcd-servers', type: 'stringSlice', default: [], help: 'Store the cluster in this external etcd (scheme://ip:port, comma separated) instead of the embedded store' },
+  { name: 'etcd-cafile', type: 'string', default: '', help: 'SSL Certificate Authority file used to secure etcd communication' },
+  { name: 'etcd-certfile', type: 'string', default: '', help: 'SSL certification file used to secure etcd communication' },
+  { name: 'etcd-keyfile', type: 'string', default: '', help: 'SSL key file used to secure etcd communication' },
+  { name: 'etcd-prefix', type: 'string', default: '/registry', help: 'The prefix to prepend to all resource paths in etcd' },
+  { name: 'etcd-compaction-interval', type: 'duration', default: 300000, help: 'The interval of compaction requests. If 0, the compaction request from apiserver is disabled' },
+  { name: 'etcd-count-metric-poll-period', type: 'duration', default: 60000, help: 'Frequency of polling etcd for number of resources per type. 0 disables the metric collection' },
   { name: 'tls-san', type: 'stringSlice', default: [], help: 'Extra DNS names or IPs for the API server certificate' },
   { name: 'event-ttl', type: 'duration', default: 3600000, help: 'Amount of time to retain events' },
   { name: 'cluster-cidr', type: 'string', default: '10.200.0.0/16', help: 'CIDR for pod IPs; each node gets a range of it (--node-cidr-mask-size)' },
@@ -85,6 +93,7 @@ export async function run(args: string[]): Promise<void> {
   const kubeletClient = await ensureAPIServerKubeletClientCert(join(dataDir, 'pki'));
   const encryptionConfig = ensureEncryptionConfig(dataDir);
   const auditPolicy = ensureAuditPolicy(dataDir);
+  const storage = storageOptions(v);
   const server = await APIServer.start({
     bindAddress,
     securePort: port,
@@ -92,10 +101,7 @@ export async function run(args: string[]): Promise<void> {
     tlsCertFile: pki.serverCertPath,
     tlsPrivateKeyFile: pki.serverKeyPath,
     clientCAFile: pki.caCertPath,
-    etcdServers: [],
-    etcdPrefix: '/registry',
-    etcdCompactionIntervalMs: 5 * 60 * 1000,
-    storageBackend: (v['storage-backend'] as string) === 'memory' ? 'memory' : 'sqlite',
+    ...storage,
     dataDir,
     serviceClusterIPRange: serviceCIDR,
     serviceNodePortRange: v['service-node-port-range'] as string,
@@ -174,6 +180,16 @@ export async function run(args: string[]): Promise<void> {
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+/** The storage flags, as kube-apiserver reads them; a bad value ends the process with its message. */
+function storageOptions(v: FlagValues): StorageOptions {
+  try {
+    return storageOptionsFromFlags(v);
+  } catch (e) {
+    process.stderr.write(`Error: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
 }
 
 /**

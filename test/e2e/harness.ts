@@ -1,5 +1,7 @@
 // E2E harness: starts `k8ts server` as a child process in a fresh data dir (on a free
 // port), runs the real kubectl against it, and cleans everything up.
+// K8TS_E2E_STORE=etcd: each server (per data dir) stores the cluster in a private etcd on free
+// loopback ports (test/unit/storage/etcd-fixture.ts), stopped and removed by destroy().
 
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -10,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
+import { EtcdInstance } from '../unit/storage/etcd-fixture.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 /** The repo root (works from dist/test/e2e and from test/e2e under tsx). */
@@ -29,11 +32,38 @@ export interface ServerProc {
   destroy(): Promise<void>;
 }
 
+/** The store the e2e servers use: 'etcd' (K8TS_E2E_STORE=etcd) or the embedded default. */
+export const e2eStore: 'etcd' | 'embedded' = process.env.K8TS_E2E_STORE === 'etcd' ? 'etcd' : 'embedded';
+
+/** The private etcd of each data dir (K8TS_E2E_STORE=etcd): kept across stop/start, removed by destroy(). */
+const etcdByDataDir = new Map<string, EtcdInstance>();
+
+/** --etcd-servers for a server on dataDir under K8TS_E2E_STORE=etcd (starting its etcd), else none. */
+async function storeArgs(dataDir: string, extraArgs: string[]): Promise<string[]> {
+  if (e2eStore !== 'etcd' || extraArgs.some((a) => a.startsWith('--etcd-servers') || a.startsWith('--storage-backend'))) return [];
+  let etcd = etcdByDataDir.get(dataDir);
+  if (!etcd) {
+    etcd = await EtcdInstance.start();
+    etcdByDataDir.set(dataDir, etcd);
+  } else if (!etcd.running) {
+    await etcd.restart();
+  }
+  return [`--etcd-servers=${etcd.endpoint}`];
+}
+
+/** Stops and removes the private etcd of dataDir (if any). */
+async function dropEtcd(dataDir: string): Promise<void> {
+  const etcd = etcdByDataDir.get(dataDir);
+  etcdByDataDir.delete(dataDir);
+  await etcd?.stop();
+}
+
 export async function startServer(opts: { dataDir?: string; extraArgs?: string[]; timeoutMs?: number } = {}): Promise<ServerProc> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'k8ts-e2e-'));
   // API-level suites run the control plane only; a suite that wants the real node asks for it.
   const runtimeArgs = (opts.extraArgs ?? []).some((a) => a.startsWith('--container-runtime=')) ? [] : ['--container-runtime=none'];
-  const proc = spawn(process.execPath, [k8tsBin, 'server', `--data-dir=${dataDir}`, '--bind-address=127.0.0.1', '--secure-port=0', ...runtimeArgs, ...(opts.extraArgs ?? [])], {
+  const etcdArgs = await storeArgs(dataDir, opts.extraArgs ?? []);
+  const proc = spawn(process.execPath, [k8tsBin, 'server', `--data-dir=${dataDir}`, '--bind-address=127.0.0.1', '--secure-port=0', ...runtimeArgs, ...etcdArgs, ...(opts.extraArgs ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: false,
   });
@@ -66,7 +96,10 @@ export async function startServer(opts: { dataDir?: string; extraArgs?: string[]
       proc.kill('SIGKILL');
       await gone;
     }
-    if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    if (!opts.dataDir) {
+      rmSync(dataDir, { recursive: true, force: true });
+      await dropEtcd(dataDir);
+    }
     throw err;
   }
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
@@ -87,6 +120,7 @@ export async function startServer(opts: { dataDir?: string; extraArgs?: string[]
     async destroy() {
       await stop();
       rmSync(dataDir, { recursive: true, force: true });
+      await dropEtcd(dataDir);
     },
   };
 }
