@@ -13,6 +13,7 @@ const commands: Record<string, { help: string; load: () => Promise<Command> }> =
   server: { help: 'run an all-in-one cluster (control plane) under --data-dir', load: async () => (await import('../server/cmd.js')).run },
   kubelet: { help: 'run the node agent (pods through CRI on containerd)', load: async () => (await import('../kubelet/cmd.js')).run },
   images: { help: 'container images for offline use: import <archive.tar>, build-test', load: async () => (await import('../containerd/cmd.js')).run },
+  'migrate-storage': { help: "copy a stopped cluster's store between the embedded store and etcd (--from, --to)", load: async () => (await import('./migrate-storage.js')).run },
   'sim-nodes': { help: 'run a fleet of simulated nodes (kwok-like) against an API server', load: async () => (await import('../simnodes/cmd.js')).run },
   version: { help: 'print the version', load: async () => async () => { const { versionInfo } = await import('../version.js'); process.stdout.write(`k8ts ${versionInfo().gitVersion}\n`); } },
 };

@@ -418,6 +418,31 @@ export class EtcdStore implements Store {
     }
   }
 
+  /**
+   * Storage migration: advances etcd's revision by exactly `count` with writes to scratchKey
+   * (puts in parallel, then a delete when that takes one revision, so the key is normally gone
+   * afterwards). Returns whether scratchKey still exists (a gap of 1 right after a delete).
+   */
+  async fillRevisions(count: number, scratchKey: string, exists: boolean): Promise<boolean> {
+    this.checkOpen();
+    if (count <= 0) return exists;
+    const k = Buffer.from(scratchKey, 'utf8');
+    const puts = exists || count > 1 ? count - 1 : count;
+    try {
+      for (let done = 0; done < puts; ) {
+        const n = Math.min(64, puts - done);
+        await Promise.all(Array.from({ length: n }, () => this.retrying(() => this.client.kv.put({ key: k, value: EMPTY }), true)));
+        done += n;
+      }
+      if (puts === count) return true;
+      const res = await this.retrying(() => this.client.kv.deleteRange({ key: k }), true);
+      this.noteHeader(res.header);
+      return false;
+    } catch (e) {
+      throw this.mapError(e);
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

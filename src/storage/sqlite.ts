@@ -441,6 +441,44 @@ export class SqliteStore implements Store {
     return this.hub.add(prefix, opts?.startRevision, onEvents, onError);
   }
 
+  /**
+   * Import (storage migration): writes each kv exactly as given (createRevision, modRevision,
+   * version, expiresAt) in one transaction, then sets the revision to max(finalRevision, the last
+   * modRevision). kvs must be in ascending modRevision order, each above the current revision and
+   * for keys not present. No history is written: the store is compacted at the final revision,
+   * so a watch from before the import gets 'Compacted' (clients relist) instead of a partial replay.
+   */
+  async importKvs(kvs: KeyValue[], finalRevision = 0): Promise<void> {
+    this.checkOpen();
+    this.commitBatch();
+    let last = this.rev;
+    for (const kv of kvs) {
+      if (!(kv.modRevision > last)) {
+        throw new StorageError('Conflict', `import: revision ${kv.modRevision} of ${kv.key} is not above ${last} (revisions must ascend above the store's current revision)`, kv.key);
+      }
+      if (kv.createRevision > kv.modRevision || kv.createRevision < 1 || kv.version < 1) throw new StorageError('Conflict', `import: invalid revisions for ${kv.key}`, kv.key);
+      last = kv.modRevision;
+    }
+    const target = Math.max(last, finalRevision);
+    this.write(() =>
+      this.db.transaction(() => {
+        for (const kv of kvs) {
+          if (this.s.kvInsert.run(kv.key, kv.modRevision, kv.expiresAt ?? null).changes === 0) {
+            throw new StorageError('KeyExists', `import: key already exists: ${kv.key}`, kv.key);
+          }
+          this.s.logInsert.run(kv.modRevision, kv.key, 0, kv.createRevision, kv.version, Buffer.from(kv.value), kv.expiresAt ?? null, 0);
+        }
+        this.s.setMeta.run('revision', target);
+        this.s.setMeta.run('compact', target);
+      })(),
+    );
+    this.rev = this.committedRev = target;
+    this.compactRev = target;
+    let next: number | undefined;
+    for (const kv of kvs) if (kv.expiresAt !== undefined && (next === undefined || kv.expiresAt < next)) next = kv.expiresAt;
+    this.expiry.schedule(next);
+  }
+
   async compact(revision: number): Promise<void> {
     this.checkOpen();
     this.commitBatch();
