@@ -71,7 +71,7 @@ export async function startServer(opts: { dataDir?: string; extraArgs?: string[]
   let out = '';
   proc.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
   const startup = new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`k8ts server did not start in time; logs:\n${logs.join('')}`)), opts.timeoutMs ?? 20000);
+    const timer = setTimeout(() => reject(new Error(`k8ts server did not start in time; logs:\n${logs.join('')}`)), opts.timeoutMs ?? (etcdArgs.length ? 40000 : 20000));
     proc.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /k8ts is running at (\S+)/.exec(out);
