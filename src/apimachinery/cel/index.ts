@@ -110,3 +110,26 @@ export function compileCel(expression: string, opts: CelCompileOptions = {}): Ce
     },
   };
 }
+
+const compiled = new Map<string, CelProgram | CelCompileError>();
+
+/**
+ * compileCel with a bounded cache keyed by variables and expression (admission evaluates the
+ * same expressions on every request); a compile error is cached and thrown again.
+ */
+export function compileCelCached(expression: string, variables: string[]): CelProgram {
+  const key = `${variables.join(',')}\n${expression}`;
+  let p = compiled.get(key);
+  if (!p) {
+    try {
+      p = compileCel(expression, { variables });
+    } catch (e) {
+      if (!(e instanceof CelCompileError)) throw e;
+      p = e;
+    }
+    if (compiled.size > 5000) compiled.clear();
+    compiled.set(key, p);
+  }
+  if (p instanceof CelCompileError) throw p;
+  return p;
+}

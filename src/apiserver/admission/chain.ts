@@ -26,6 +26,9 @@ import { runtimeClassPlugin } from './runtimeclass.js';
 import { serviceAccountPlugin, type ServiceAccountOptions } from './serviceaccount.js';
 import { storageObjectInUseProtectionPlugin } from './storageobjectinuseprotection.js';
 import { taintNodesByConditionPlugin } from './taintnodesbycondition.js';
+import { mutatingWebhookPlugin, validatingWebhookPlugin } from './webhook/dispatcher.js';
+import { cachedConfigs } from './webhook/source.js';
+import { validatingAdmissionPolicyPlugin } from './policy/plugin.js';
 
 /** Every plugin kube-apiserver 1.32 knows, in the order they run (AllOrderedPlugins). */
 export const ALL_ORDERED_PLUGINS: readonly string[] = Object.freeze([
@@ -111,9 +114,6 @@ export const NOOP_PLUGINS: ReadonlySet<string> = new Set([
   'CertificateSigning',
   'ClusterTrustBundleAttest',
   'MutatingAdmissionPolicy',
-  'MutatingAdmissionWebhook',
-  'ValidatingAdmissionPolicy',
-  'ValidatingAdmissionWebhook',
 ]);
 
 export interface AdmissionDeps {
@@ -169,6 +169,8 @@ function alwaysDenyPlugin(): Plugin {
   return { name: 'AlwaysDeny', admit: deny, validate: deny };
 }
 
+const ADMISSIONREG = 'admissionregistration.k8s.io';
+
 function construct(name: string, deps: AdmissionDeps): Plugin {
   const { objects } = deps;
   switch (name) {
@@ -208,6 +210,17 @@ function construct(name: string, deps: AdmissionDeps): Plugin {
       return defaultIngressClassPlugin(objects);
     case 'DenyServiceExternalIPs':
       return denyServiceExternalIPsPlugin();
+    case 'MutatingAdmissionWebhook':
+      return mutatingWebhookPlugin({ objects, configs: cachedConfigs(deps.ctx, ADMISSIONREG, 'v1', 'mutatingwebhookconfigurations') });
+    case 'ValidatingAdmissionPolicy':
+      return validatingAdmissionPolicyPlugin({
+        objects,
+        registry: deps.ctx.registry,
+        policies: cachedConfigs(deps.ctx, ADMISSIONREG, 'v1', 'validatingadmissionpolicies'),
+        bindings: cachedConfigs(deps.ctx, ADMISSIONREG, 'v1', 'validatingadmissionpolicybindings'),
+      });
+    case 'ValidatingAdmissionWebhook':
+      return validatingWebhookPlugin({ objects, configs: cachedConfigs(deps.ctx, ADMISSIONREG, 'v1', 'validatingwebhookconfigurations') });
     case 'ResourceQuota':
       return resourceQuotaPlugin(deps.quotas, deps.resourceQuota);
     case 'AlwaysDeny':

@@ -197,6 +197,7 @@ export function addWarning(scope: RequestScope, text: string): void {
 /** Adds an audit annotation for the request's audit event (upstream's audit.AddAuditAnnotation). */
 export function addAuditAnnotation(scope: RequestScope, key: string, value: string): void {
   notesFor(scope).audit[key] = value;
+  scope.annotate?.(key, value);
 }
 
 /** The warnings admission recorded for this request. */

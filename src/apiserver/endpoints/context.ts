@@ -28,6 +28,8 @@ export interface RequestScope {
   dryRun: boolean;
   /** Send a `Warning` response header (admission plugins' warnings). */
   warn?: (text: string) => void;
+  /** Add an annotation to the request's audit event (admission's audit annotations). */
+  annotate?: (key: string, value: string) => void;
 }
 
 /** Steps run for one resource around writes (the built-in admission/strategy extras). */

@@ -93,7 +93,7 @@ export async function serveResource(ctx: ApiContext, info: RequestInfo, def: Res
   if (!info.name && (info.verb === 'update' || info.verb === 'patch')) throw methodNotAllowed();
   if (def.namespaced && !namespace && info.verb === 'create') throw methodNotAllowed();
   const verbs = def.verbs;
-  const scope: RequestScope = { def, namespace, name: info.name, subresource: info.subresource, query, user, dryRun: false, warn: (text) => addWarning(res, text) };
+  const scope: RequestScope = { def, namespace, name: info.name, subresource: info.subresource, query, user, dryRun: false, warn: (text) => addWarning(res, text), annotate: (k, v) => (res as any).__audit?.annotate(k, v) };
   const sub = info.subresource;
   const allowsVerb = (v: string) => !verbs || verbs.includes(v);
 

@@ -2,6 +2,8 @@
 // events, rbac, certificates, storage, policy, networking, scheduling, node), collected
 // for the registry. Each resource is declared in its own file under <group>/.
 
+import { validatingAdmissionPolicyBindingDef, validatingAdmissionPolicyDef } from './admissionregistration/admissionpolicies.js';
+import { mutatingWebhookConfigurationDef, validatingWebhookConfigurationDef } from './admissionregistration/webhookconfigurations.js';
 import { controllerRevisionDef } from './apps/controllerrevisions.js';
 import { daemonSetDef } from './apps/daemonsets.js';
 import { deploymentDef } from './apps/deployments.js';
@@ -34,6 +36,11 @@ export { builtinPriorityClasses } from './scheduling/priorityclasses.js';
 export { prepareForApprovalUpdate } from './certificates/certificatesigningrequests.js';
 
 export const groupResources: ResourceDef[] = [
+  // admissionregistration.k8s.io/v1
+  mutatingWebhookConfigurationDef,
+  validatingAdmissionPolicyDef,
+  validatingAdmissionPolicyBindingDef,
+  validatingWebhookConfigurationDef,
   // apps/v1
   controllerRevisionDef,
   daemonSetDef,
