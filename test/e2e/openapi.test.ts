@@ -6,10 +6,17 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KUBECTL, kc, kubectlAvailable, startServer, type ServerProc } from './harness.js';
+import { Discovery } from '../../src/apiserver/discovery.js';
+import { negotiate, type Req } from '../../src/apiserver/http.js';
+import { OpenAPI } from '../../src/apiserver/openapi/index.js';
+import { Registry } from '../../src/apiserver/registry/index.js';
+import type { ResourceDef } from '../../src/apiserver/registry/types.js';
 
 const skip = kubectlAvailable() ? false : `kubectl not found at ${KUBECTL}`;
 
@@ -109,5 +116,103 @@ spec:
     const v2 = JSON.parse(await k('get', '--raw', '/openapi/v2'));
     assert.equal(v2.swagger, '2.0');
     assert.ok(v2.definitions['io.k8s.api.core.v1.Pod']);
+  });
+});
+
+// Custom resources: until the API server serves CustomResourceDefinitions, a small plain-HTTP
+// server answers kubectl's discovery and OpenAPI requests from a registry holding a CronTab
+// ResourceDef with a structural schema, through the API server's own Discovery and OpenAPI.
+describe('openapi of a custom resource with kubectl', { skip, timeout: 120000 }, () => {
+  let http: Server;
+  let kubeconfig: string;
+  let dir: string;
+  const cronTab: ResourceDef = {
+    group: 'stable.example.com', version: 'v1', kind: 'CronTab', plural: 'crontabs', singular: 'crontab', namespaced: true, shortNames: ['ct'],
+    subresources: { status: true },
+    schema: {
+      type: 'object',
+      description: 'CronTab runs a command on a schedule.',
+      properties: {
+        spec: {
+          type: 'object',
+          description: 'The desired schedule.',
+          required: ['cronSpec'],
+          properties: {
+            cronSpec: { type: 'string', description: 'A cron expression.', pattern: '^(\\d+|\\*)(/\\d+)?(\\s+(\\d+|\\*)(/\\d+)?){4}$' },
+            image: { type: 'string' },
+            replicas: { type: 'integer', format: 'int32', minimum: 1, maximum: 10, default: 1 },
+            mode: { type: 'string', enum: ['Fast', 'Slow'] },
+            port: { 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }] },
+            labels: { type: 'object', additionalProperties: { type: 'string' } },
+            extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+            items: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'], items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, value: { type: 'string', nullable: true } } } },
+          },
+        },
+        status: { type: 'object', properties: { replicas: { type: 'integer' } } },
+      },
+    },
+  };
+
+  before(async () => {
+    if (skip) return;
+    dir = mkdtempSync(join(tmpdir(), 'k8ts-e2e-openapi-crd-'));
+    const registry = new Registry([cronTab]);
+    const discovery = new Discovery(registry);
+    const openapi = new OpenAPI(registry);
+    http = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const p = url.pathname;
+      const send = (code: number, body: string | Buffer, type = 'application/json', headers: Record<string, string> = {}) => {
+        res.writeHead(code, { 'content-type': type, ...headers });
+        res.end(body);
+      };
+      try {
+        if (p.startsWith('/openapi/')) {
+          const r = openapi.serve(p, url.searchParams.get('hash'), String(req.headers.accept ?? ''), req.headers['if-none-match'] as string | undefined);
+          return r ? send(r.status, r.body, r.contentType, r.headers) : send(404, '{}');
+        }
+        if (p === '/api' || p === '/apis') {
+          const neg = negotiate(req as unknown as Req, { discovery: true });
+          if (neg.kind === 'discovery-v2' || neg.kind === 'discovery-v2beta1') return send(200, discovery.aggregated(p === '/api', neg.kind === 'discovery-v2' ? 'v2' : 'v2beta1'), neg.contentType);
+          return send(200, p === '/api' ? discovery.apiVersions('127.0.0.1') : discovery.apiGroupList());
+        }
+        const gv = /^\/apis\/([^/]+)\/([^/]+)$/.exec(p);
+        const body = gv ? discovery.apiResourceList(gv[1], gv[2]) : undefined;
+        return body ? send(200, body) : send(404, '{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404}');
+      } catch (err) {
+        send(500, String(err));
+      }
+    });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:${(http.address() as AddressInfo).port}\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\ncurrent-context: c\nusers:\n- name: u\n  user: {}\n`);
+  });
+
+  after(async () => {
+    if (http) await new Promise<void>((r) => http.close(() => r()));
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const kx = (...args: string[]) => kc(kubeconfig, [`--cache-dir=${join(dir, 'cache')}`, ...args]);
+
+  test('explain crontabs and crontab.spec (v3)', async () => {
+    const top = await kx('explain', 'crontabs');
+    assert.match(top, /GROUP:\s+stable.example.com\nKIND:\s+CronTab\nVERSION:\s+v1/);
+    assert.match(top, /CronTab runs a command on a schedule\./);
+    assert.match(top, /\n {2}metadata\t<ObjectMeta>\n/);
+    assert.match(top, /\n {2}spec\t<Object>\n/);
+    const spec = await kx('explain', 'ct.spec');
+    assert.match(spec, /\n {2}cronSpec\t<string> -required-\n {4}A cron expression\./);
+    assert.match(spec, /\n {2}replicas\t<integer>\n/);
+    assert.match(spec, /\n {2}mode\t<string>\n {2}enum: Fast, Slow\n/);
+    assert.match(spec, /\n {2}items\t<\[\]Object>\n/);
+    assert.match(await kx('explain', 'crontabs.metadata.name'), /FIELD: name <string>/);
+  });
+
+  test('explain a custom resource from OpenAPI v2 (protobuf)', async () => {
+    const out = await kx('explain', 'crontabs.spec', '--output=plaintext-openapiv2');
+    assert.match(out, /RESOURCE: spec <Object>/);
+    assert.match(out, /\n {3}cronSpec\t<string> -required-\n {5}A cron expression\./);
+    assert.match(out, /\n {3}replicas\t<integer>\n/);
   });
 });
