@@ -103,12 +103,10 @@ export function parseJSONWithDuplicates(text: string): { value: unknown; duplica
  * Apply the policy (duplicates: messages such as `duplicate field "spec.replicas"`) to an object about to be written. Returns the warnings to send; throws
  * 400 BadRequest under Strict.
  */
-export function checkFields(obj: KObject, apiVersion: string, kind: string, mode: FieldValidation, duplicates: string[] = []): string[] {
-  if (mode === 'Ignore') {
-    unknownFields(obj, apiVersion, kind, true);
-    return [];
-  }
-  const unknown = unknownFields(obj, apiVersion, kind, true);
+export function checkFields(obj: KObject, apiVersion: string, kind: string, mode: FieldValidation, duplicates: string[] = [], prune?: (obj: KObject) => string[]): string[] {
+  // prune: the resource's own pruning (custom resources' structural schemas)
+  const unknown = prune ? prune(obj) : unknownFields(obj, apiVersion, kind, true);
+  if (mode === 'Ignore') return [];
   const problems = [...duplicates, ...unknown.map((u) => `unknown field "${u}"`)];
   if (!problems.length) return [];
   if (mode === 'Strict') throw badRequest(`strict decoding error: ${problems.join(', ')}`);

@@ -20,6 +20,8 @@ import { versionInfo } from '../version.js';
 import { Registry } from './registry/index.js';
 import { coreResources } from './registry/core/index.js';
 import { groupResources } from './registry/groups.js';
+import { customResourceDefinitionDef } from './apiextensions/crddef.js';
+import { startCRDController, type CRDController } from './apiextensions/controller.js';
 import type { ResourceDef } from './registry/types.js';
 import { Codec } from './storage/codec.js';
 import { CacheManager } from './storage/watchcache.js';
@@ -89,6 +91,8 @@ export class APIServer implements APIServerHandle {
   private sockets = new Set<TLSSocket>();
   readonly metrics = new Metrics();
   private auditor?: Auditor;
+  /** Serves the CustomResourceDefinitions' resources (src/apiserver/apiextensions). */
+  crdController?: CRDController;
   /** How connect subresources (logs, exec, attach, port-forward, proxy) reach kubelets and pods. */
   private readonly connect: ConnectConfig;
 
@@ -126,7 +130,7 @@ export class APIServer implements APIServerHandle {
         log.info('using etcd', { servers: opts.etcdServers.join(',') });
       }
     }
-    const registry = new Registry([...coreResources, ...groupResources, ...reviewDefs] as ResourceDef[]);
+    const registry = new Registry([...coreResources, ...groupResources, ...reviewDefs, customResourceDefinitionDef] as ResourceDef[]);
     const codec = new Codec();
     if (opts.encryptionProviderConfig) {
       const t = await loadEncryptionConfig(opts.encryptionProviderConfig, opts.etcdPrefix, resourceOfKeyFromDefs(registry.all(), opts.etcdPrefix));
@@ -183,6 +187,7 @@ export class APIServer implements APIServerHandle {
     srv.authorizerReady = new Promise((r) => (resolveAuthz = r));
     await bootstrapObjects(ctx, { securePort: srv.port, serviceIP: ips.firstIP() });
     srv.endpointReconciler = await srv.startEndpointReconciler();
+    srv.crdController = await startCRDController(ctx);
     const az = await setupAuthorization(ctx, opts.authorizationModes.length ? opts.authorizationModes : ['AlwaysAllow']);
     srv.authorizer = az.authorizer;
     ctx.virtual = reviewHandlers(az.authorizer, az.rbac);
@@ -621,6 +626,7 @@ export class APIServer implements APIServerHandle {
     await this.endpointReconciler?.stop(true);
     if (this.compactTimer) clearTimeout(this.compactTimer);
     this.countPoller?.stop();
+    this.crdController?.stop();
     this.ctx.caches.stop();
     this.connect.transports.close();
     await new Promise<void>((resolve) => {

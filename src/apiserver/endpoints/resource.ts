@@ -77,7 +77,7 @@ async function decodeBody(def: ResourceDef, query: URLSearchParams, req: Req, re
   if ((ct === 'application/json' || ct === '') && query.has('fieldValidation') && mode !== 'Ignore') {
     duplicates = parseJSONWithDuplicates(raw.toString('utf8')).duplicates;
   }
-  for (const w of checkFields(obj, gvString(def), def.kind, mode, duplicates)) addWarning(res, w);
+  for (const w of checkFields(obj, gvString(def), def.kind, mode, duplicates, def.pruneUnknown)) addWarning(res, w);
   (res as any).__audit?.setRequestObject(obj);
   return obj;
 }
@@ -270,7 +270,7 @@ async function servePatch(ctx: ApiContext, scope: RequestScope, mode: UpdateMode
           name: scope.name, group: def.group || undefined, kind: def.kind, causes: [{ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(body.toString('utf8'))}: ${te}`, field: 'patch' }],
         });
       }
-      for (const w of checkFields(patched, gvString(def), def.kind, fieldValidationOf(scope.query))) addWarning(res, w);
+      for (const w of checkFields(patched, gvString(def), def.kind, fieldValidationOf(scope.query), [], def.pruneUnknown)) addWarning(res, w);
       return patched;
     },
     { mode, prepare, isPatch: true },

@@ -381,6 +381,7 @@ export async function deleteObject(ctx: ApiContext, scope: RequestScope, opts: D
       throw new StatusError(403, 'Forbidden', `namespaces "${scope.name}" is forbidden: this namespace may not be deleted`, { name: scope.name, kind: 'namespaces' });
     }
     for (const a of ctx.admission) await a.admit?.('DELETE', undefined, obj, scope);
+    def.prepareForDelete?.(obj);
 
     // finalizers from the propagation policy (recorded for the garbage collector)
     let finalizers: string[] = [...(meta.finalizers ?? [])];

@@ -84,6 +84,13 @@ export interface ResourceDef {
   prepareForUpdate?(obj: KObject, old: KObject): void;
   /** Strategy hook on update of the status subresource: e.g. keep old spec. Mutates obj. */
   prepareForStatusUpdate?(obj: KObject, old: KObject): void;
+  /** Strategy hook on delete, before finalizers are looked at (CRDs add their cleanup finalizer). Mutates obj. */
+  prepareForDelete?(obj: KObject): void;
+  /**
+   * Drop the fields the resource's schema does not know from a decoded body and return their
+   * paths (custom resources: structural pruning). Absent: the built-in wire schema is used.
+   */
+  pruneUnknown?(obj: KObject): string[];
   /** Validation of a new object (metadata name rules included unless validateName is set). */
   validate?(obj: KObject, ctx: ValidationContext): FieldError[];
   /** Validation of an update (immutable fields ...), called in addition to validate(). */
