@@ -136,7 +136,7 @@ function checkDefault(s: Schema, path: string, errs: FieldError[]): void {
   validateValue(s.default, s, '', verrs);
   for (const e of verrs) {
     const field = e.field ? `${dp}.${e.field}` : dp;
-    const detail = e.detail?.replace(/^<root> in body/, `${dp} in body`).replace(/^([^ ]+) in body/, `${dp}.$1 in body`);
+    const detail = e.detail?.replace(/^(\S+) in body/, (_m, p: string) => `${p === '<root>' ? dp : `${dp}.${p}`} in body`);
     errs.push({ ...e, field, detail });
   }
   if (isObj(s.default)) {
