@@ -291,11 +291,16 @@ describe('CronTab CustomResourceDefinition', () => {
     await kc(srv.kubeconfig, ['delete', 'crd', 'clusterthings.example.org']);
   });
 
-  test('the CRD is published in OpenAPI v3', T, async () => {
+  test('the CRD is published in OpenAPI v3 and kubectl explain reads it', T, async () => {
     const idx = (await h2.request('GET', '/openapi/v3')).json();
     assert.ok(idx.paths['apis/stable.example.com/v1'], 'listed in /openapi/v3');
     const doc = await h2.request('GET', '/openapi/v3/apis/stable.example.com/v1');
     assert.equal(doc.status, 200);
+    const explained = await kc(srv.kubeconfig, ['explain', 'ct.spec']);
+    assert.match(explained, /GROUP:\s+stable\.example\.com/);
+    assert.match(explained, /KIND:\s+CronTab/);
+    assert.match(explained, /cronSpec\s+<string>/);
+    assert.match(explained, /replicas\s+<integer>/);
   });
 
   test('deleting the CRD deletes its custom resources, then the CRD', T, async () => {
