@@ -13,6 +13,8 @@ export interface WebhookServer {
   caBundle: string;
   /** Reviews received, by path. */
   seen: { path: string; request: any }[];
+  /** TLS connections accepted (keep-alive reuse shows as few). */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -72,11 +74,14 @@ export async function startWebhookServer(serviceName = 'hook', serviceNamespace 
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }).end(body);
     });
   });
+  let connections = 0;
+  server.on('secureConnection', () => connections++);
   await new Promise<void>((r) => server.listen(0, listen, () => r()));
   return {
     port: (server.address() as AddressInfo).port,
     caBundle: Buffer.from(ca.certPem).toString('base64'),
     seen,
+    connections: () => connections,
     close: () => new Promise<void>((r) => {
       server.closeAllConnections();
       server.close(() => r());
