@@ -25,6 +25,8 @@ const log = logger('controller.go');
 /** upstream's DefaultEndpointReconcilerInterval and DefaultEndpointReconcilerTTL */
 export const RECONCILE_INTERVAL_MS = 10_000;
 export const MASTER_LEASE_TTL_SECONDS = 15;
+/** How long a shutdown waits to take this server out of the Endpoints. */
+const STOP_TIMEOUT_MS = 5_000;
 
 const SERVICE = 'kubernetes';
 const NAMESPACE = 'default';
@@ -92,19 +94,25 @@ export async function startEndpointReconciler(ctx: ApiContext, o: EndpointReconc
     async stop(removeSelf: boolean) {
       stopped = true;
       if (timer) clearTimeout(timer);
-      await running;
-      if (!removeSelf) return;
-      try {
-        if (o.type === 'lease') {
-          await leases.remove(o.ip);
-          await writeEndpoints(ctx, await leases.list(), ports);
-        } else {
-          await reconcileMasterCount(ctx, o.ip, 0, ports);
+      const removal = (async () => {
+        await running;
+        if (!removeSelf) return;
+        try {
+          if (o.type === 'lease') {
+            await leases.remove(o.ip);
+            await writeEndpoints(ctx, await leases.list(), ports);
+          } else {
+            await reconcileMasterCount(ctx, o.ip, 0, ports);
+          }
+          log.info('removed this API server from the kubernetes endpoints', { ip: o.ip });
+        } catch (err) {
+          log.error('unable to remove endpoints from kubernetes service', { err: String((err as Error)?.message ?? err) });
         }
-        log.info('removed this API server from the kubernetes endpoints', { ip: o.ip });
-      } catch (err) {
-        log.error('unable to remove endpoints from kubernetes service', { err: String((err as Error)?.message ?? err) });
-      }
+      })();
+      // with storage unreachable, shutdown goes on: the lease then expires on its own
+      let cap: NodeJS.Timeout | undefined;
+      await Promise.race([removal, new Promise<void>((r) => (cap = setTimeout(r, STOP_TIMEOUT_MS)))]);
+      clearTimeout(cap);
     },
   };
 }

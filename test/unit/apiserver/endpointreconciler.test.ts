@@ -114,6 +114,25 @@ describe('endpoint reconciler', () => {
     }
   });
 
+  it('a shutdown with storage unreachable does not wait for the Endpoints forever', async () => {
+    const mem = new MemoryStore();
+    let hang = false;
+    // the same store, except that once `hang` is set every call waits forever
+    const store = new Proxy(mem, {
+      get(target, prop, recv) {
+        const v = Reflect.get(target, prop, recv);
+        if (typeof v !== 'function' || prop === 'watch' || prop === 'close') return typeof v === 'function' ? v.bind(target) : v;
+        return (...args: unknown[]) => (hang ? new Promise(() => {}) : v.apply(target, args));
+      },
+    });
+    const a = await start(store, 0, await freePort());
+    hang = true;
+    await a.close(); // resolves (after the reconciler's shutdown cap)
+    hang = false;
+    assert.deepEqual(await leaseKeys(mem), [`/registry/masterleases/${ADV[0]}`], 'the lease is left to expire');
+    await mem.close();
+  });
+
   it('--endpoint-reconciler-type takes master-count, lease or none', () => {
     assert.equal(optionsFromFlags(parseFlags(apiserverFlags, []).values).endpointReconcilerType, 'lease');
     assert.throws(() => optionsFromFlags(parseFlags(apiserverFlags, ['--endpoint-reconciler-type=bogus']).values), /invalid endpoint reconciler type: "bogus"/);
