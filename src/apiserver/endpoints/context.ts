@@ -26,6 +26,8 @@ export interface RequestScope {
   query: URLSearchParams;
   user: UserInfo;
   dryRun: boolean;
+  /** The request's User-Agent (managedFields' manager when no fieldManager is given); unset for internal writes. */
+  userAgent?: string;
   /** Send a `Warning` response header (admission plugins' warnings). */
   warn?: (text: string) => void;
   /** Add an annotation to the request's audit event (admission's audit annotations). */

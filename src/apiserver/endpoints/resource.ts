@@ -18,6 +18,7 @@ import { BUILTIN_PATCH_CONTENT_TYPES, applyPatch, patchTypeFromContentType, unsu
 import { builtinPatchMeta } from '../../apimachinery/patch/patch-meta.js';
 import { labelSelectorToString } from '../../apimachinery/labels.js';
 import { prepareForApprovalUpdate } from '../registry/groups.js';
+import { applyMutation, checkPatchOptions } from './apply.js';
 
 /** Resources for which PUT creates a missing object (upstream AllowCreateOnUpdate). */
 const ALLOW_CREATE_ON_UPDATE = new Set([
@@ -93,7 +94,7 @@ export async function serveResource(ctx: ApiContext, info: RequestInfo, def: Res
   if (!info.name && (info.verb === 'update' || info.verb === 'patch')) throw methodNotAllowed();
   if (def.namespaced && !namespace && info.verb === 'create') throw methodNotAllowed();
   const verbs = def.verbs;
-  const scope: RequestScope = { def, namespace, name: info.name, subresource: info.subresource, query, user, dryRun: false, warn: (text) => addWarning(res, text), annotate: (k, v) => (res as any).__audit?.annotate(k, v) };
+  const scope: RequestScope = { def, namespace, name: info.name, subresource: info.subresource, query, user, dryRun: false, userAgent: String(req.headers['user-agent'] ?? ''), warn: (text) => addWarning(res, text), annotate: (k, v) => (res as any).__audit?.annotate(k, v) };
   const sub = info.subresource;
   const allowsVerb = (v: string) => !verbs || verbs.includes(v);
 
@@ -248,11 +249,14 @@ async function servePatch(ctx: ApiContext, scope: RequestScope, mode: UpdateMode
   const neg = negotiate(req, { table: true, partial: true });
   const ct = mediaType(req);
   const ptype = patchTypeFromContentType(ct);
-  if (!ptype || ptype === 'apply') {
-    // (server-side apply is not served yet: apply-patch+yaml is refused like an unknown type)
-    throw unsupportedPatchMediaType(BUILTIN_PATCH_CONTENT_TYPES);
-  }
+  if (!ptype) throw unsupportedPatchMediaType(BUILTIN_PATCH_CONTENT_TYPES);
   const body = await readBody(req);
+  if (ptype === 'apply') {
+    const mutate = applyMutation(scope, body, (w) => addWarning(res, w));
+    const r = await updateObject(ctx, scope, mutate, { mode, prepare, isPatch: true, applied: true, allowCreate: mode === 'main' });
+    return writeObject(def, r.obj, neg, scope.query, res, r.created ? 201 : 200);
+  }
+  checkPatchOptions(scope.query, false);
   const meta = ptype === 'strategic' ? builtinPatchMeta(def.group, def.kind) : undefined;
   if (ptype === 'strategic' && !meta) {
     throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);

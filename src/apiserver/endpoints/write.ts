@@ -13,6 +13,7 @@ import type { KObject, ResourceDef } from '../registry/types.js';
 import type { ApiContext, RequestScope } from './context.js';
 import { cacheFor, hooksFor, objectKey } from './context.js';
 import { gvString, toServed } from './read.js';
+import { trackWrite } from './fieldmanager.js';
 
 const GENERATE_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 
@@ -73,7 +74,7 @@ function dropEmptyMeta(meta: KObject): void {
 function stripForCompare(obj: KObject, dropStatusAndMeta: boolean): string {
   const { metadata, status, ...rest } = obj;
   if (dropStatusAndMeta) return JSON.stringify(rest);
-  const { resourceVersion, managedFields, ...m } = metadata ?? {};
+  const { resourceVersion, ...m } = metadata ?? {};
   return JSON.stringify({ ...rest, status, metadata: m });
 }
 
@@ -132,7 +133,7 @@ async function checkNamespace(ctx: ApiContext, def: ResourceDef, namespace: stri
 
 // ---------------- create ----------------
 
-export async function createObject(ctx: ApiContext, scope: RequestScope, obj: KObject): Promise<KObject> {
+export async function createObject(ctx: ApiContext, scope: RequestScope, obj: KObject, opts: { applied?: boolean } = {}): Promise<KObject> {
   const { def } = scope;
   checkTypeMeta(def, obj, ctx.registry);
   const meta = (obj.metadata ??= {});
@@ -155,6 +156,7 @@ export async function createObject(ctx: ApiContext, scope: RequestScope, obj: KO
   else delete meta.generation;
   // upstream order: defaulting (at decode), mutating admission, strategy, validation
   if (def.defaults) def.defaults(obj);
+  if (!opts.applied) trackWrite(scope, undefined, obj);
   if (def.namespaced) await checkNamespace(ctx, def, meta.namespace, meta.name ?? '');
   for (const a of ctx.admission) await a.admit?.('CREATE', obj, undefined, scope);
   if (def.prepareForCreate) def.prepareForCreate(obj);
@@ -190,6 +192,8 @@ export interface UpdateOptions {
   prepare?: (obj: KObject, old: KObject) => void;
   /** The desired object comes from patching the current one: its resourceVersion is the one read unless the patch set another. */
   isPatch?: boolean;
+  /** Server-side apply: mutate set managedFields already (no Update tracking). */
+  applied?: boolean;
 }
 
 /**
@@ -227,7 +231,7 @@ export async function updateObject(
 
     if (!current) {
       // create on update
-      const created = await createObject(ctx, scope, { ...obj, metadata: { ...meta, resourceVersion: undefined } });
+      const created = await createObject(ctx, scope, { ...obj, metadata: { ...meta, resourceVersion: undefined } }, { applied: opts.applied });
       return { obj: created, created: true };
     }
 
@@ -257,6 +261,7 @@ export async function updateObject(
       else defaultStatusOnly(obj, current);
     }
     opts.prepare?.(obj, current);
+    if (!opts.applied) trackWrite(scope, current, obj);
     if (def.generation && stripForCompare(obj, true) !== stripForCompare(current, true)) {
       meta.generation = (current.metadata.generation ?? 0) + 1;
     }
