@@ -18,6 +18,7 @@ const modules: { name: string; load: () => Promise<{ run(): Promise<Row[]> }> }[
   { name: 'deployment', load: () => import('./deployment.js') },
   { name: 'scale', load: () => import('./scale.js') },
   { name: 'kubelet', load: () => import('./kubelet.js') },
+  { name: 'ssa', load: () => import('./ssa.js') },
   { name: 'openapi', load: () => import('./openapi.js') },
   { name: 'webhooks', load: () => import('./webhooks.js') },
 ];

@@ -54,7 +54,10 @@ export class FieldSet {
     return !!c && !c.isEmpty();
   }
 
+  /** The union (one of the two sets itself when the other is empty: do not modify the result). */
   union(other: FieldSet): FieldSet {
+    if (other.isEmpty()) return this;
+    if (this.isEmpty()) return other;
     const out = this.clone();
     out.addAll(other);
     return out;

@@ -7,7 +7,10 @@ import { FieldSet, comparePathElements } from './fieldpath.js';
 export type FieldsV1 = { [pe: string]: FieldsV1 };
 
 export function encodeFieldsV1(set: FieldSet): FieldsV1 {
-  const out: FieldsV1 = {};
+  return encodeInto({}, set);
+}
+
+function encodeInto(out: FieldsV1, set: FieldSet): FieldsV1 {
   let keys: string[];
   if (set.children.size === 0) keys = [...set.members];
   else {
@@ -21,8 +24,7 @@ export function encodeFieldsV1(set: FieldSet): FieldsV1 {
       if (set.members.has(pe)) out[pe] = {};
       continue;
     }
-    const enc = encodeFieldsV1(c);
-    out[pe] = set.members.has(pe) ? { '.': {}, ...enc } : enc;
+    out[pe] = set.members.has(pe) ? encodeInto({ '.': {} }, c) : encodeFieldsV1(c);
   }
   return out;
 }
@@ -54,4 +56,29 @@ function decodeInto(v: unknown, set: FieldSet): void {
     for (const k of entries) if (k !== '.') rest[k] = (sub as Record<string, unknown>)[k];
     if (Object.keys(rest).length) decodeInto(rest, set.child(pe));
   }
+}
+
+/** Whether the encoded set `raw` has a member in common with `set` (without decoding raw). */
+export function fieldsV1Intersects(raw: FieldsV1, set: FieldSet): boolean {
+  for (const m of set.members) {
+    const r = raw[m];
+    if (r === undefined) continue;
+    if (Object.prototype.hasOwnProperty.call(r, '.') || Object.keys(r).length === 0) return true;
+  }
+  for (const [pe, c] of set.children) {
+    const r = raw[pe];
+    if (r !== undefined && fieldsV1Intersects(r, c)) return true;
+  }
+  return false;
+}
+
+/** Whether two encoded sets are equal (as encoded: same keys, any order). */
+export function fieldsV1Equal(a: FieldsV1, b: FieldsV1): boolean {
+  const ak = Object.keys(a);
+  if (ak.length !== Object.keys(b).length) return false;
+  for (const k of ak) {
+    const bv = b[k];
+    if (bv === undefined || !fieldsV1Equal(a[k], bv)) return false;
+  }
+  return true;
 }

@@ -10,9 +10,9 @@
 
 import { FieldSet, fieldElement } from './fieldpath.js';
 import { conflictError } from './conflicts.js';
+import { encodeFieldsV1, fieldsV1Equal } from './fieldsv1.js';
 import type { Conflict } from './conflicts.js';
-import { ManagedError, decodeManaged, encodeManaged, entryKey, managerKey, setEntrySet } from './managed.js';
-import type { ManagerEntry } from './managed.js';
+import { ManagedError, ManagerEntry, decodeManaged, encodeManaged, entryKey, managerKey, setEntrySet } from './managed.js';
 import { mergeMaps, removeFields } from './merge.js';
 import { resolveNode } from './typenode.js';
 import type { TypeNode } from './typenode.js';
@@ -130,7 +130,7 @@ function capUpdateManagers(entries: Map<string, ManagerEntry>): void {
     if (ancient) {
       setEntrySet(ancient, ancient.set.union(e.set));
       count--;
-    } else entries.set(key, { manager: ANCIENT_CHANGES, operation: 'Update', apiVersion: e.apiVersion, subresource: '', time: e.time, set: e.set.clone() });
+    } else entries.set(key, new ManagerEntry({ manager: ANCIENT_CHANGES, operation: 'Update', apiVersion: e.apiVersion, subresource: '', time: e.time, set: e.set.clone() }));
   }
 }
 
@@ -153,7 +153,7 @@ export function trackUpdate(fm: FieldManagerScope, live: Obj | undefined, obj: O
   const touched = changed.union(removed);
   for (const [key, e] of entries) {
     if (touched.isEmpty()) break;
-    if (e.set.intersection(touched).isEmpty()) continue;
+    if (!e.intersects(touched)) continue;
     const rest = e.set.difference(touched);
     if (rest.isEmpty()) entries.delete(key);
     else setEntrySet(e, rest);
@@ -162,7 +162,7 @@ export function trackUpdate(fm: FieldManagerScope, live: Obj | undefined, obj: O
     const key = managerKey(manager, 'Update', fm.apiVersion, fm.subresource);
     const prev = entries.get(key);
     const set = prev ? prev.set.union(changed) : changed;
-    entries.set(key, { manager, operation: 'Update', apiVersion: fm.apiVersion, subresource: fm.subresource, time: now(), set });
+    entries.set(key, new ManagerEntry({ manager, operation: 'Update', apiVersion: fm.apiVersion, subresource: fm.subresource, time: now(), set }));
     capUpdateManagers(entries);
   }
   writeManaged(obj, entries);
@@ -184,7 +184,7 @@ export function applyConfig(fm: FieldManagerScope, live: Obj | undefined, config
     // an object nobody manages yet: what it holds belongs to "before-first-apply"
     const c = compare({}, view(live, fm), fm.node, { structsAsMembers: fm.structsAsMembers });
     const set = c.added.union(c.modified);
-    if (!set.isEmpty()) entries.set(managerKey(BEFORE_FIRST_APPLY, 'Update', fm.apiVersion, ''), { manager: BEFORE_FIRST_APPLY, operation: 'Update', apiVersion: fm.apiVersion, subresource: '', set });
+    if (!set.isEmpty()) entries.set(managerKey(BEFORE_FIRST_APPLY, 'Update', fm.apiVersion, ''), new ManagerEntry({ manager: BEFORE_FIRST_APPLY, operation: 'Update', apiVersion: fm.apiVersion, subresource: '', set }));
   }
   const root = resolveNode(fm.node, config);
   const configSet = restrict(toFieldSet(view(config, fm), root), fm);
@@ -192,13 +192,14 @@ export function applyConfig(fm: FieldManagerScope, live: Obj | undefined, config
   const last = entries.get(applyKey);
   let merged: Obj = mergeMaps(liveObj, config, root);
 
-  const others = new FieldSet();
-  for (const [key, e] of entries) if (key !== applyKey) others.addAll(e.set);
-  if (last) {
+  const configRaw = encodeFieldsV1(configSet);
+  if (last && !(last.raw && fieldsV1Equal(last.raw, configRaw))) {
     const dropped = last.set.difference(configSet);
     if (!dropped.isEmpty()) {
+      const keep = configSet.clone();
+      for (const [key, e] of entries) if (key !== applyKey) keep.addAll(e.set);
       merged = structuredClone(merged);
-      removeFields(merged, dropped, others.union(configSet), root);
+      removeFields(merged, dropped, keep, root);
     }
   }
 
@@ -207,7 +208,7 @@ export function applyConfig(fm: FieldManagerScope, live: Obj | undefined, config
   const conflicts: Conflict[] = [];
   const conflictSets = new Map<string, FieldSet>();
   for (const [key, e] of entries) {
-    if (key === applyKey) continue;
+    if (key === applyKey || !e.intersects(changed)) continue;
     const c = e.set.intersection(changed);
     if (c.isEmpty()) continue;
     conflictSets.set(key, c);
@@ -219,8 +220,9 @@ export function applyConfig(fm: FieldManagerScope, live: Obj | undefined, config
   }
   for (const [key, e] of entries) {
     if (key === applyKey) continue;
-    let set = e.set;
     const c = conflictSets.get(key);
+    if (!c && (cmp.removed.isEmpty() || !e.intersects(cmp.removed))) continue;
+    let set = e.set;
     if (c) set = set.difference(c);
     if (!cmp.removed.isEmpty()) set = set.difference(cmp.removed);
     if (set === e.set) continue;
@@ -230,7 +232,7 @@ export function applyConfig(fm: FieldManagerScope, live: Obj | undefined, config
   const objectChanged = !changed.isEmpty() || !cmp.removed.isEmpty() || !live;
   const time = objectChanged || !last ? now() : last.time;
   if (configSet.isEmpty()) entries.delete(applyKey);
-  else entries.set(applyKey, { manager: opts.manager, operation: 'Apply', apiVersion: fm.apiVersion, subresource: fm.subresource, time, set: configSet, raw: last && last.set.equals(configSet) ? last.raw : undefined });
+  else entries.set(applyKey, new ManagerEntry({ manager: opts.manager, operation: 'Apply', apiVersion: fm.apiVersion, subresource: fm.subresource, time, set: configSet, raw: configRaw }));
 
   if (opts.manager === 'kubectl' && typeof liveObj.metadata?.annotations?.[LAST_APPLIED_ANNOTATION] === 'string') {
     merged.metadata = { ...merged.metadata, annotations: { ...merged.metadata.annotations, [LAST_APPLIED_ANNOTATION]: lastAppliedOf(config) } };

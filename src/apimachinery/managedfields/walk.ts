@@ -111,15 +111,22 @@ export function compare(a: Obj, b: Obj, node: TypeNode, opts: CompareOptions = {
   return out;
 }
 
+/** The comparison sets one level down, created only when something is written to them. */
 function subtree(sets: Comparison, pe: PathElement): Comparison {
-  return { added: sets.added.child(pe), modified: sets.modified.child(pe), removed: sets.removed.child(pe) };
-}
-
-function pruneEmpty(sets: Comparison, pe: PathElement): void {
-  for (const s of [sets.added, sets.modified, sets.removed]) {
-    const c = s.children.get(pe);
-    if (c && !c.members.size && !c.children.size) s.children.delete(pe);
-  }
+  let a: FieldSet | undefined;
+  let m: FieldSet | undefined;
+  let r: FieldSet | undefined;
+  return {
+    get added() {
+      return (a ??= sets.added.child(pe));
+    },
+    get modified() {
+      return (m ??= sets.modified.child(pe));
+    },
+    get removed() {
+      return (r ??= sets.removed.child(pe));
+    },
+  };
 }
 
 function compareMaps(a: Obj, b: Obj, node: TypeNode, sets: Comparison, structs: boolean): void {
@@ -185,7 +192,6 @@ function compareChild(av: unknown, bv: unknown, node0: TypeNode, pe: PathElement
   const sub = subtree(sets, pe);
   if (bothMaps) compareMaps(av as Obj, bv as Obj, node, sub, structs);
   else compareLists(av as unknown[], bv as unknown[], node, sub, structs);
-  pruneEmpty(sets, pe);
 }
 
 function isContainer(v: unknown): boolean {
@@ -214,7 +220,6 @@ function compareLists(a: unknown[], b: unknown[], node: TypeNode, sets: Comparis
     if (node.listType === 'map' && isObj(item) && isObj(old)) {
       const sub = subtree(sets, pe);
       compareMaps(old, item, resolveNode(elem, item), sub, true);
-      pruneEmpty(sets, pe);
     } else if (!deepEqual(old, item)) sets.modified.members.add(pe);
   }
   for (const [pe, old] of aIndex) if (!seen.has(pe)) markRemoved(old, node.listType === 'map' ? elem : node, pe, sets.removed);
