@@ -149,11 +149,11 @@ function podName(i: number): string {
  * One request on a session with a pre-serialised body: resolves with the status (the body is
  * read only for an error message).
  */
-function send(session: http2.ClientHttp2Session, method: string, path: string, body?: Buffer): Promise<{ status: number; body: string }> {
+export function send(session: http2.ClientHttp2Session, method: string, path: string, body?: Buffer, contentType = 'application/json'): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const headers: http2.OutgoingHttpHeaders = { ':method': method, ':path': path, accept: 'application/json' };
     if (body) {
-      headers['content-type'] = 'application/json';
+      headers['content-type'] = contentType;
       headers['content-length'] = body.length;
     }
     let req: http2.ClientHttp2Stream;

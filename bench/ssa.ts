@@ -5,9 +5,9 @@
 // (issue 6 target: SSA costs at most 2x an update). `k8ts server` runs as a child process;
 // BENCH_SSA_N objects (default 500), BENCH_SSA_ROUNDS rounds of each (default 4), 32 in flight.
 
-import type * as http2 from 'node:http2';
 import { H2Client, startServer } from '../test/e2e/harness.js';
 import type { Row } from './run.js';
+import { send } from './api.js';
 
 const N = Number(process.env.BENCH_SSA_N ?? '500') || 500;
 const ROUNDS = Number(process.env.BENCH_SSA_ROUNDS ?? '4') || 4;
@@ -43,22 +43,6 @@ function template(ns: string, name: string, round: number): Record<string, unkno
       },
     },
   };
-}
-
-function send(session: http2.ClientHttp2Session, method: string, path: string, body: Buffer, contentType: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = session.request({ ':method': method, ':path': path, accept: 'application/json', 'content-type': contentType, 'content-length': body.length });
-    let status = 0;
-    let chunks: Buffer[] | undefined;
-    req.on('response', (h) => {
-      status = Number(h[':status']);
-      if (status >= 300) chunks = [];
-    });
-    req.on('data', (c: Buffer) => chunks?.push(c));
-    req.on('end', () => resolve({ status, body: chunks ? Buffer.concat(chunks).toString('utf8') : '' }));
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 async function pool(c: H2Client, requests: { method: string; path: string; body: Buffer; ct: string; ok: number[] }[]): Promise<{ lat: number[]; ms: number }> {
