@@ -54,11 +54,26 @@ function gvString(group: string, version: string): string {
   return group ? `${group}/${version}` : version;
 }
 
+/** Groups served by other servers (aggregated APIs), listed after the registry's. */
+export interface DiscoveryExtension {
+  groups(): { name: string; versions: string[] }[];
+  /** apidiscovery.k8s.io APIGroupDiscovery items */
+  aggregatedItems(): unknown[];
+  onChange(fn: () => void): void;
+}
+
 export class Discovery {
   private cache = new Map<string, string>();
+  private ext?: DiscoveryExtension;
 
   constructor(private readonly registry: Registry) {
     registry.onChange(() => this.cache.clear());
+  }
+
+  extend(ext: DiscoveryExtension): void {
+    this.ext = ext;
+    ext.onChange(() => this.cache.clear());
+    this.cache.clear();
   }
 
   private memo(key: string, build: () => unknown): string {
@@ -84,12 +99,12 @@ export class Discovery {
   }
 
   apiGroupList(): string {
-    return this.memo('apis', () => ({ kind: 'APIGroupList', apiVersion: 'v1', groups: this.registry.groups().map((g) => this.groupEntry(g)) }));
+    return this.memo('apis', () => ({ kind: 'APIGroupList', apiVersion: 'v1', groups: [...this.registry.groups(), ...(this.ext?.groups() ?? [])].map((g) => this.groupEntry(g)) }));
   }
 
   /** undefined when the group is unknown */
   apiGroup(name: string): string | undefined {
-    const g = this.registry.groups().find((x) => x.name === name);
+    const g = this.registry.groups().find((x) => x.name === name) ?? this.ext?.groups().find((x) => x.name === name);
     if (!g) return undefined;
     return this.memo(`group:${name}`, () => ({ kind: 'APIGroup', apiVersion: 'v1', ...this.groupEntry(g) }));
   }
@@ -159,6 +174,7 @@ export class Discovery {
             .map((gv) => ({ version: gv!.version, resources: gv!.resources.map((d) => this.resourceDiscovery(d)), freshness: 'Current' })),
         }))
         .filter((g) => g.versions.length);
+      if (!core && this.ext) items.push(...(this.ext.aggregatedItems() as typeof items));
       return { kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${apiVersion}`, metadata: {}, items };
     });
   }

@@ -61,7 +61,7 @@ export const apiserverFlags: FlagDef[] = [
   { name: 'requestheader-username-headers', type: 'stringSlice', default: [], help: 'List of request headers to inspect for usernames.' },
   { name: 'proxy-client-cert-file', type: 'string', default: '', help: 'Client certificate used to prove the identity of the aggregator or kube-apiserver when it must call out during a request.' },
   { name: 'proxy-client-key-file', type: 'string', default: '', help: 'Private key for the client certificate used to prove the identity of the aggregator or kube-apiserver when it must call out during a request.' },
-  { name: 'enable-aggregator-routing', type: 'bool', default: false, help: 'Turns on aggregator routing requests to endpoints IP rather than cluster IP.' },
+  { name: 'enable-aggregator-routing', type: 'bool', default: true, help: 'Turns on aggregator routing requests to endpoints IP rather than cluster IP. (k8ts: default true, there is no kube-proxy on the API server host.)' },
   { name: 'min-request-timeout', type: 'int', default: 1800, help: 'An optional field indicating the minimum number of seconds a handler must keep a request open before timing it out.' },
   { name: 'profiling', type: 'bool', default: true, help: 'Enable profiling via web interface host:port/debug/pprof/' },
   { name: 'feature-gates', type: 'string', default: '', help: 'A set of key=value pairs that describe feature gates for alpha/experimental features.' },
@@ -69,7 +69,7 @@ export const apiserverFlags: FlagDef[] = [
 ];
 
 /** Flags accepted but not yet acted on, when set to a non-default value. */
-export const NOT_YET_ENFORCED = new Set(['requestheader-client-ca-file']);
+export const NOT_YET_ENFORCED = new Set<string>([]);
 
 export interface APIServerOptions {
   bindAddress: string;
@@ -123,6 +123,14 @@ export interface APIServerOptions {
   /** --proxy-client-cert-file / --proxy-client-key-file: presented by pods/services proxy to https targets */
   proxyClientCertFile?: string;
   proxyClientKeyFile?: string;
+  /** --requestheader-*: front-proxy (request-header) authentication; also published in kube-system/extension-apiserver-authentication */
+  requestheaderClientCAFile?: string;
+  requestheaderAllowedNames?: string[];
+  requestheaderUsernameHeaders?: string[];
+  requestheaderGroupHeaders?: string[];
+  requestheaderExtraHeadersPrefix?: string[];
+  /** --enable-aggregator-routing: aggregated APIs are reached at an endpoint address (k8ts default true) rather than the ClusterIP */
+  enableAggregatorRouting?: boolean;
   audit?: { policyFile: string; logPath: string; maxAgeDays: number; maxBackups: number; maxSizeMB: number; format: 'json' | 'legacy' };
 }
 
@@ -193,6 +201,12 @@ export function optionsFromFlags(v: FlagValues): APIServerOptions {
     kubeletTimeoutMs: v['kubelet-timeout'] as number,
     proxyClientCertFile: (v['proxy-client-cert-file'] as string) || undefined,
     proxyClientKeyFile: (v['proxy-client-key-file'] as string) || undefined,
+    requestheaderClientCAFile: (v['requestheader-client-ca-file'] as string) || undefined,
+    requestheaderAllowedNames: v['requestheader-allowed-names'] as string[],
+    requestheaderUsernameHeaders: v['requestheader-username-headers'] as string[],
+    requestheaderGroupHeaders: v['requestheader-group-headers'] as string[],
+    requestheaderExtraHeadersPrefix: v['requestheader-extra-headers-prefix'] as string[],
+    enableAggregatorRouting: v['enable-aggregator-routing'] as boolean,
     audit: {
       policyFile: v['audit-policy-file'] as string,
       logPath: v['audit-log-path'] as string,

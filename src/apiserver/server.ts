@@ -62,6 +62,8 @@ import { isConnectRequest, serveConnect } from './proxy/connect.js';
 import type { ConnectConfig } from './proxy/connect.js';
 import { DEFAULT_KUBELET_PORT } from './proxy/location.js';
 import { ProxyTransports } from './proxy/transport.js';
+import { Aggregator } from './aggregator/index.js';
+import { RequestHeaderAuthenticator } from './authn/requestheader.js';
 
 const log = logger('server.go');
 
@@ -95,10 +97,14 @@ export class APIServer implements APIServerHandle {
   crdController?: CRDController;
   /** How connect subresources (logs, exec, attach, port-forward, proxy) reach kubelets and pods. */
   private readonly connect: ConnectConfig;
+  /** API aggregation (APIServices) and request-header (front-proxy) authentication */
+  private aggregator?: Aggregator;
+  private readonly requestHeader?: RequestHeaderAuthenticator;
 
   private constructor(readonly opts: APIServerOptions, readonly ctx: ApiContext, private readonly ownsStore: boolean) {
     this.discovery = new Discovery(ctx.registry);
     this.openapi = new OpenAPI(ctx.registry);
+    if (opts.requestheaderClientCAFile) this.requestHeader = new RequestHeaderAuthenticator({ caFile: opts.requestheaderClientCAFile, allowedNames: opts.requestheaderAllowedNames ?? [], usernameHeaders: opts.requestheaderUsernameHeaders ?? [], groupHeaders: opts.requestheaderGroupHeaders ?? [], extraHeaderPrefixes: opts.requestheaderExtraHeadersPrefix ?? [] }, opts.clientCAFile || undefined);
     this.connect = {
       kubelet: {
         preferredAddressTypes: opts.kubeletPreferredAddressTypes?.length ? opts.kubeletPreferredAddressTypes : ['Hostname', 'InternalDNS', 'InternalIP', 'ExternalDNS', 'ExternalIP'],
@@ -190,6 +196,10 @@ export class APIServer implements APIServerHandle {
     srv.crdController = await startCRDController(ctx);
     const az = await setupAuthorization(ctx, opts.authorizationModes.length ? opts.authorizationModes : ['AlwaysAllow']);
     srv.authorizer = az.authorizer;
+    srv.aggregator = await Aggregator.start(ctx, srv.discovery, {
+      proxyClientCertFile: opts.proxyClientCertFile, proxyClientKeyFile: opts.proxyClientKeyFile, endpointRouting: opts.enableAggregatorRouting ?? true, transports: srv.connect.transports,
+      auth: { clientCAFile: opts.clientCAFile || undefined, requestheaderClientCAFile: opts.requestheaderClientCAFile, allowedNames: opts.requestheaderAllowedNames ?? [], usernameHeaders: opts.requestheaderUsernameHeaders ?? [], groupHeaders: opts.requestheaderGroupHeaders ?? [], extraHeaderPrefixes: opts.requestheaderExtraHeadersPrefix ?? [] },
+    });
     ctx.virtual = reviewHandlers(az.authorizer, az.rbac);
     await srv.setupTokens(az.source);
     resolveAuthz();
@@ -281,8 +291,8 @@ export class APIServer implements APIServerHandle {
     const server = createSecureServer({
       cert: readFileSync(o.tlsCertFile),
       key: readFileSync(o.tlsPrivateKeyFile),
-      ca: o.clientCAFile ? readFileSync(o.clientCAFile) : undefined,
-      requestCert: !!o.clientCAFile,
+      ca: [...(o.clientCAFile ? [readFileSync(o.clientCAFile)] : []), ...(this.requestHeader ? [this.requestHeader.caPem] : [])],
+      requestCert: !!o.clientCAFile || !!this.requestHeader,
       rejectUnauthorized: false,
       allowHTTP1: true,
       settings: { maxConcurrentStreams: 1000 },
@@ -370,12 +380,14 @@ export class APIServer implements APIServerHandle {
   private async authenticate(req: Req): Promise<UserInfo> {
     const socket = req.socket as unknown as TLSSocket;
     const sess = (req as any).stream?.session ?? socket;
+    const proxied = this.requestHeader?.authenticate(req.headers, socket, sess);
+    if (proxied) return proxied;
     let certUser = this.identities.get(sess);
     if (certUser === undefined) {
       certUser = null;
       const cert = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
       if (cert && Object.keys(cert).length) {
-        if (!socket.authorized) {
+        if (!socket.authorized || (this.requestHeader && !this.requestHeader.issuedByClientCA(socket))) {
           this.identities.set(sess, null);
           (sess as any).__badCert = true;
           throw unauthorized();
@@ -509,6 +521,7 @@ export class APIServer implements APIServerHandle {
         (res as any).__audit = record;
       }
       await this.authorize(user, info, path, query);
+      if (this.aggregator && (await this.aggregator.serve(path, rawUrl, req, res, user))) return;
       if (isConnectRequest(info)) {
         await serveConnect(this.ctx, this.connect, info, qi >= 0 ? rawUrl.slice(0, qi) : rawUrl, qi >= 0 ? rawUrl.slice(qi + 1) : '', req, res, (req as any).__upgrade);
         return;
@@ -629,6 +642,7 @@ export class APIServer implements APIServerHandle {
     this.crdController?.stop();
     this.ctx.caches.stop();
     this.connect.transports.close();
+    this.aggregator?.close();
     await new Promise<void>((resolve) => {
       if (!this.server) return resolve();
       this.server.close(() => resolve());

@@ -14,6 +14,7 @@ import { APIServer } from '../apiserver/server.js';
 import { firstServiceIP } from '../apiserver/allocator/ipallocator.js';
 import { ensureServerPKI } from '../pki/server-pki.js';
 import { ensureAPIServerKubeletClientCert } from '../pki/kubelet-client.js';
+import { ensureFrontProxyPKI, FRONT_PROXY_CLIENT_CN } from '../pki/front-proxy.js';
 import { startComponents } from './components.js';
 import { startServerNode } from './node.js';
 import type { ContainerRuntimeMode } from './node.js';
@@ -91,6 +92,8 @@ export async function run(args: string[]): Promise<void> {
   // The API server's identity towards kubelets (logs, exec, port-forward), and the CA that signs
   // kubelets' serving certificates (the server's CA: `k8ts server`'s node and harness nodes use it).
   const kubeletClient = await ensureAPIServerKubeletClientCert(join(dataDir, 'pki'));
+  // API aggregation: the front-proxy CA (request-header authentication) and client certificate, as kubeadm's
+  const frontProxy = await ensureFrontProxyPKI(join(dataDir, 'pki'), (line) => log.info(line));
   const encryptionConfig = ensureEncryptionConfig(dataDir);
   const auditPolicy = ensureAuditPolicy(dataDir);
   const storage = storageOptions(v);
@@ -119,6 +122,14 @@ export async function run(args: string[]): Promise<void> {
     kubeletClientKey: kubeletClient.keyPath,
     kubeletCertificateAuthority: pki.caCertPath,
     kubeletPreferredAddressTypes: v['kubelet-preferred-address-types'] as string[],
+    proxyClientCertFile: frontProxy.clientCertPath,
+    proxyClientKeyFile: frontProxy.clientKeyPath,
+    requestheaderClientCAFile: frontProxy.caCertPath,
+    requestheaderAllowedNames: [FRONT_PROXY_CLIENT_CN],
+    requestheaderUsernameHeaders: ['X-Remote-User'],
+    requestheaderGroupHeaders: ['X-Remote-Group'],
+    requestheaderExtraHeadersPrefix: ['X-Remote-Extra-'],
+    enableAggregatorRouting: true,
     audit: { policyFile: auditPolicy, logPath: join(dataDir, 'logs', 'audit.log'), maxAgeDays: 30, maxBackups: 3, maxSizeMB: 100, format: 'json' },
   });
   const kubeconfigPath = join(dataDir, 'admin.kubeconfig');

@@ -14,24 +14,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { WebSocketServer } from 'ws';
-import { H2Client, KUBECTL, freePort, kc, kubectl, spawnK8ts, until } from './harness.js';
+import { H2Client, KUBECTL, freePort, hostIPv4, kc, kubectl, spawnK8ts, until } from './harness.js';
 import type { ComponentProc } from './harness.js';
 import { ensureServerPKI } from '../../src/pki/server-pki.js';
 import { ensureAPIServerKubeletClientCert, ensureKubeletCerts, issueKubeletClientCert, loadCA } from '../../src/pki/kubelet-client.js';
 import { issueCert } from '../../src/pki/certs.js';
 import { buildKubeconfig, writeKubeconfig } from '../../src/pki/kubeconfig.js';
-
-/** A non-loopback IPv4 address of this host (nodes/proxy refuses loopback kubelets, as upstream). */
-function hostIPv4(): string {
-  for (const addrs of Object.values(networkInterfaces())) {
-    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  throw new Error('this test needs a non-loopback IPv4 address on the host');
-}
 
 interface Seen {
   method: string;

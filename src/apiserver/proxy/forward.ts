@@ -118,14 +118,14 @@ export function checkResponse(code: number, body: string, resource: string, name
   });
 }
 
-type Answer = { code: number; headers: Record<string, string | string[]> } | StatusError;
+export type Answer = { code: number; headers: Record<string, string | string[]> } | StatusError;
 
 /**
  * Run a backend request and copy its answer into res: status and headers decided by `head`
  * (or a Status error), the body written as it arrives (nothing is held back, so streams like
  * `logs -f` flow), the backend request aborted when the client goes away.
  */
-function relay(out: http.ClientRequest, res: Res, onError: (err: any) => StatusError, head: (back: http.IncomingMessage) => Answer | Promise<Answer>): Promise<void> {
+export function relay(out: http.ClientRequest, res: Res, onError: (err: any) => StatusError, head: (back: http.IncomingMessage) => Answer | Promise<Answer>): Promise<void> {
   return new Promise((resolve) => {
     let settled = false;
     const finish = () => {
@@ -226,18 +226,24 @@ export function proxyRequest(loc: Location, transports: ProxyTransports, req: Re
     res,
     (err) => new StatusError(503, 'ServiceUnavailable', `error trying to reach service: ${goNetError(err, joinHostPort(loc.host, loc.port), 'dial', loc.host)}`),
     (back) => {
-      const outHeaders: Record<string, string | string[]> = {};
-      const connTokens = String(back.headers.connection ?? '').toLowerCase().split(',').map((t) => t.trim());
-      for (const [k, v] of Object.entries(back.headers)) {
-        if (v === undefined || HOP_BY_HOP.has(k) || connTokens.includes(k) || CORS_HEADERS.includes(k)) continue;
-        outHeaders[k] = v as string | string[];
-      }
+      const outHeaders = responseHeaders(back, CORS_HEADERS);
       if (typeof outHeaders.location === 'string') outHeaders.location = rewriteLocationHeader(outHeaders.location, joinHostPort(loc.host, loc.port), reqHost, pathPrepend);
       return { code: back.statusCode ?? 502, headers: outHeaders };
     },
   );
   req.pipe(out);
   return done;
+}
+
+/** A backend answer's headers without hop-by-hop ones (and without those named in drop). */
+export function responseHeaders(back: http.IncomingMessage, drop: string[] = []): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  const connTokens = String(back.headers.connection ?? '').toLowerCase().split(',').map((t) => t.trim());
+  for (const [k, v] of Object.entries(back.headers)) {
+    if (v === undefined || HOP_BY_HOP.has(k) || connTokens.includes(k) || drop.includes(k)) continue;
+    out[k] = v as string | string[];
+  }
+  return out;
 }
 
 function writeError(res: Res, err: StatusError): void {

@@ -4,6 +4,7 @@
 // proxy subresources, and the "address not allowed" checks on proxy targets.
 
 import { isIP } from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
 import { lookup } from 'node:dns/promises';
 import { StatusError, badRequest } from '../../apimachinery/errors.js';
 import { canonicalIP } from '../../pki/certs.js';
@@ -20,6 +21,10 @@ export interface Location {
   /** encoded query, without '?' */
   query: string;
   transport: TransportKind;
+  /** TLS settings of this location alone, instead of its transport's (aggregated APIs: caBundle, server name). */
+  tls?: ConnectionOptions;
+  /** Headers set on an upgrade request, replacing the client's of the same names (aggregated APIs: X-Remote-*). */
+  headers?: Record<string, string | string[]>;
 }
 
 export interface KubeletConnectionConfig {

@@ -106,7 +106,7 @@ export class ProxyTransports {
         }
         clearTimeout(timer);
         timer = setTimeout(() => fail(Object.assign(new Error('timeout'), { code: 'TLS_TIMEOUT' }), 'tls'), TLS_HANDSHAKE_TIMEOUT_MS);
-        const t = tls.connect({ socket: raw, ...this.tlsOptions(loc.transport, loc.host) });
+        const t = tls.connect({ socket: raw, ...(loc.tls ?? this.tlsOptions(loc.transport, loc.host)) });
         sock = t;
         t.on('error', (e) => fail(e, 'tls'));
         t.once('secureConnect', () => {

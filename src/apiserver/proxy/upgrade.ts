@@ -36,6 +36,7 @@ export function upgradeRequestHead(req: IncomingMessage, loc: Location): string 
     const k = raw[i];
     const lk = k.toLowerCase();
     if (lk === 'authorization' || lk.startsWith('impersonate-')) continue;
+    if (loc.headers && (lk in loc.headers || lk.startsWith('x-remote-'))) continue;
     if (lk === 'x-forwarded-for') {
       prior.push(raw[i + 1]);
       continue;
@@ -44,6 +45,7 @@ export function upgradeRequestHead(req: IncomingMessage, loc: Location): string 
   }
   const xff = appendForwardedFor(prior.length ? prior.join(', ') : undefined, req.socket?.remoteAddress);
   if (xff) lines.push(`X-Forwarded-For: ${xff}`);
+  for (const [k, v] of Object.entries(loc.headers ?? {})) for (const x of Array.isArray(v) ? v : [v]) lines.push(`${k}: ${x}`);
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 

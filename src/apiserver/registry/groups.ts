@@ -31,6 +31,7 @@ import { csiNodeDef } from './storage/csinodes.js';
 import { storageClassDef } from './storage/storageclasses.js';
 import { volumeAttachmentDef } from './storage/volumeattachments.js';
 import type { ResourceDef } from './types.js';
+import { apiServiceDef } from '../aggregator/apiservice.js';
 
 export { builtinPriorityClasses } from './scheduling/priorityclasses.js';
 export { prepareForApprovalUpdate } from './certificates/certificatesigningrequests.js';
@@ -41,6 +42,8 @@ export const groupResources: ResourceDef[] = [
   validatingAdmissionPolicyDef,
   validatingAdmissionPolicyBindingDef,
   validatingWebhookConfigurationDef,
+  // apiregistration.k8s.io/v1
+  apiServiceDef,
   // apps/v1
   controllerRevisionDef,
   daemonSetDef,
