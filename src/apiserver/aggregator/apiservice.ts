@@ -8,7 +8,6 @@ import { fieldErr, type FieldError } from '../../apimachinery/errors.js';
 import { isDNS1035Label, isDNS1123Subdomain, isValidPortNum } from '../../apimachinery/validation.js';
 import { ageCol, ageOf, col, isObj, nameCol } from '../registry/groups-common.js';
 import type { KObject, ResourceDef } from '../registry/types.js';
-import { apiServiceSchema } from './schema.js';
 
 export const APIREGISTRATION_GROUP = 'apiregistration.k8s.io';
 
@@ -81,7 +80,6 @@ export const apiServiceDef: ResourceDef = {
   nameRule: 'path',
   storageResource: 'apiregistration.k8s.io/apiservices',
   subresources: { status: true },
-  schema: apiServiceSchema,
   defaults(obj) {
     const svc = obj.spec?.service;
     if (isObj(svc) && (svc.port === undefined || svc.port === null)) svc.port = 443;

@@ -88,8 +88,7 @@ test('model: patch strategies, merge keys and list/map markers', () => {
 
 test('model: every built-in served kind has a schema', () => {
   for (const d of [...coreResources, ...groupResources, ...reviewDefs] as ResourceDef[]) {
-    // kinds kubernetes-types lacks (apiregistration's APIService) carry their own schema
-    assert.ok(d.schema || builtinModel().byGVK.has(`${d.group}/${d.version}/${d.kind}`), `${d.group}/${d.version} ${d.kind}`);
+    assert.ok(builtinModel().byGVK.has(`${d.group}/${d.version}/${d.kind}`), `${d.group}/${d.version} ${d.kind}`);
   }
 });
 
