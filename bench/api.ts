@@ -59,7 +59,7 @@ export function cpuSeconds(pid: number): number {
 }
 
 /** Log the CPU both processes used during a phase (to tell a busy server from a busy client). */
-function cpuMeter(pid: number) {
+export function cpuMeter(pid: number) {
   const s0 = cpuSeconds(pid);
   const c0 = process.cpuUsage();
   const t0 = performance.now();
@@ -72,12 +72,12 @@ function cpuMeter(pid: number) {
   };
 }
 
-function percentile(sorted: ArrayLike<number>, p: number): number {
+export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 }
 
-function sortedCopy(xs: ArrayLike<number>): Float64Array {
+export function sortedCopy(xs: ArrayLike<number>): Float64Array {
   return Float64Array.from(xs as ArrayLike<number>).sort();
 }
 
@@ -128,7 +128,7 @@ function pod(ns: string, name: string, i: number): Record<string, unknown> {
  * The JSON text of pod(ns, name, i), built from pre-serialised pieces (the client's cost per
  * request is then a few string concatenations, not a JSON.stringify of the object).
  */
-function podBodyTemplate(ns: string): (name: string, i: number) => Buffer {
+export function podBodyTemplate(ns: string): (name: string, i: number) => Buffer {
   const NAME = '@@NAME@@';
   const SHARD = '@@SHARD@@';
   const text = JSON.stringify(pod(ns, NAME, 0)).replace('"shard":"0"', `"shard":"${SHARD}"`);
@@ -141,7 +141,7 @@ function podBodyTemplate(ns: string): (name: string, i: number) => Buffer {
   return body;
 }
 
-function podName(i: number): string {
+export function podName(i: number): string {
   return `pod-${String(i).padStart(6, '0')}`;
 }
 
@@ -200,7 +200,7 @@ function listMetaFromHead(chunks: Buffer[]): { continue?: string } {
 }
 
 /** Run fn(0..total-1) with `concurrency` in flight; returns each call's latency in ms. */
-async function runPool(total: number, concurrency: number, fn: (i: number) => Promise<void>, progress?: string): Promise<{ lat: Float64Array; ms: number }> {
+export async function runPool(total: number, concurrency: number, fn: (i: number) => Promise<void>, progress?: string): Promise<{ lat: Float64Array; ms: number }> {
   const lat = new Float64Array(total);
   let next = 0;
   let done = 0;

@@ -21,6 +21,7 @@ const modules: { name: string; load: () => Promise<{ run(): Promise<Row[]> }> }[
   { name: 'ssa', load: () => import('./ssa.js') },
   { name: 'openapi', load: () => import('./openapi.js') },
   { name: 'webhooks', load: () => import('./webhooks.js') },
+  { name: 'crd', load: () => import('./crd.js') },
 ];
 
 function fmt(v: number): string {
