@@ -5,6 +5,7 @@
 // Also: how long a new CRD takes until its resource answers. BENCH_CRD_N sets the count.
 
 import { H2Client, startServer } from '../test/e2e/harness.js';
+import { CRONTAB_CRD as CRD } from '../test/e2e/crontab-crd.js';
 import { cpuMeter, percentile, podBodyTemplate, podName, runPool, send, sortedCopy } from './api.js';
 
 export interface Row {
@@ -20,40 +21,6 @@ const CONCURRENCY = 32;
 function log(msg: string): void {
   process.stderr.write(`  [crd] ${msg}\n`);
 }
-
-const CRD = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: 'crontabs.stable.example.com' },
-  spec: {
-    group: 'stable.example.com',
-    scope: 'Namespaced',
-    names: { plural: 'crontabs', kind: 'CronTab', shortNames: ['ct'], categories: ['all'] },
-    versions: [{
-      name: 'v1', served: true, storage: true,
-      subresources: { status: {}, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' } },
-      additionalPrinterColumns: [{ name: 'Spec', type: 'string', jsonPath: '.spec.cronSpec' }, { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas' }],
-      schema: {
-        openAPIV3Schema: {
-          type: 'object',
-          properties: {
-            spec: {
-              type: 'object',
-              'x-kubernetes-validations': [{ rule: 'self.replicas <= self.maxReplicas', message: 'replicas must not exceed maxReplicas' }],
-              properties: {
-                cronSpec: { type: 'string', pattern: '^(\\d+|\\*)(/\\d+)?(\\s+(\\d+|\\*)(/\\d+)?){4}$' },
-                image: { type: 'string' },
-                replicas: { type: 'integer', minimum: 0, default: 1 },
-                maxReplicas: { type: 'integer', default: 10 },
-              },
-            },
-            status: { type: 'object', properties: { replicas: { type: 'integer' } } },
-          },
-        },
-      },
-    }],
-  },
-};
 
 function cronTabBody(i: number): Buffer {
   return Buffer.from(JSON.stringify({
