@@ -274,3 +274,72 @@ describe('@kubernetes/client-node server-side apply loop', () => {
     assert.deepEqual(cm.data, { generation: '6' });
   });
 });
+
+describe('server-side apply on a custom resource', () => {
+  const CRD = {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'widgets.ssa.example.com' },
+    spec: {
+      group: 'ssa.example.com',
+      scope: 'Namespaced',
+      names: { plural: 'widgets', singular: 'widget', kind: 'Widget' },
+      versions: [{
+        name: 'v1', served: true, storage: true,
+        subresources: { status: {} },
+        schema: {
+          openAPIV3Schema: {
+            type: 'object',
+            properties: {
+              spec: {
+                type: 'object',
+                properties: {
+                  size: { type: 'integer' },
+                  tags: { type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string' } },
+                  ports: {
+                    type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'],
+                    items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, port: { type: 'integer' } } },
+                  },
+                },
+              },
+              status: { type: 'object', properties: { ready: { type: 'boolean' } } },
+            },
+          },
+        },
+      }],
+    },
+  };
+
+  test('an operator loop with client-node: list-map and set merge, conflicts and force', T, async () => {
+    const ns = await newNamespace('ssa-cr');
+    await kc(srv.kubeconfig, ['apply', '--server-side', '-f', '-'], JSON.stringify(CRD));
+    const deadline = Date.now() + 20_000;
+    while ((await h2.request('GET', '/apis/ssa.example.com/v1')).status !== 200) {
+      if (Date.now() > deadline) assert.fail('the CRD was not served in time');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const kcfg = new k8s.KubeConfig();
+    kcfg.loadFromFile(srv.kubeconfig);
+    const custom = kcfg.makeApiClient(k8s.CustomObjectsApi);
+    const ssa = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply);
+    const apply = (manager: string, spec: Record<string, unknown>, force = true) =>
+      custom.patchNamespacedCustomObject({ group: 'ssa.example.com', version: 'v1', namespace: ns, plural: 'widgets', name: 'w', body: { apiVersion: 'ssa.example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec }, fieldManager: manager, force }, ssa) as Promise<any>;
+    for (let size = 1; size <= 3; size++) {
+      const w = await apply('widget-operator', { size, tags: ['a'], ports: [{ name: 'http', port: 80 }] });
+      assert.equal(w.spec.size, size);
+    }
+    // a second manager adds its own list items: merged by key and by value
+    const both = await apply('sidecar-injector', { tags: ['b'], ports: [{ name: 'metrics', port: 9090 }] }, false);
+    assert.deepEqual(both.spec.tags, ['a', 'b']);
+    assert.deepEqual(both.spec.ports, [{ name: 'http', port: 80 }, { name: 'metrics', port: 9090 }]);
+    const op = both.metadata.managedFields.find((e: any) => e.manager === 'widget-operator');
+    assert.deepEqual(op.fieldsV1, { 'f:spec': { 'f:ports': { 'k:{"name":"http"}': { '.': {}, 'f:name': {}, 'f:port': {} } }, 'f:size': {}, 'f:tags': { 'v:"a"': {} } } });
+    // changing the operator's port conflicts unless forced
+    const err = await apply('sidecar-injector', { ports: [{ name: 'http', port: 8080 }] }, false).then(() => undefined, (e) => e);
+    assert.equal(err?.code, 409);
+    assert.match(String(err.body), /conflict with \\"widget-operator\\": \.spec\.ports\[name=\\"http\\"\]\.port/);
+    // the operator drops the tag it applied: only the other manager's stays
+    const trimmed = await apply('widget-operator', { size: 3, ports: [{ name: 'http', port: 80 }] });
+    assert.deepEqual(trimmed.spec.tags, ['b']);
+  });
+});
