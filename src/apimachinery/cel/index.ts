@@ -1,7 +1,7 @@
 // CEL (Common Expression Language) as Kubernetes uses it: x-kubernetes-validations rules of
 // CRDs, ValidatingAdmissionPolicy validations and matchConditions of admission webhooks.
 // Compile once, evaluate many times, on @marcbachmann/cel-js with Kubernetes' libraries
-// (strings, lists, regex, url, quantity; optionals; timestamps and durations built in).
+// (strings, lists, regex, url, quantity, ip/cidr; optionals; timestamps and durations built in).
 // Variables are JSON values (see values.ts); compile and evaluation errors carry cel-go-like
 // messages ("undeclared reference to 'x' (in container '')", "no such key: y").
 import { Environment } from '@marcbachmann/cel-js';
@@ -11,6 +11,7 @@ import { registerLists } from './lists.js';
 import { registerRegex } from './regex.js';
 import { registerURL } from './url.js';
 import { registerQuantity } from './quantity.js';
+import { registerIP } from './ip.js';
 
 export { toCel, fromCel } from './values.js';
 
@@ -40,6 +41,7 @@ function baseEnv(): Environment {
     registerRegex(env);
     registerURL(env);
     registerQuantity(env);
+    registerIP(env);
     base = env;
   }
   return base;

@@ -123,10 +123,12 @@ describe('admission webhooks', () => {
       configs: async () => [config('m', [webhook('m.k8ts.test')])],
       post: poster(() => ({ ...patch([{ op: 'add', path: '/metadata/labels/added', value: 'yes' }]), warnings: ['careful'], auditAnnotations: { k: 'v' } })),
     });
-    const s = scope('', 'configmaps', { namespace: 'ns' });
+    const toAuditEvent: Record<string, string> = {};
+    const s = scope('', 'configmaps', { namespace: 'ns', annotate: (k, v) => (toAuditEvent[k] = v) });
     const obj = cm();
     await run(p, 'CREATE', obj, undefined, s);
     assert.equal(obj.metadata.labels.added, 'yes');
+    assert.equal(toAuditEvent['m.k8ts.test/k'], 'v', 'annotations reach the request\'s audit event');
     assert.deepEqual(admissionWarnings(s), ['careful']);
     const audit = admissionAuditAnnotations(s);
     assert.equal(audit['m.k8ts.test/k'], 'v');

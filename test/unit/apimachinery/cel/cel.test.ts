@@ -167,3 +167,18 @@ test('self and oldSelf: a transition rule', () => {
 test('mixed int and double arithmetic is an error, as in CEL', () => {
   assert.match(evalErr('self.ratio + 1'), /no such overload/);
 });
+
+test('ip and cidr libraries', () => {
+  assert.equal(ev('ip("10.0.0.1").family() == 4 && ip("fd00::1").family() == 6', {}), true);
+  assert.equal(ev('isIP("10.0.0.1") && !isIP("10.0.0.01") && !isIP("::ffff:10.0.0.1") && !isIP("fe80::1%eth0")', {}), true);
+  assert.equal(ev('ip("127.0.0.1").isLoopback() && ip("::1").isLoopback() && !ip("10.0.0.1").isLoopback()', {}), true);
+  assert.equal(ev('ip("0.0.0.0").isUnspecified() && ip("8.8.8.8").isGlobalUnicast() && !ip("224.0.0.1").isGlobalUnicast()', {}), true);
+  assert.equal(ev('ip("fe80::1").isLinkLocalUnicast() && ip("224.0.0.5").isLinkLocalMulticast()', {}), true);
+  assert.equal(ev('string(ip("2001:0db8::1"))', {}), '2001:db8::1');
+  assert.equal(ev('cidr("10.0.0.0/8").containsIP(ip("10.1.2.3")) && !cidr("10.0.0.0/8").containsIP("11.1.2.3")', {}), true);
+  assert.equal(ev('cidr("10.0.0.0/8").containsCIDR("10.1.0.0/16") && !cidr("10.1.0.0/16").containsCIDR("10.0.0.0/8")', {}), true);
+  assert.equal(ev('cidr("192.168.0.1/24").masked() == cidr("192.168.0.0/24") && cidr("192.168.0.1/24").ip() == ip("192.168.0.1")', {}), true);
+  assert.equal(ev('cidr("fd00::/64").prefixLength()', {}), 64);
+  assert.equal(ev('isCIDR("10.0.0.0/8") && !isCIDR("1.2.3.4/33") && !isCIDR("1.2.3.4")', {}), true);
+  assert.match(evalErr('ip("x")', {}), /parse error/);
+});
