@@ -261,6 +261,23 @@ describe('CronTab CustomResourceDefinition', () => {
     assert.match(explained, /replicas\s+<integer>/);
   });
 
+  test('RBAC rules name the custom resource by group and resource', T, async () => {
+    await kc(srv.kubeconfig, ['create', 'role', 'ct-reader', '--verb=get,list', '--resource=crontabs.stable.example.com']);
+    await kc(srv.kubeconfig, ['create', 'rolebinding', 'ct-reader', '--role=ct-reader', '--user=alice']);
+    const list = await kc(srv.kubeconfig, ['get', 'ct', '--as=alice']);
+    assert.match(list, /my-new-cron-object/);
+    const del = await kubectl(srv.kubeconfig, ['delete', 'ct', 'my-new-cron-object', '--as=alice']);
+    assert.match(del.stderr, /User "alice" cannot delete resource "crontabs" in API group "stable\.example\.com" in the namespace "default"/);
+  });
+
+  test('deleting a namespace deletes the custom resources in it', T, async () => {
+    await kc(srv.kubeconfig, ['create', 'namespace', 'crs']);
+    await kc(srv.kubeconfig, ['apply', '-n', 'crs', '-f', '-'], crontab('in-ns', { cronSpec: '* * * * *' }));
+    await kc(srv.kubeconfig, ['delete', 'namespace', 'crs', '--timeout=60s']);
+    const left = await kc(srv.kubeconfig, ['get', 'ct', '-A', '-o', 'name']);
+    assert.doesNotMatch(left, /in-ns/);
+  });
+
   test('deleting the CRD deletes its custom resources, then the CRD', T, async () => {
     const before = JSON.parse(await kc(srv.kubeconfig, ['get', 'ct', '-A', '-o', 'json']));
     assert.ok(before.items.length >= 1);
