@@ -52,6 +52,11 @@ export async function bootstrapObjects(ctx: ApiContext, o: { securePort: number;
   for (const pc of builtinPriorityClasses()) {
     await ensure(ctx, 'scheduling.k8s.io', 'v1', 'priorityclasses', pc as KObject);
   }
+  await ensureKubernetesService(ctx, o);
+}
+
+/** The `kubernetes` Service (re-created by the endpoint reconciler's loop when deleted, as upstream). */
+export async function ensureKubernetesService(ctx: ApiContext, o: { securePort: number; serviceIP: string }): Promise<void> {
   await ensure(ctx, '', 'v1', 'services', {
     apiVersion: 'v1',
     kind: 'Service',

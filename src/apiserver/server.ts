@@ -47,7 +47,7 @@ import type { APIServerOptions } from './options.js';
 import { ServiceIPAllocator } from './allocator/ipallocator.js';
 import { NodePortAllocator } from './allocator/portallocator.js';
 import { serviceHooks } from './services.js';
-import { bootstrapObjects, endpointAddress } from './bootstrap.js';
+import { bootstrapObjects, endpointAddress, ensureKubernetesService } from './bootstrap.js';
 import { startEndpointReconciler, type EndpointReconciler } from './endpointreconciler/index.js';
 import { Metrics } from './metrics.js';
 import { OpenAPI } from './openapi/index.js';
@@ -192,7 +192,7 @@ export class APIServer implements APIServerHandle {
     let resolveAuthz!: () => void;
     srv.authorizerReady = new Promise((r) => (resolveAuthz = r));
     await bootstrapObjects(ctx, { securePort: srv.port, serviceIP: ips.firstIP() });
-    srv.endpointReconciler = await srv.startEndpointReconciler();
+    srv.endpointReconciler = await srv.startEndpointReconciler(ips.firstIP());
     srv.crdController = await startCRDController(ctx);
     const az = await setupAuthorization(ctx, opts.authorizationModes.length ? opts.authorizationModes : ['AlwaysAllow']);
     srv.authorizer = az.authorizer;
@@ -270,13 +270,16 @@ export class APIServer implements APIServerHandle {
     }
   }
 
-  private async startEndpointReconciler(): Promise<EndpointReconciler | undefined> {
+  private startEndpointReconciler(serviceIP: string): Promise<EndpointReconciler> {
     const ip = endpointAddress(this.advertiseAddress());
-    if (!ip) {
-      log.warning('no non-loopback address to publish in the kubernetes Endpoints; skipping them', { advertiseAddress: this.advertiseAddress() });
-      return undefined;
-    }
-    return startEndpointReconciler(this.ctx, { type: this.opts.endpointReconcilerType ?? 'lease', ip, port: this.port, masterCount: this.opts.apiserverCount });
+    if (!ip) log.warning('no non-loopback address to publish in the kubernetes Endpoints; skipping them', { advertiseAddress: this.advertiseAddress() });
+    return startEndpointReconciler(this.ctx, {
+      type: this.opts.endpointReconcilerType ?? 'lease',
+      ip,
+      port: this.port,
+      masterCount: this.opts.apiserverCount,
+      ensureService: () => ensureKubernetesService(this.ctx, { securePort: this.port, serviceIP }),
+    });
   }
 
   advertiseAddress(): string {

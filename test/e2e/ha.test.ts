@@ -2,7 +2,8 @@
 // kube-apiserver` processes on it (each bound to its own 127.0.0.x on one port, advertising its
 // own address), and a kube-scheduler and kube-controller-manager per API server, leader-elected
 // across them. Checked with the real kubectl, etcdctl and the client-go–like informer:
-//  - the kubernetes Endpoints/EndpointSlice list every API server (lease endpoint reconciler);
+//  - the kubernetes Endpoints/EndpointSlice list every API server (lease endpoint reconciler), and
+//    the Service itself is re-created when deleted;
 //  - one scheduler and one controller-manager lead, a killed leader is replaced;
 //  - SIGKILL of the etcd leader during a stream of writes loses no acknowledged write;
 //  - a full etcd restart under an open watch: no missed or duplicated event;
@@ -123,7 +124,7 @@ describe('HA control plane on a 3-member etcd', { skip, timeout: 300_000 }, () =
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('the kubernetes Endpoints and EndpointSlice list every API server, from their master leases', async () => {
+  it('the kubernetes Endpoints and EndpointSlice list every API server, from their master leases; a deleted kubernetes Service comes back', async () => {
     const all = [...ADVERTISE].sort().join(',');
     await until(async () => (await endpointIPs(2)) === all, 'three addresses in the kubernetes Endpoints', 30_000);
     const ep = JSON.parse(await kc(kubeconfigs[1], ['get', 'endpoints', 'kubernetes', '-o', 'json']));
@@ -141,6 +142,11 @@ describe('HA control plane on a 3-member etcd', { skip, timeout: 300_000 }, () =
     assert.notEqual(String(kv.lease ?? 0), '0', 'the master lease key is attached to an etcd lease');
     // the same answer from every server
     for (const i of [0, 1]) assert.equal(await endpointIPs(i), all);
+    // a deleted kubernetes Service is re-created by the next reconcile (every 10 s)
+    const ip = (await kc(kubeconfigs[0], ['get', 'service', 'kubernetes', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    await kc(kubeconfigs[0], ['delete', 'service', 'kubernetes']);
+    const back = await until(async () => (await kc(kubeconfigs[2], ['get', 'service', 'kubernetes', '-o', 'jsonpath={.spec.clusterIP}'])).trim(), 'the kubernetes Service to come back', 30_000, 500);
+    assert.equal(back, ip);
   });
 
   it('one scheduler and one controller-manager lead across the servers; a killed leader is replaced', async () => {

@@ -1,6 +1,7 @@
 // The endpoint reconciler of the `kubernetes` Service (upstream's pkg/controlplane/reconcilers,
-// chosen by --endpoint-reconciler-type): every 10 s each API server makes the default/kubernetes
-// Endpoints and EndpointSlice list the API servers that run.
+// chosen by --endpoint-reconciler-type): every 10 s each API server re-creates the Service if it
+// was deleted, then makes the default/kubernetes Endpoints and EndpointSlice list the API servers
+// that run.
 //  - lease (default): each server refreshes its master lease (leases.ts, TTL 15 s) and writes
 //    the IPs of every live lease, sorted, on its own port; on a clean shutdown it removes its
 //    lease and reconciles once more, so it drops out at once; a killed server drops out when its
@@ -39,8 +40,10 @@ interface Port {
 
 export interface EndpointReconcilerOptions {
   type: EndpointReconcilerType;
-  /** This server's address in the Endpoints. */
-  ip: string;
+  /** This server's address in the Endpoints (undefined: none to publish, the Service only). */
+  ip: string | undefined;
+  /** Creates the kubernetes Service when it is missing (run before the Endpoints each time). */
+  ensureService?: () => Promise<void>;
   port: number;
   /** --apiserver-count, for master-count. */
   masterCount?: number;
@@ -56,19 +59,21 @@ export interface EndpointReconciler {
  * RECONCILE_INTERVAL_MS until stopped.
  */
 export async function startEndpointReconciler(ctx: ApiContext, o: EndpointReconcilerOptions): Promise<EndpointReconciler> {
-  if (o.type === 'none') return { stop: async () => {} };
   const ports: Port[] = [{ name: 'https', port: o.port, protocol: 'TCP' }];
   const leases = new MasterLeases(ctx, MASTER_LEASE_TTL_SECONDS);
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
 
+  const ip = o.type === 'none' ? undefined : o.ip;
   const reconcile = async (): Promise<void> => {
+    await o.ensureService?.();
+    if (!ip) return;
     if (o.type === 'lease') {
-      await leases.update(o.ip);
+      await leases.update(ip);
       await writeEndpoints(ctx, await leases.list(), ports);
     } else {
-      await reconcileMasterCount(ctx, o.ip, o.masterCount ?? 1, ports);
+      await reconcileMasterCount(ctx, ip, o.masterCount ?? 1, ports);
     }
   };
   const tick = () => {
@@ -96,15 +101,15 @@ export async function startEndpointReconciler(ctx: ApiContext, o: EndpointReconc
       if (timer) clearTimeout(timer);
       const removal = (async () => {
         await running;
-        if (!removeSelf) return;
+        if (!removeSelf || !ip) return;
         try {
           if (o.type === 'lease') {
-            await leases.remove(o.ip);
+            await leases.remove(ip);
             await writeEndpoints(ctx, await leases.list(), ports);
           } else {
-            await reconcileMasterCount(ctx, o.ip, 0, ports);
+            await reconcileMasterCount(ctx, ip, 0, ports);
           }
-          log.info('removed this API server from the kubernetes endpoints', { ip: o.ip });
+          log.info('removed this API server from the kubernetes endpoints', { ip });
         } catch (err) {
           log.error('unable to remove endpoints from kubernetes service', { err: String((err as Error)?.message ?? err) });
         }
