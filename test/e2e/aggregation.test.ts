@@ -19,6 +19,7 @@ import { hostIPv4, kc, kubectl, loadCreds, startServer, until } from './harness.
 import type { ServerProc } from './harness.js';
 import { createCA, issueCert } from '../../src/pki/certs.js';
 import { buildKubeconfig, writeKubeconfig } from '../../src/pki/kubeconfig.js';
+import { CRONTAB_CRD } from './crontab-crd.js';
 
 interface Seen {
   path: string;
@@ -156,6 +157,19 @@ describe('API aggregation (APIService, front proxy, discovery, availability)', {
     assert.deepEqual([cond.status, cond.reason, cond.message], ['True', 'Local', 'Local APIServices are always available']);
   });
 
+  test('a CRD group/version gets an automanaged Local APIService, removed with the CRD', async () => {
+    await kc(srv.kubeconfig, ['create', '-f', '-'], JSON.stringify(CRONTAB_CRD));
+    const as = await until(async () => {
+      const r = await kubectl(srv.kubeconfig, ['get', 'apiservice', 'v1.stable.example.com', '-o', 'json']);
+      return r.code === 0 ? JSON.parse(r.stdout) : undefined;
+    }, 'the CRD APIService', 30_000);
+    assert.deepEqual([as.spec.group, as.spec.version, as.spec.groupPriorityMinimum, as.spec.versionPriority, as.spec.service], ['stable.example.com', 'v1', 1000, 100, undefined]);
+    assert.equal(as.metadata.labels['kube-aggregator.kubernetes.io/automanaged'], 'true');
+    await until(async () => /\nv1\.stable\.example\.com\s+Local\s+True\s/.test(await kc(srv.kubeconfig, ['get', 'apiservices'])), 'the CRD APIService to be Available', 30_000);
+    await kc(srv.kubeconfig, ['delete', 'crd', 'crontabs.stable.example.com']);
+    await until(async () => (await kubectl(srv.kubeconfig, ['get', 'apiservice', 'v1.stable.example.com'])).code !== 0, 'the CRD APIService to go', 30_000);
+  });
+
   test('an invalid APIService is rejected with upstream field errors', async () => {
     const bad = { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'v1.wrong.example.com' }, spec: { group: 'example.com', version: 'v1', groupPriorityMinimum: 0, versionPriority: 10, insecureSkipTLSVerify: true, caBundle: Buffer.from('x').toString('base64'), service: { namespace: 'default', name: 's' } } };
     const r = await kubectl(srv.kubeconfig, ['create', '-f', '-'], JSON.stringify(bad));
@@ -177,7 +191,7 @@ describe('API aggregation (APIService, front proxy, discovery, availability)', {
         spec: { group: 'metrics.k8s.io', version: 'v1beta1', groupPriorityMinimum: 100, versionPriority: 100, caBundle: Buffer.from(extPem.ca).toString('base64'), service: { namespace: 'kube-system', name: 'metrics-server' } },
       },
     ];
-    await kc(srv.kubeconfig, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: manifest }));
+    for (const obj of manifest) await kc(srv.kubeconfig, ['apply', '-f', '-'], JSON.stringify(obj));
     await until(async () => /\nv1beta1\.metrics\.k8s\.io\s+kube-system\/metrics-server\s+True\s/.test(await kc(srv.kubeconfig, ['get', 'apiservices'])), 'the APIService to be Available', 60_000);
     const as = JSON.parse(await kc(srv.kubeconfig, ['get', 'apiservice', 'v1beta1.metrics.k8s.io', '-o', 'json']));
     assert.equal(as.spec.service.port, 443, 'service port defaulted');
