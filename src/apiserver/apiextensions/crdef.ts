@@ -84,7 +84,11 @@ export function customResourceDef(input: CRDefInput): ResourceDef {
       if (statusSub) delete obj.status;
     },
     prepareForUpdate(obj, old) {
-      if (!statusSub) return;
+      if (!statusSub) {
+        // without a status subresource, status is part of what bumps the generation
+        if (JSON.stringify(obj.status) !== JSON.stringify(old.status)) obj.metadata.generation = (old.metadata?.generation ?? 0) + 1;
+        return;
+      }
       if (old.status === undefined) delete obj.status;
       else obj.status = structuredClone(old.status);
     },

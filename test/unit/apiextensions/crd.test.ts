@@ -193,6 +193,11 @@ test('the custom resource def: status split, scale paths, None conversion betwee
   assert.equal(def.fromStorage!({ apiVersion: 'stable.example.com/v2', spec: {} }).spec.replicas, 1, 'defaults applied on read');
   assert.equal(def.subresources!.scale!.specReplicasPath, 'spec.replicas');
   assert.equal(def.subresources!.scale!.selector!({ status: { selector: 'a=b' } }), 'a=b');
+  const plain = customResourceDef({ crd: crd(), version: crd().spec.versions[0], names: { plural: 'crontabs', kind: 'CronTab' }, terminating: () => false });
+  const changed: any = { metadata: { name: 'a', generation: 3 }, spec: {}, status: { phase: 'b' } };
+  plain.prepareForUpdate!(changed, { metadata: { name: 'a', generation: 3 }, spec: {}, status: { phase: 'a' } });
+  assert.equal(changed.metadata.generation, 4, 'without a status subresource a status change bumps the generation');
+  assert.deepEqual(changed.status, { phase: 'b' });
   const terminating = customResourceDef({ crd: c, version: c.spec.versions[1], names: { plural: 'crontabs', kind: 'CronTab' }, terminating: () => true });
   assert.throws(() => terminating.prepareForCreate!({ metadata: {} }), /create not allowed while custom resource definition is terminating/);
   assert.equal(terminating.toStorage, undefined, 'the storage version needs no conversion');
