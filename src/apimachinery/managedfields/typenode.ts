@@ -14,6 +14,12 @@ export interface TypeNode {
   atomic: boolean;
   /** A struct (declared fields) rather than a map of arbitrary keys. */
   struct?: boolean;
+  /**
+   * Whether declared field `name` is a Go value (non-pointer struct, `default: {}` in the v3
+   * model): it exists, empty, in the zero object an Update of a new object is compared with.
+   * Undefined when the schema does not tell (then fields count as values).
+   */
+  valueField?(name: string): boolean;
   /** For lists: how items are identified. */
   listType?: 'atomic' | 'set' | 'map';
   keys?: readonly string[];
@@ -60,6 +66,7 @@ function nodeFromSchema(s0: Schema | undefined, resolve: (ref: string) => Schema
       kind: 'map',
       atomic: s['x-kubernetes-map-type'] === 'atomic',
       struct: !!s.properties && !ap,
+      valueField: (name) => Object.prototype.hasOwnProperty.call(props, name) && props[name].default !== undefined,
       field(name) {
         if (!Object.prototype.hasOwnProperty.call(props, name)) return undefined;
         let f = fields.get(name);

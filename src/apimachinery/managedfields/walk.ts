@@ -62,10 +62,10 @@ interface AddedMode {
  * zero value of the type, where structs (outside list items) and non-omitempty lists such as
  * containers already exist; custom resources and new list items have no such zero values.
  */
-function ownsAddedContainer(v: unknown, node0: TypeNode, added: AddedMode, name: string): boolean {
+function ownsAddedContainer(v: unknown, node0: TypeNode, added: AddedMode, name: string, parent: TypeNode): boolean {
   const node = resolveNode(node0, v);
   if (Array.isArray(v)) return node.kind === 'list' && (added.structs || name !== 'containers');
-  return !node.struct || added.structs;
+  return !node.struct || added.structs || !(parent.valueField?.(name) ?? true);
 }
 
 function fillMap(value: Obj, node: TypeNode, into: FieldSet, added?: AddedMode): void {
@@ -79,7 +79,7 @@ function fillMap(value: Obj, node: TypeNode, into: FieldSet, added?: AddedMode):
     }
     const c = new FieldSet();
     const leaf = fillSet(v, cnode, c, added);
-    if (leaf || isEmptyObj(v) || node.field(k) === undefined || (added && ownsAddedContainer(v, cnode, added, k))) into.members.add(pe);
+    if (leaf || isEmptyObj(v) || node.field(k) === undefined || (added && ownsAddedContainer(v, cnode, added, k, node))) into.members.add(pe);
     if (c.members.size || c.children.size) into.children.set(pe, c);
   }
 }
@@ -133,7 +133,7 @@ function compareMaps(a: Obj, b: Obj, node: TypeNode, sets: Comparison, structs: 
   for (const k in b) {
     const bv = b[k];
     const av = a[k];
-    compareChild(av, bv, childNode(node, k), fieldElement(k), sets, node.field(k) !== undefined, structs);
+    compareChild(av, bv, childNode(node, k), fieldElement(k), sets, node, structs);
   }
   for (const k in a) {
     if (k in b) continue;
@@ -141,7 +141,7 @@ function compareMaps(a: Obj, b: Obj, node: TypeNode, sets: Comparison, structs: 
   }
 }
 
-function markAdded(v: unknown, node0: TypeNode, pe: PathElement, added: FieldSet, declared: boolean, structs: boolean): void {
+function markAdded(v: unknown, node0: TypeNode, pe: PathElement, added: FieldSet, declared: boolean, structs: boolean, parent: TypeNode): void {
   if (v === null || typeof v !== 'object') {
     added.members.add(pe);
     return;
@@ -150,7 +150,7 @@ function markAdded(v: unknown, node0: TypeNode, pe: PathElement, added: FieldSet
   const c = new FieldSet();
   const mode = { structs };
   const leaf = fillSet(v, node, c, mode);
-  if (leaf || !declared || isEmptyObj(v) || ownsAddedContainer(v, node, mode, pe.slice(2))) added.members.add(pe);
+  if (leaf || !declared || isEmptyObj(v) || ownsAddedContainer(v, node, mode, pe.slice(2), parent)) added.members.add(pe);
   if (c.members.size || c.children.size) {
     const cur = added.children.get(pe);
     if (cur) cur.addAll(c);
@@ -166,19 +166,20 @@ function markRemoved(v: unknown, node: TypeNode, pe: PathElement, removed: Field
   if (c.members.size || c.children.size) removed.child(pe).addAll(c);
 }
 
-function compareChild(av: unknown, bv: unknown, node0: TypeNode, pe: PathElement, sets: Comparison, declared: boolean, structs: boolean): void {
+function compareChild(av: unknown, bv: unknown, node0: TypeNode, pe: PathElement, sets: Comparison, parent: TypeNode, structs: boolean): void {
+  const declared = parent.field(pe.slice(2)) !== undefined;
   if (bv === undefined) {
     if (av !== undefined) markRemoved(av, node0, pe, sets.removed);
     return;
   }
   if (av === undefined) {
-    markAdded(bv, node0, pe, sets.added, declared, structs);
+    markAdded(bv, node0, pe, sets.added, declared, structs, parent);
     return;
   }
   if (bv === null || typeof bv !== 'object' || av === null || typeof av !== 'object') {
     if (av !== bv) {
       if (isContainer(av)) markRemoved(av, node0, pe, sets.removed);
-      (isContainer(bv) ? markAdded(bv, node0, pe, sets.added, declared, structs) : sets.modified.members.add(pe));
+      (isContainer(bv) ? markAdded(bv, node0, pe, sets.added, declared, structs, parent) : sets.modified.members.add(pe));
     }
     return;
   }

@@ -10,7 +10,7 @@ import { builtinPatchMeta } from '../../../src/apimachinery/patch/patch-meta.js'
 const schema: Schema = {
   type: 'object',
   properties: {
-    metadata: { type: 'object', properties: { labels: { type: 'object', additionalProperties: { type: 'string' } } } },
+    metadata: { type: 'object', default: {}, properties: { labels: { type: 'object', additionalProperties: { type: 'string' } } } },
     spec: {
       type: 'object',
       properties: {
@@ -99,4 +99,24 @@ test('built-in kinds without a schema merge containers by name (strategic merge 
     'f:metadata': { 'f:labels': { 'f:x': {} } },
     'f:spec': { 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"b"}': { '.': {}, 'f:image': {}, 'f:name': {} } } } } },
   });
+});
+
+test('an Update owns a new pointer struct whole (".") but not a Go value struct (default {} in the model)', () => {
+  const s: Schema = {
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        default: {},
+        properties: {
+          strategy: { type: 'object', default: {}, properties: { type: { type: 'string' }, rollingUpdate: { type: 'object', properties: { maxSurge: { type: 'string' } } } } },
+        },
+      },
+    },
+  };
+  const n = nodeFromTypedSchema({ schema: s, resolve: () => undefined });
+  const c = compare({}, { spec: { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%' } } } }, n);
+  assert.deepEqual(encodeFieldsV1(c.added), { 'f:spec': { 'f:strategy': { 'f:rollingUpdate': { '.': {}, 'f:maxSurge': {} }, 'f:type': {} } } });
+  const cr = compare({}, { spec: { strategy: { type: 'x' } } }, n, { structsAsMembers: true });
+  assert.deepEqual(encodeFieldsV1(cr.added), { 'f:spec': { '.': {}, 'f:strategy': { '.': {}, 'f:type': {} } } });
 });
