@@ -261,6 +261,25 @@ describe('CronTab CustomResourceDefinition', () => {
     assert.match(explained, /replicas\s+<integer>/);
   });
 
+  test('selectableFields serve field selectors, also when the CRD changes them', T, async () => {
+    const select = async (field: string) => {
+      const crd = JSON.parse(await kc(srv.kubeconfig, ['get', 'crd', 'crontabs.stable.example.com', '-o', 'json']));
+      for (const v of crd.spec.versions) v.selectableFields = [{ jsonPath: field }];
+      delete crd.metadata.resourceVersion;
+      await kc(srv.kubeconfig, ['replace', '-f', '-'], JSON.stringify(crd));
+    };
+    await select('.spec.image');
+    // served from the watch cache (no limit) and from the store (kubectl's chunked list)
+    const names = async (sel: string, chunk: string) => (await kc(srv.kubeconfig, ['get', 'ct', `--field-selector=${sel}`, `--chunk-size=${chunk}`, '-o', 'name'])).trim();
+    await until(async () => (await names('spec.image=my-awesome-cron-image', '0')) === 'crontab.stable.example.com/my-new-cron-object', 'cache list by spec.image', 10000, 50);
+    assert.equal(await names('spec.image=my-awesome-cron-image', '500'), 'crontab.stable.example.com/my-new-cron-object');
+    assert.equal(await names('spec.image=other', '0'), '');
+    await select('.spec.cronSpec');
+    await until(async () => (await names('spec.cronSpec=* * * * */5', '0')) === 'crontab.stable.example.com/my-new-cron-object', 'cache list by spec.cronSpec', 10000, 50);
+    const r = await kubectl(srv.kubeconfig, ['get', 'ct', '--field-selector=spec.image=x']);
+    assert.match(r.stderr, /field label not supported: spec\.image/);
+  });
+
   test('RBAC rules name the custom resource by group and resource', T, async () => {
     await kc(srv.kubeconfig, ['create', 'role', 'ct-reader', '--verb=get,list', '--resource=crontabs.stable.example.com']);
     await kc(srv.kubeconfig, ['create', 'rolebinding', 'ct-reader', '--role=ct-reader', '--user=alice']);

@@ -8,7 +8,7 @@
 import { StatusError } from '../../apimachinery/errors.js';
 import { logger } from '../../util/klog.js';
 import type { ApiContext, RequestScope } from '../endpoints/context.js';
-import { cacheFor, resourcePrefix } from '../endpoints/context.js';
+import { cacheFor, indexObject, resourcePrefix } from '../endpoints/context.js';
 import { deleteObject, updateObject } from '../endpoints/write.js';
 import type { KObject, ResourceDef } from '../registry/types.js';
 import { getCondition, setCondition } from './conditions.js';
@@ -134,6 +134,14 @@ export class CRDController {
     for (const d of defs) this.ctx.registry.add(d);
     state.defs = defs;
     this.served.set(name, state);
+    // the resource's watch cache may predate this definition: index it by the new one
+    const indexDef = defs.find((d) => !d.toStorage) ?? defs[0];
+    if (indexDef) {
+      void cacheFor(this.ctx, indexDef).then(
+        (c) => c.setIndexer((obj) => indexObject(indexDef, obj)),
+        (err) => log.error('indexing custom resources failed', { crd: name, err: String(err) }),
+      );
+    }
     log.info('serving custom resource', { crd: name, versions: defs.map((d) => d.version).join(',') });
   }
 

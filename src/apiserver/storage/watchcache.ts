@@ -77,11 +77,24 @@ export class ResourceCache {
   constructor(
     readonly prefix: string,
     private readonly codec: Codec,
-    private readonly indexer: Indexer,
+    private indexer: Indexer,
     private readonly capacity: number,
     init: (self: ResourceCache) => Promise<void>,
   ) {
     this.ready = init(this);
+  }
+
+  /**
+   * Replace the indexer and re-index every entry (a custom resource's definition changed its
+   * selectable fields, or a CRD was created again over objects' old cache).
+   */
+  setIndexer(indexer: Indexer): void {
+    this.indexer = indexer;
+    for (const [k, e] of this.items) {
+      const { labels, fields } = indexer(JSON.parse(e.raw));
+      this.items.set(k, { ...e, labels, fields });
+    }
+    this.version++;
   }
 
   /** Build an entry from a stored kv. */
