@@ -221,7 +221,7 @@ export async function runPool(total: number, concurrency: number, fn: (i: number
   return { lat, ms: performance.now() - t0 };
 }
 
-async function createPods(c: H2Client, ns: string, from: number, to: number, concurrency: number, progress: string, budgetMs = Infinity, preserialise = true) {
+export async function createPods(c: H2Client, ns: string, from: number, to: number, concurrency: number, progress: string, budgetMs = Infinity, preserialise = true) {
   let created = 0;
   const deadline = performance.now() + budgetMs;
   let stopAt = to;

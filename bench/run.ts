@@ -19,6 +19,7 @@ const modules: { name: string; load: () => Promise<{ run(): Promise<Row[]> }> }[
   { name: 'scale', load: () => import('./scale.js') },
   { name: 'kubelet', load: () => import('./kubelet.js') },
   { name: 'ssa', load: () => import('./ssa.js') },
+  { name: 'etcd', load: () => import('./etcd.js') },
   { name: 'openapi', load: () => import('./openapi.js') },
   { name: 'webhooks', load: () => import('./webhooks.js') },
   { name: 'crd', load: () => import('./crd.js') },

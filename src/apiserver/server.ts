@@ -132,7 +132,8 @@ export class APIServer implements APIServerHandle {
         store = await openStore({ backend: 'sqlite', path: join(dir, 'db', 'state.db') });
       } else {
         if (!opts.etcdServers.length) throw new Error('--storage-backend=etcd3 needs --etcd-servers');
-        store = await openStore({ backend: 'etcd3', endpoints: opts.etcdServers, ca: opts.etcdCAFile, cert: opts.etcdCertFile, key: opts.etcdKeyFile });
+        // writes to different keys in flight together, as upstream's etcd client sends them
+        store = await openStore({ backend: 'etcd3', endpoints: opts.etcdServers, ca: opts.etcdCAFile, cert: opts.etcdCertFile, key: opts.etcdKeyFile, concurrentWrites: true });
         log.info('using etcd', { servers: opts.etcdServers.join(',') });
       }
     }

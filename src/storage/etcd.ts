@@ -157,7 +157,9 @@ function isTransient(e: unknown): boolean {
 
 type Policy = ReturnType<NonNullable<NonNullable<IOptions['faultHandling']>['host']>>;
 type PolicyFn<T> = (ctx: { signal: AbortSignal; attempt: number }) => T | Promise<T>;
-const policyCtx = () => ({ signal: new AbortController().signal, attempt: 0 });
+/** The policy context handed to each call (never aborted; shared: one AbortController per call costs ~3% of a create). */
+const POLICY_CTX = Object.freeze({ signal: new AbortController().signal, attempt: 0 });
+const policyCtx = () => POLICY_CTX;
 
 /** Fault-handling policy that only runs the call: this store does its own retries. */
 const passThrough = {

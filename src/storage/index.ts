@@ -15,7 +15,7 @@ export type OpenStoreOptions =
   | { backend: 'memory' }
   | { backend: 'sqlite'; path: string; fsync?: boolean }
   /** --etcd-servers, --etcd-cafile, --etcd-certfile, --etcd-keyfile (file paths or PEM bytes). */
-  | { backend: 'etcd3'; endpoints: string[]; ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer };
+  | { backend: 'etcd3'; endpoints: string[]; ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer; concurrentWrites?: boolean };
 
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   switch (opts.backend) {
@@ -24,7 +24,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     case 'sqlite':
       return SqliteStore.open({ path: opts.path, fsync: opts.fsync });
     case 'etcd3':
-      return EtcdStore.open({ endpoints: opts.endpoints, ca: opts.ca, cert: opts.cert, key: opts.key });
+      return EtcdStore.open({ endpoints: opts.endpoints, ca: opts.ca, cert: opts.cert, key: opts.key, concurrentWrites: opts.concurrentWrites });
     default:
       throw new Error(`unknown storage backend: ${(opts as { backend?: unknown }).backend}`);
   }
