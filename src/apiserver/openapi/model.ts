@@ -304,6 +304,8 @@ export function closure(starts: unknown[], lookup: (name: string) => Schema | un
     }
     for (const [k, v] of Object.entries(s)) {
       if (k === '$ref' && typeof v === 'string') stack.push(nameOfRef(v));
+      // property names are not keywords: JSONSchemaProps has properties named default, enum, example
+      else if (k === 'properties' && v && typeof v === 'object') for (const p of Object.values(v)) visit(p);
       else if (k !== 'default' && k !== 'enum' && k !== 'example') visit(v);
     }
   };

@@ -9,6 +9,7 @@ import { Registry } from '../../../src/apiserver/registry/index.js';
 import { coreResources } from '../../../src/apiserver/registry/core/index.js';
 import { groupResources } from '../../../src/apiserver/registry/groups.js';
 import { reviewDefs } from '../../../src/apiserver/reviews.js';
+import { customResourceDefinitionDef } from '../../../src/apiserver/apiextensions/crddef.js';
 import type { ResourceDef } from '../../../src/apiserver/registry/types.js';
 import { derefSchema, type Schema } from '../../../src/apimachinery/schema/types.js';
 
@@ -234,4 +235,26 @@ test('v2: definitions in swagger form, as JSON and gnostic protobuf', () => {
   assert.ok(buf.includes(Buffer.from('x-kubernetes-group-version-kind')));
   assert.equal(json.headers.etag, pb.headers.etag);
   assert.equal(api.serve('/openapi/v2', null, '', json.headers.etag)!.status, 304);
+});
+
+test('every $ref of every v3 document and of v2 names a definition the document carries', () => {
+  // kubectl refuses a document with a dangling reference ("unknown model in reference"), e.g.
+  // JSONSchemaProps' property named `default` pointing at apiextensions' JSON.
+  const refsOf = (doc: unknown, prefix: string): string[] => {
+    const out: string[] = [];
+    JSON.stringify(doc, (k, v) => {
+      if (k === '$ref' && typeof v === 'string' && v.startsWith(prefix)) out.push(v.slice(prefix.length));
+      return v;
+    });
+    return out;
+  };
+  const api = new OpenAPI(new Registry([...coreResources, ...groupResources, ...reviewDefs, customResourceDefinitionDef, cronTab()] as ResourceDef[]));
+  const index = JSON.parse(api.index());
+  assert.ok(index.paths['apis/apiextensions.k8s.io/v1']);
+  for (const path of Object.keys(index.paths)) {
+    const doc = JSON.parse(api.document(path)!);
+    for (const r of refsOf(doc, '#/components/schemas/')) assert.ok(doc.components.schemas[r], `${path}: dangling reference to ${r}`);
+  }
+  const v2 = JSON.parse(api.serve('/openapi/v2', null, 'application/json', undefined)!.body as string);
+  for (const r of refsOf(v2, '#/definitions/')) assert.ok(v2.definitions[r], `v2: dangling reference to ${r}`);
 });
