@@ -144,13 +144,20 @@ describe('k8ts migrate-storage: sqlite → etcd → sqlite', { timeout: 300_000 
   let dataDir: string;
   let etcd: EtcdInstance;
   let srv: ServerProc | undefined;
+  /** Every server started here: stopped in after() even when a test failed half-way. */
+  const started: ServerProc[] = [];
+  const start = async (extraArgs: string[]) => {
+    srv = await startServer({ dataDir, timeoutMs: 60_000, extraArgs });
+    started.push(srv);
+    return srv;
+  };
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'k8ts-e2e-migrate-'));
     etcd = await EtcdInstance.start();
   });
   after(async () => {
-    await srv?.stop();
+    for (const s of started) await s.stop();
     await etcd?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -171,7 +178,7 @@ describe('k8ts migrate-storage: sqlite → etcd → sqlite', { timeout: 300_000 
   let etcdSnapshot: Map<string, string>;
 
   test('a populated embedded cluster moves to etcd with every resourceVersion kept', async () => {
-    srv = await startServer({ dataDir, timeoutMs: 60_000, extraArgs: ['--storage-backend=sqlite', '--disable-controller-manager', '--disable-scheduler'] });
+    srv = await start(['--storage-backend=sqlite', '--disable-controller-manager', '--disable-scheduler']);
     await kc(srv.kubeconfig, ['create', 'namespace', 'mig']);
     const manifests = Array.from({ length: 30 }, (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\n  namespace: mig\ndata:\n  i: "${i}"\n`).join('---\n');
     await kc(srv.kubeconfig, ['apply', '-f', '-'], manifests);
@@ -200,7 +207,7 @@ describe('k8ts migrate-storage: sqlite → etcd → sqlite', { timeout: 300_000 
     const keys = (await etcd.etcdctl('get', '--prefix', '--keys-only', '/')).split('\n').filter(Boolean);
     assert.ok(keys.every((k) => k.startsWith('/registry/')), keys.filter((k) => !k.startsWith('/registry/')).join(','));
 
-    srv = await startServer({ dataDir, timeoutMs: 60_000, extraArgs: [`--etcd-servers=${etcd.endpoint}`, '--disable-controller-manager', '--disable-scheduler'] });
+    srv = await start([`--etcd-servers=${etcd.endpoint}`, '--disable-controller-manager', '--disable-scheduler']);
     const after1 = await snapshot(srv.kubeconfig);
     for (const [k, rv] of before1) assert.equal(after1.get(k), rv, `${k} keeps resourceVersion ${rv}`);
     // the secret is still readable (same encryption key, same ciphertext)
@@ -225,7 +232,7 @@ describe('k8ts migrate-storage: sqlite → etcd → sqlite', { timeout: 300_000 
     assert.match(r.stdout, /source \(etcd3\)/);
     assert.match(r.stdout, /every resourceVersion kept/);
 
-    srv = await startServer({ dataDir, timeoutMs: 60_000, extraArgs: ['--storage-backend=sqlite', '--disable-controller-manager', '--disable-scheduler'] });
+    srv = await start(['--storage-backend=sqlite', '--disable-controller-manager', '--disable-scheduler']);
     const back = await snapshot(srv.kubeconfig);
     assert.equal(back.size, etcdSnapshot.size);
     for (const [k, rv] of etcdSnapshot) assert.equal(back.get(k), rv, `${k} keeps resourceVersion ${rv}`);
