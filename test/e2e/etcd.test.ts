@@ -130,9 +130,10 @@ describe('k8ts server on etcd over TLS (kubeadm etcd PKI)', { timeout: 240_000 }
       const text = await until(async () => {
         const res = await h2.request('GET', '/metrics');
         const m = /^apiserver_storage_objects\{resource="configmaps"\} (\d+)$/m.exec(res.body);
-        return m && Number(m[1]) >= want ? res.body : undefined;
-      }, 'apiserver_storage_objects for configmaps', 30_000);
-      assert.match(text, /^apiserver_storage_objects\{resource="deployments\.apps"\} 1$/m);
+        // one poll counts the resources one after another, so wait for the one that includes both
+        const deployments = /^apiserver_storage_objects\{resource="deployments\.apps"\} 1$/m.test(res.body);
+        return m && Number(m[1]) >= want && deployments ? res.body : undefined;
+      }, 'apiserver_storage_objects for configmaps and deployments.apps', 30_000);
       assert.match(text, /^apiserver_storage_objects\{resource="secrets"\} \d+$/m);
     } finally {
       h2.close();
