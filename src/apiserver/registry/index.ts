@@ -1,4 +1,4 @@
-// The resource registry: every served resource (built-ins now, CRDs later) indexed by
+// The resource registry: every served resource (built-ins, and CRDs as they are established) indexed by
 // group/version/plural and by kind, plus the group/version ordering discovery needs.
 
 import type { ResourceDef } from './types.js';

@@ -1,7 +1,7 @@
 // The shape of a resource declaration ("registry as data"): everything the generic API
 // handlers need to serve one resource — names, scope, storage key, defaulting, validation,
 // the create/update strategy, selectable fields and the Table columns kubectl prints.
-// Built-in resources declare themselves in the files beside this one; CRDs will build
+// Built-in resources declare themselves in the files beside this one; CRDs build
 // the same structure at run time.
 
 import type { FieldError } from '../../apimachinery/errors.js';
