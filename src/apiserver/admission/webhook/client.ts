@@ -9,6 +9,7 @@ import https from 'node:https';
 import tls from 'node:tls';
 import type { KObject } from '../../registry/types.js';
 import type { Objects } from '../common.js';
+import { joinHost, resolveService as resolveEndpoint, type ServiceLookups } from '../../aggregator/resolve.js';
 
 /** A call failure (failurePolicy decides what it means); message as upstream's ErrCallingWebhook reason. */
 export class WebhookCallError extends Error {}
@@ -28,37 +29,20 @@ export interface Target {
   display: string;
 }
 
-function arr(v: unknown): any[] {
-  return Array.isArray(v) ? v : [];
-}
-
-/** The ready address and target port behind a Service port, from Endpoints or EndpointSlices. */
+/**
+ * The host:port behind a Service port: a ready endpoint address (endpoint routing, as the
+ * aggregator's resolver; there is no kube-proxy beside the API server), read from the cache.
+ */
 export async function resolveService(svc: NonNullable<ClientConfig['service']>, objects: Objects): Promise<{ host: string; port: number }> {
-  const ns = svc.namespace ?? '';
+  const namespace = svc.namespace ?? '';
   const name = svc.name ?? '';
-  const port = svc.port ?? 443;
-  const service = (await objects.get('', 'services', ns, name)) ?? (await objects.getLive?.('', 'services', ns, name));
-  if (!service) throw new WebhookCallError(`service "${name}" not found`);
-  if (service.spec?.type === 'ExternalName' && service.spec.externalName) return { host: service.spec.externalName, port };
-  const sp = arr(service.spec?.ports).find((p) => p.port === port);
-  if (!sp) throw new WebhookCallError(`no service port ${port} found for service "${name}"`);
-  const pick = (ports: any[]): number | undefined => {
-    const m = ports.find((p) => (p.name ?? '') === (sp.name ?? '')) ?? (ports.length === 1 ? ports[0] : undefined);
-    return typeof m?.port === 'number' ? m.port : undefined;
-  };
-  const endpoints = await objects.get('', 'endpoints', ns, name);
-  for (const subset of arr(endpoints?.subsets)) {
-    const addr = arr(subset.addresses)[0];
-    const p = pick(arr(subset.ports));
-    if (addr?.ip && p) return { host: addr.ip, port: p };
-  }
-  for (const slice of await objects.list('discovery.k8s.io', 'endpointslices', ns)) {
-    if (slice.metadata?.labels?.['kubernetes.io/service-name'] !== name) continue;
-    const p = pick(arr(slice.ports));
-    const ep = arr(slice.endpoints).find((e) => e.conditions?.ready !== false && arr(e.addresses).length);
-    if (ep && p) return { host: ep.addresses[0], port: p };
-  }
-  throw new WebhookCallError(`no endpoints available for service "${name}"`);
+  const service = (await objects.get('', 'services', namespace, name)) ?? (await objects.getLive?.('', 'services', namespace, name));
+  const endpoints = await objects.get('', 'endpoints', namespace, name);
+  const slices = endpoints ? [] : (await objects.list('discovery.k8s.io', 'endpointslices', namespace)).filter((s) => s.metadata?.labels?.['kubernetes.io/service-name'] === name);
+  const lookups: ServiceLookups = { service: () => service, endpoints: () => endpoints, endpointSlices: () => slices };
+  const hostport = resolveEndpoint({ namespace, name, port: svc.port ?? 443 }, lookups, true);
+  const i = hostport.lastIndexOf(':');
+  return { host: hostport.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(hostport.slice(i + 1)) };
 }
 
 export async function targetOf(cc: ClientConfig, objects: Objects, timeoutSeconds: number): Promise<Target> {
@@ -79,8 +63,7 @@ export async function targetOf(cc: ClientConfig, objects: Objects, timeoutSecond
   } catch (e) {
     throw new WebhookCallError(`Post "${display}": ${(e as Error).message}`);
   }
-  const host = addr.host.includes(':') ? `[${addr.host}]` : addr.host;
-  return { url: new URL(`https://${host}:${addr.port}${path}?${q}`), serverName, display };
+  return { url: new URL(`https://${joinHost(addr.host, addr.port)}${path}?${q}`), serverName, display };
 }
 
 const agents = new Map<string, https.Agent>();
