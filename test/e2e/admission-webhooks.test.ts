@@ -7,21 +7,12 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { networkInterfaces } from 'node:os';
-import { freePort, kc, kubectl, startServer, until, type ServerProc } from './harness.js';
+import { freePort, hostIPv4, kc, kubectl, startServer, until, type ServerProc } from './harness.js';
 import { startWebhookServer, type WebhookServer } from './webhook-server.js';
 
 let server: ServerProc;
 let hooks: WebhookServer;
 let kcfg: string;
-
-/** A non-loopback IPv4 address of this host (Endpoints may not point at loopback, as upstream). */
-function hostIPv4(): string {
-  for (const addrs of Object.values(networkInterfaces())) {
-    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  throw new Error('this test needs a non-loopback IPv4 address on the host');
-}
 
 function webhookYaml(kind: 'Mutating' | 'Validating', name: string, hooksYaml: string): string {
   return `apiVersion: admissionregistration.k8s.io/v1
