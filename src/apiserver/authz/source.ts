@@ -14,6 +14,8 @@ export class CacheObjectSource implements ObjectSource {
   private parsed = new WeakMap<CacheEntry, KObject>();
   private pending = new Map<string, Promise<void>>();
   private deferred = new Map<string, ((prev: CacheEntry | undefined, cur: CacheEntry | undefined) => void)[]>();
+  /** (group/plural) → the onChange callbacks, called in order from one cache listener. */
+  private listeners = new Map<string, ((oldObj: KObject | undefined, newObj: KObject | undefined) => void)[]>();
 
   constructor(private readonly ctx: ApiContext) {}
 
@@ -112,16 +114,38 @@ export class CacheObjectSource implements ObjectSource {
   }
 
   onChange(group: string, plural: string, fn: (oldObj: KObject | undefined, newObj: KObject | undefined) => void): void {
-    const memo = !isPods(group, plural);
-    const listener = (prev: CacheEntry | undefined, cur: CacheEntry | undefined) => fn(prev ? this.obj(prev, memo) : undefined, cur ? this.obj(cur, memo) : undefined);
+    const key = `${group}/${plural}`;
+    let fns = this.listeners.get(key);
+    if (fns) {
+      fns.push(fn);
+      return;
+    }
     const c = this.cache(group, plural);
+    if (!c && !this.pending.has(key)) return;
+    this.listeners.set(key, (fns = [fn]));
+    const list = fns;
+    const memo = !isPods(group, plural);
+    // one cache listener per resource: each change is parsed once for all of its listeners, and
+    // not at all when the write came from this server (the cache knows the object it encoded)
+    const listener = (prev: CacheEntry | undefined, cur: CacheEntry | undefined) => {
+      const oldObj = prev ? this.obj(prev, memo) : undefined;
+      let newObj: KObject | undefined;
+      if (cur) newObj = (!memo && this.caches.get(key)?.freshObject(cur)) || this.obj(cur, memo);
+      let failed: unknown;
+      for (const f of list) {
+        try {
+          f(oldObj, newObj);
+        } catch (err) {
+          failed ??= err;
+        }
+      }
+      if (failed !== undefined) throw failed; // the cache logs it; the other listeners still ran
+    };
     if (c) c.onChange(listener);
     else {
-      const key = `${group}/${plural}`;
-      if (!this.pending.has(key)) return;
-      let list = this.deferred.get(key);
-      if (!list) this.deferred.set(key, (list = []));
-      list.push(listener);
+      let deferred = this.deferred.get(key);
+      if (!deferred) this.deferred.set(key, (deferred = []));
+      deferred.push(listener);
     }
   }
 }

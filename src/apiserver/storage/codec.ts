@@ -29,6 +29,11 @@ export interface IndexHint {
   name: string;
   labels: Record<string, string> | undefined;
   fields: Record<string, string>;
+  /**
+   * The object that was encoded (its JSON is the stored text, without resourceVersion): the
+   * cache hands it to change listeners of the write's event so they need not parse the JSON.
+   */
+  obj: KObject;
 }
 
 /** Hints are kept for values up to this size, and for this many keys at most. */

@@ -70,6 +70,8 @@ export class ResourceCache {
   version = 0;
   private changeListeners = new Set<(prev: CacheEntry | undefined, cur: CacheEntry | undefined) => void>();
   private pending: WatchEvent[][] | null = [];
+  /** While change listeners run: the entry being applied and the object its write encoded. */
+  private fresh: { entry: CacheEntry; obj: KObject } | undefined;
   readonly ready: Promise<void>;
   /** Resolved with this cache once it is loaded (what CacheManager.cache hands out then). */
   loaded?: Promise<ResourceCache>;
@@ -103,7 +105,11 @@ export class ResourceCache {
     const hint = this.codec.takeIndexHint(key, text, this);
     if (hint) {
       const raw = withResourceVersion(text, rv);
-      if (raw !== undefined) return { key, namespace: hint.namespace, name: hint.name, rv, raw, labels: hint.labels, fields: hint.fields };
+      if (raw !== undefined) {
+        const entry = { key, namespace: hint.namespace, name: hint.name, rv, raw, labels: hint.labels, fields: hint.fields };
+        this.fresh = { entry, obj: hint.obj };
+        return entry;
+      }
     }
     const obj = JSON.parse(text);
     const meta = (obj.metadata ??= {});
@@ -136,7 +142,7 @@ export class ResourceCache {
       }
     }
     for (const k in idx.fields) if (typeof idx.fields[k] !== 'string') return undefined;
-    return { owner: this, namespace, name, labels, fields: idx.fields };
+    return { owner: this, namespace, name, labels, fields: idx.fields, obj };
   }
 
   /** Load the initial state (from a list at initRev), then apply events buffered meanwhile. */
@@ -187,6 +193,7 @@ export class ResourceCache {
           log.error('cache change listener failed', { prefix: this.prefix, err: String(err) });
         }
       }
+      this.fresh = undefined;
       this.dispatch(cev);
     }
   }
@@ -218,6 +225,15 @@ export class ResourceCache {
         w.sink.close('watcher is too slow');
       }
     }
+  }
+
+  /**
+   * For a change listener: the object written by this server that `entry` (the new entry of the
+   * change being applied) was stored from, when known — the same state as entry.raw, without
+   * metadata.resourceVersion. Read-only; undefined outside listeners or for others' writes.
+   */
+  freshObject(entry: CacheEntry): KObject | undefined {
+    return this.fresh?.entry === entry ? this.fresh.obj : undefined;
   }
 
   /** Called synchronously for every change, in revision order. */

@@ -92,3 +92,27 @@ test('waiting for a future revision times out with 504 ResourceVersionTooLarge',
   mgr.stop();
   await store.close();
 });
+
+test('change listeners get the object this server encoded for its own writes, and nothing for others', async () => {
+  const store = new MemoryStore();
+  const c2 = new Codec();
+  const mgr = new CacheManager(store, '/registry/', c2);
+  const cache = await mgr.cache('/registry/pods/', indexer);
+  const seen: [string, unknown][] = [];
+  cache.onChange((_prev, cur) => {
+    if (cur) seen.push([cur.name, cache.freshObject(cur)]);
+  });
+  const mine = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'mine', namespace: 'ns' }, spec: { nodeName: 'n1' } };
+  await store.create('/registry/pods/ns/mine', c2.encode(mine, '/registry/pods/ns/mine'));
+  // bytes that were not encoded here for this key (another API server's write)
+  await store.create('/registry/pods/ns/theirs', Buffer.from(JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'theirs', namespace: 'ns' } })));
+  await settle(mgr);
+  assert.equal(seen.length, 2);
+  assert.equal(seen[0][0], 'mine');
+  assert.equal(seen[0][1], mine, 'the encoded object itself, not a parsed copy');
+  assert.deepEqual(seen[1], ['theirs', undefined]);
+  // outside a listener there is no fresh object
+  assert.equal(cache.freshObject(cache.items.get('/registry/pods/ns/mine')!), undefined);
+  mgr.stop();
+  await store.close();
+});
