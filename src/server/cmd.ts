@@ -6,7 +6,7 @@ import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { FlagError, parseFlags } from '../util/flags.js';
+import { FlagError, flagUsage, parseFlags } from '../util/flags.js';
 import type { FlagDef, FlagValues } from '../util/flags.js';
 import { storageOptionsFromFlags, type StorageOptions } from '../apiserver/options.js';
 import { logger, setSink, setVerbosity } from '../util/klog.js';
@@ -59,6 +59,12 @@ const serverFlags: FlagDef[] = [
 ];
 
 export async function run(args: string[]): Promise<void> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(
+      `Runs a whole cluster in one process: the control plane (API server, scheduler, controller-manager) on the embedded store or an external etcd, and a node (real on containerd, or simulated). All state lives under --data-dir; the admin kubeconfig is DATA_DIR/admin.kubeconfig.\n\nUsage:\n  k8ts server [flags]\n\nFlags:\n${flagUsage(serverFlags)}\n`,
+    );
+    return;
+  }
   let parsed;
   try {
     parsed = parseFlags(serverFlags, args);
