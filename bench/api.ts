@@ -48,7 +48,7 @@ function log(msg: string): void {
 }
 
 /** CPU seconds (user+system) used so far by a process (Linux /proc), or NaN. */
-export function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number | string): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -56,6 +56,11 @@ export function cpuSeconds(pid: number): number {
   } catch {
     return NaN;
   }
+}
+
+/** CPU seconds used so far by one thread of a process (the main thread: tid === pid), or NaN. */
+export function threadCpuSeconds(pid: number, tid: number): number {
+  return cpuSeconds(`${pid}/task/${tid}`);
 }
 
 /** Log the CPU both processes used during a phase (to tell a busy server from a busy client). */

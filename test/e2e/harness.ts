@@ -58,12 +58,13 @@ async function dropEtcd(dataDir: string): Promise<void> {
   await etcd?.stop();
 }
 
-export async function startServer(opts: { dataDir?: string; extraArgs?: string[]; timeoutMs?: number } = {}): Promise<ServerProc> {
+/** nodeArgs go to node itself (e.g. --cpu-prof for profiling a benchmark). */
+export async function startServer(opts: { dataDir?: string; extraArgs?: string[]; timeoutMs?: number; nodeArgs?: string[] } = {}): Promise<ServerProc> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'k8ts-e2e-'));
   // API-level suites run the control plane only; a suite that wants the real node asks for it.
   const runtimeArgs = (opts.extraArgs ?? []).some((a) => a.startsWith('--container-runtime=')) ? [] : ['--container-runtime=none'];
   const etcdArgs = await storeArgs(dataDir, opts.extraArgs ?? []);
-  const proc = spawn(process.execPath, [k8tsBin, 'server', `--data-dir=${dataDir}`, '--bind-address=127.0.0.1', '--secure-port=0', ...runtimeArgs, ...etcdArgs, ...(opts.extraArgs ?? [])], {
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), k8tsBin, 'server', `--data-dir=${dataDir}`, '--bind-address=127.0.0.1', '--secure-port=0', ...runtimeArgs, ...etcdArgs, ...(opts.extraArgs ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: false,
   });

@@ -179,6 +179,11 @@ export class EtcdInstance {
     return this.child?.pid;
   }
 
+  /** etcd's own PID while it runs (0 when unknown): for reading its CPU time in benchmarks. */
+  async processId(): Promise<number> {
+    return this.child ? await this.etcdPid : 0;
+  }
+
   get running(): boolean {
     return !!this.child;
   }
