@@ -12,7 +12,7 @@ import { checkFields, fieldValidationOf, parseJSONWithDuplicates, typeError } fr
 import { handleGet, handleList, listObjects, toServed, writeObject, getObject, gvString } from './read.js';
 import { handleWatch } from './watch.js';
 import { admitEviction, markDisruptionTarget } from './eviction.js';
-import { checkTypeMeta, createObject, deleteObject, deleteResponse, parseDeleteOptions, updateObject } from './write.js';
+import { checkTypeMeta, createObject, deleteObject, deleteResponse, parseDeleteOptions, takeStoredText, updateObject } from './write.js';
 import type { UpdateMode } from './write.js';
 import { BUILTIN_PATCH_CONTENT_TYPES, applyPatch, patchTypeFromContentType, unsupportedPatchMediaType } from '../../apimachinery/patch/index.js';
 import { builtinPatchMeta } from '../../apimachinery/patch/patch-meta.js';
@@ -128,7 +128,7 @@ export async function serveResource(ctx: ApiContext, info: RequestInfo, def: Res
           return writeJSON(res, 201, await virtual(body, scope), neg.kind === 'protobuf' ? neg.contentType : 'application/json');
         }
         const obj = await createObject(ctx, scope, body);
-        return writeObject(def, obj, neg, query, res, 201);
+        return writeObject(def, obj, neg, query, res, 201, takeStoredText(obj));
       }
       case 'update': {
         if (!allowsVerb('update')) throw methodNotAllowed();

@@ -133,6 +133,20 @@ async function checkNamespace(ctx: ApiContext, def: ResourceDef, namespace: stri
 
 // ---------------- create ----------------
 
+/** Objects just created → the JSON text they were stored as (see storedTextOf). */
+const storedTexts = new WeakMap<KObject, string>();
+
+/**
+ * The JSON text `obj` was stored as by the createObject that returned it (without its
+ * resourceVersion), while obj is unchanged since: writeObject answers with that text and the
+ * resourceVersion spliced in instead of serialising the object again. Taken once.
+ */
+export function takeStoredText(obj: KObject): string | undefined {
+  const t = storedTexts.get(obj);
+  storedTexts.delete(obj);
+  return t;
+}
+
 export async function createObject(ctx: ApiContext, scope: RequestScope, obj: KObject, opts: { applied?: boolean } = {}): Promise<KObject> {
   const { def } = scope;
   checkTypeMeta(def, obj, ctx.registry);
@@ -169,8 +183,11 @@ export async function createObject(ctx: ApiContext, scope: RequestScope, obj: KO
   }
   const key = objectKey(ctx, def, meta.namespace ?? '', meta.name);
   try {
-    const kv = await ctx.store.create(key, ctx.codec.encode(toStored(def, obj), key), { ttlSeconds: ctx.ttlFor(def) });
+    const stored = toStored(def, obj);
+    const { value, text } = ctx.codec.encodeWithText(stored, key);
+    const kv = await ctx.store.create(key, value, { ttlSeconds: ctx.ttlFor(def) });
     meta.resourceVersion = String(kv.modRevision);
+    if (stored === obj) storedTexts.set(obj, text);
     return obj;
   } catch (err) {
     await hooks?.createFailed?.(obj, scope);
