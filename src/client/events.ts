@@ -12,6 +12,7 @@ import type { KubeObject, RestClient } from './rest.js';
 import { isAlreadyExists, isNotFound } from './rest.js';
 import { microTime } from './leaderelection.js';
 import { logger } from '../util/klog.js';
+import { toTimestamp } from '../apimachinery/time.js';
 
 const log = logger('event.go');
 
@@ -171,7 +172,7 @@ export class EventBroadcaster {
     }
     const key = [source.component, source.host ?? '', ref.kind, ref.namespace, ref.name, ref.uid, ref.fieldPath ?? '', type, reason, message].join('\x00');
     const now = Date.now();
-    const nowTime = new Date(now).toISOString().replace(/\.\d+Z$/, 'Z');
+    const nowTime = toTimestamp(now);
     const prior = this.seen.get(key);
     if (prior && now - prior.last < this.windowMs) {
       prior.count++;

@@ -22,6 +22,7 @@ import { SchedulingQueue } from './queue/scheduling-queue.js';
 import type { QueuedPodInfo } from './queue/scheduling-queue.js';
 import type { Pod, PodCondition } from './types.js';
 import { logger } from '../util/klog.js';
+import { nowTimestamp } from '../apimachinery/time.js';
 
 const log = logger('schedule_one.go');
 
@@ -386,7 +387,7 @@ export class Scheduler {
     const changed = !old || old.status !== cond.status || old.reason !== cond.reason || old.message !== cond.message;
     if (!changed && !nnnNeedsUpdate) return;
     log.v(3).info('Updating pod condition', { pod: kobj(pod), conditionType: cond.type, conditionStatus: cond.status, conditionReason: cond.reason });
-    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const now = nowTimestamp();
     const c: PodCondition = { ...cond, lastProbeTime: null, lastTransitionTime: old && old.status === cond.status ? old.lastTransitionTime ?? now : now };
     const status: Record<string, unknown> = {};
     if (changed) status.conditions = [c];

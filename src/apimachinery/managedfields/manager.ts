@@ -17,6 +17,7 @@ import { mergeMaps, removeFields } from './merge.js';
 import { resolveNode } from './typenode.js';
 import type { TypeNode } from './typenode.js';
 import { compare, toFieldSet } from './walk.js';
+import { nowTimestamp } from '../time.js';
 
 type Obj = Record<string, any>;
 
@@ -73,7 +74,7 @@ function restrict(set: FieldSet, fm: FieldManagerScope): FieldSet {
 }
 
 function now(): string {
-  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  return nowTimestamp();
 }
 
 function isReset(list: unknown): boolean {

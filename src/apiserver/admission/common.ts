@@ -10,6 +10,7 @@ import { parseQuantity, type Quantity } from '../../apimachinery/quantity.js';
 import { StorageError } from '../../storage/types.js';
 import type { AdmissionPlugin, ApiContext, RequestScope } from '../endpoints/context.js';
 import { cacheFor, objectKey, resourcePrefix } from '../endpoints/context.js';
+import { entryObject } from '../storage/watchcache.js';
 import type { KObject, ResourceDef } from '../registry/types.js';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
@@ -72,18 +73,23 @@ export function contextObjects(ctx: ApiContext): Objects {
       if (!def) return undefined;
       const cache = await cacheFor(ctx, def);
       const e = cache.items.get(objectKey(ctx, def, namespace, name));
-      return e ? (JSON.parse(e.raw) as KObject) : undefined;
+      return e ? entryObject(e, !isPods(group, plural)) : undefined;
     },
     async list(group, plural, namespace) {
       const def = defOf(group, plural);
       if (!def) return [];
       const cache = await cacheFor(ctx, def);
       const out: KObject[] = [];
-      for (const e of cache.items.values()) if (!namespace || e.namespace === namespace) out.push(JSON.parse(e.raw) as KObject);
+      const memo = !isPods(group, plural);
+      for (const e of cache.items.values()) if (!namespace || e.namespace === namespace) out.push(entryObject(e, memo));
       return out;
     },
     getLive: live,
   };
+}
+
+function isPods(group: string, plural: string): boolean {
+  return group === '' && plural === 'pods';
 }
 
 /** QuotaAccess over an ApiContext's store (core/v1 resourcequotas, stored as served). */

@@ -5,6 +5,7 @@
 import { StatusError } from '../../apimachinery/errors.js';
 import type { AdmissionPlugin, ApiContext } from '../endpoints/context.js';
 import { cacheFor } from '../endpoints/context.js';
+import { entryObject } from '../storage/watchcache.js';
 import type { KObject } from '../registry/types.js';
 
 export function priorityPlugin(ctx: ApiContext): AdmissionPlugin {
@@ -13,7 +14,7 @@ export function priorityPlugin(ctx: ApiContext): AdmissionPlugin {
     const def = ctx.registry.lookup('scheduling.k8s.io', 'v1', 'priorityclasses');
     if (!def) return [];
     const cache = await cacheFor(ctx, def);
-    return [...cache.items.values()].map((e) => JSON.parse(e.raw));
+    return [...cache.items.values()].map((e) => entryObject(e));
   }
   async function findClass(name: string): Promise<KObject | undefined> {
     return (await classes()).find((pc) => pc.metadata?.name === name);

@@ -9,6 +9,7 @@ import type { KObject } from '../registry/types.js';
 import { logger } from '../../util/klog.js';
 import { APIREGISTRATION_GROUP, availableCondition } from './apiservice.js';
 import type { ServiceLookups } from './resolve.js';
+import { nowTimestamp } from '../../apimachinery/time.js';
 
 const log = logger('available_controller.go');
 
@@ -134,7 +135,7 @@ export class AvailabilityController {
       const result = await checkAvailability(obj, this.lookups, this.probe);
       this.onChecked(obj, result);
       await this.store.writeCondition(name, (o) => {
-        const c = nextCondition(o, result, new Date().toISOString().replace(/\.\d+Z$/, 'Z'));
+        const c = nextCondition(o, result, nowTimestamp());
         if (!c) return false;
         const conds: KObject[] = (o.status ??= {}).conditions ?? [];
         o.status.conditions = [...conds.filter((x) => x?.type !== 'Available'), c];

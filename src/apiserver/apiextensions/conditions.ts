@@ -2,9 +2,10 @@
 // keeping lastTransitionTime when the status does not change, as upstream's helpers do.
 
 import type { KObject } from '../registry/types.js';
+import { nowTimestamp } from '../../apimachinery/time.js';
 
 export function nowTime(): string {
-  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  return nowTimestamp();
 }
 
 export function getCondition(crd: KObject, type: string): KObject | undefined {

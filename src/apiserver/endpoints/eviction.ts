@@ -13,6 +13,7 @@ import type { KObject } from '../registry/types.js';
 import type { ApiContext, RequestScope } from './context.js';
 import { cacheFor } from './context.js';
 import { updateObject } from './write.js';
+import { nowTimestamp } from '../../apimachinery/time.js';
 
 /** Upstream's MaxDisruptedPodSize. */
 const MAX_DISRUPTED_PODS = 2000;
@@ -87,7 +88,7 @@ export async function admitEviction(ctx: ApiContext, scope: RequestScope, pod: K
       if (Object.keys(st.disruptedPods ?? {}).length > MAX_DISRUPTED_PODS) throw new StatusError(403, 'Forbidden', 'DisruptedPods map too big - too many evictions not confirmed by PDB controller', {});
       if (allowed === 0) throw tooMany(`The disruption budget ${pdbName} needs ${st.desiredHealthy ?? 0} healthy pods and has ${st.currentHealthy ?? 0} currently`);
       st.disruptionsAllowed = allowed - 1;
-      st.disruptedPods = { ...(st.disruptedPods ?? {}), [pod.metadata.name as string]: new Date().toISOString().replace(/\.\d+Z$/, 'Z') };
+      st.disruptedPods = { ...(st.disruptedPods ?? {}), [pod.metadata.name as string]: nowTimestamp() };
       if (scope.dryRun) throw SKIP;
       return pdb;
     },
@@ -107,7 +108,7 @@ export async function markDisruptionTarget(ctx: ApiContext, scope: RequestScope,
     (cur) => {
       if (!cur) return pod;
       const conds = (cur.status?.conditions ?? []).filter((c: { type?: string }) => c.type !== 'DisruptionTarget');
-      conds.push({ type: 'DisruptionTarget', status: 'True', lastProbeTime: null, lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting' });
+      conds.push({ type: 'DisruptionTarget', status: 'True', lastProbeTime: null, lastTransitionTime: nowTimestamp(), reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting' });
       cur.status = { ...(cur.status ?? {}), conditions: conds };
       return cur;
     },

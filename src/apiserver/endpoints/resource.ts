@@ -19,6 +19,7 @@ import { builtinPatchMeta } from '../../apimachinery/patch/patch-meta.js';
 import { labelSelectorToString } from '../../apimachinery/labels.js';
 import { prepareForApprovalUpdate } from '../registry/groups.js';
 import { applyMutation, checkPatchOptions } from './apply.js';
+import { nowTimestamp } from '../../apimachinery/time.js';
 
 /** Resources for which PUT creates a missing object (upstream AllowCreateOnUpdate). */
 const ALLOW_CREATE_ON_UPDATE = new Set([
@@ -394,7 +395,7 @@ async function serveBinding(ctx: ApiContext, scope: RequestScope, req: Req, res:
       if (uid && uid !== pod.metadata.uid) throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on pods/binding "${scope.name}": Precondition failed: UID in precondition: ${uid}, UID in object meta: ${pod.metadata.uid}`, { name: scope.name, kind: 'pods/binding' });
       pod.spec.nodeName = target.name;
       const conds: KObject[] = (pod.status ??= {}).conditions ??= [];
-      const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      const now = nowTimestamp();
       const existing = conds.find((c) => c.type === 'PodScheduled');
       if (existing) {
         if (existing.status !== 'True') existing.lastTransitionTime = now;

@@ -13,13 +13,11 @@ import type { KObject, ResourceDef } from '../registry/types.js';
 import type { ApiContext, RequestScope } from './context.js';
 import { cacheFor, hooksFor, objectKey } from './context.js';
 import { gvString, toServed } from './read.js';
+import { entryObject } from '../storage/watchcache.js';
 import { trackWrite } from './fieldmanager.js';
+import { nowTimestamp, toTimestamp } from '../../apimachinery/time.js';
 
 const GENERATE_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
-
-export function nowTimestamp(): string {
-  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-}
 
 function generateSuffix(): string {
   let s = '';
@@ -115,7 +113,7 @@ async function checkNamespace(ctx: ApiContext, def: ResourceDef, namespace: stri
   const key = objectKey(ctx, nsDef, '', namespace);
   const cached = (await cacheFor(ctx, nsDef)).items.get(key);
   let ns: KObject;
-  if (cached) ns = JSON.parse(cached.raw);
+  if (cached) ns = entryObject(cached);
   else {
     const kv = await ctx.store.get(key);
     if (!kv) throw notFound('', 'namespaces', namespace);
@@ -434,7 +432,7 @@ export async function deleteObject(ctx: ApiContext, scope: RequestScope, opts: D
       if (finalizers.length) um.finalizers = finalizers;
       else delete um.finalizers;
       if (!um.deletionTimestamp || grace < (um.deletionGracePeriodSeconds ?? Infinity)) {
-        um.deletionTimestamp = new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+        um.deletionTimestamp = toTimestamp(Date.now() + grace * 1000);
         um.deletionGracePeriodSeconds = grace;
       }
       if (scope.dryRun) return { obj: upd, deleted: false };

@@ -54,6 +54,25 @@ interface WatcherReg {
   sink: CacheWatcherSink;
 }
 
+const parsedEntries = new WeakMap<CacheEntry, KObject>();
+
+/**
+ * The object of a cache entry, parsed once and then shared: entries are immutable (a change
+ * makes a new one), so readers that look up the same few objects on every request (a
+ * namespace, a ServiceAccount, the PriorityClasses) do not parse them again. The object is
+ * read-only. The memo lives as long as the entry; readers of many large objects (pods) pass
+ * memo=false to keep the cache's memory as it is.
+ */
+export function entryObject(e: CacheEntry, memo = true): KObject {
+  if (!memo) return JSON.parse(e.raw) as KObject;
+  let o = parsedEntries.get(e);
+  if (!o) {
+    o = JSON.parse(e.raw) as KObject;
+    parsedEntries.set(e, o);
+  }
+  return o;
+}
+
 /** Index of an object: its labels and selectable fields (computed once per stored version). */
 export type Indexer = (obj: KObject) => { labels: Record<string, string> | undefined; fields: Record<string, string> };
 

@@ -17,6 +17,7 @@ import type { Deployment, Pod, ReplicaSet, ReplicationController, StatefulSet } 
 import { RESTMapper, discoverResources } from '../util/discovery.js';
 import { unwrap } from '../endpoint/servicequeue.js';
 import { countHealthyPods, disruptedPodMap, expectedAndDesired, failSafeStatus, needsControllerScale, nextStatus, DELETION_TIMEOUT_MS } from './status.js';
+import { nowTimestamp } from '../../apimachinery/time.js';
 
 const log = logger('disruption.go');
 const PDBS = { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets' };
@@ -224,7 +225,7 @@ export class DisruptionController {
       this.staleQueue.addAfter(key, left);
       return;
     }
-    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const now = nowTimestamp();
     await this.client.patch({ ...PODS, namespace, name, subresource: 'status' }, 'strategic', { status: { conditions: [{ type: 'DisruptionTarget', status: 'False', reason: null, message: null, lastTransitionTime: now }] } }, { fieldManager: 'DisruptionController' });
     log.v(2).info('Reset stale DisruptionTarget condition to False', { pod: key });
   }

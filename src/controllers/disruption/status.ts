@@ -9,6 +9,7 @@ import type { Condition } from 'kubernetes-types/meta/v1.js';
 import type { Pod } from '../util/types.js';
 import { isPodReady } from '../util/pods.js';
 import { scaledValue } from '../util/intstr.js';
+import { nowTimestamp } from '../../apimachinery/time.js';
 
 /** How long an eviction's disruptedPods entry holds before the pod counts again (DeletionTimeout). */
 export const DELETION_TIMEOUT_MS = 2 * 60 * 1000;
@@ -70,7 +71,7 @@ export function countHealthyPods(pods: Pod[], disrupted: Record<string, string>,
 }
 
 function nowRFC3339(): string {
-  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  return nowTimestamp();
 }
 
 /** apimeta.SetStatusCondition: lastTransitionTime changes only with the status. */

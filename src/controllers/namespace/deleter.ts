@@ -13,6 +13,7 @@ import type { DiscoveredResource } from '../util/discovery.js';
 import { discoverResources, withVerbs } from '../util/discovery.js';
 import type { DeletionReport, NamespaceCondition } from './conditions.js';
 import { desiredConditions, emptyReport, mergeConditions } from './conditions.js';
+import { nowTimestamp } from '../../apimachinery/time.js';
 
 const log = logger('namespaced_resources_deleter.go');
 
@@ -42,7 +43,7 @@ export function estimateGracefulTermination(pods: Pod[]): number {
 }
 
 function nowRFC3339(): string {
-  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  return nowTimestamp();
 }
 
 export class NamespacedResourcesDeleter {

@@ -6,6 +6,7 @@ import type { RestClient } from '../../client/index.js';
 import { isConflict, isNotFound } from '../../client/index.js';
 import type { Node } from '../util/types.js';
 import type { Taint } from 'kubernetes-types/core/v1.js';
+import { nowTimestamp } from '../../apimachinery/time.js';
 
 export type { Taint };
 
@@ -78,7 +79,7 @@ export async function updateNodeTaints(client: RestClient, node: Node, add: Tain
         continue;
       }
     }
-    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const now = nowTimestamp();
     let taints = (cur.spec?.taints ?? []).filter((t) => !remove.some((r) => matchTaint(t, r)));
     let changed = taints.length !== (cur.spec?.taints ?? []).length;
     for (const a of add) {

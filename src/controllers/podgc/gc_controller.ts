@@ -14,6 +14,7 @@ import type { Informer, RestClient } from '../../client/index.js';
 import { DelayingQueue, isNotFound, sleep } from '../../client/index.js';
 import { logger } from '../../util/klog.js';
 import type { Node, Pod, PodCondition } from '../util/types.js';
+import { nowTimestamp } from '../../apimachinery/time.js';
 
 const log = logger('gc_controller.go');
 const PODS = { group: '', version: 'v1', resource: 'pods' };
@@ -50,7 +51,7 @@ export function terminatedPodsToDelete(pods: Pod[], threshold: number): Pod[] {
 }
 
 function nowRFC3339(): string {
-  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  return nowTimestamp();
 }
 
 export class PodGCController {

@@ -17,6 +17,7 @@ import type { DefaultPreemptionArgs } from '../config/types.js';
 import type { Pod, PodDisruptionBudget } from '../types.js';
 import { podPriority } from '../types.js';
 import { logger } from '../../util/klog.js';
+import { nowTimestamp } from '../../apimachinery/time.js';
 
 const log = logger('default_preemption.go');
 
@@ -158,7 +159,7 @@ export function defaultPreemption(rawArgs: unknown, h: Handle): Plugin {
         if (victim.metadata?.deletionTimestamp) return;
         const ref = { group: '', version: 'v1', resource: 'pods', namespace: victim.metadata!.namespace, name: victim.metadata!.name };
         try {
-          const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+          const now = nowTimestamp();
           const conds = (victim.status?.conditions ?? []).filter((x) => x.type !== 'DisruptionTarget');
           conds.push({ type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler', message: `${pod.spec.schedulerName ?? 'default-scheduler'}: preempting to accommodate a higher priority pod`, lastProbeTime: null, lastTransitionTime: now });
           await client.patch({ ...ref, subresource: 'status' }, 'strategic', { status: { conditions: conds.filter((x) => x.type === 'DisruptionTarget') } });

@@ -9,6 +9,7 @@ import { humanDuration } from '../../../apimachinery/duration.js';
 import { isDNS1123Label, isDNS1123Subdomain } from '../../../apimachinery/validation.js';
 import { ageCol, ageOf, arr, clone, col, ensureObj, isObj, nameCol } from '../groups-common.js';
 import type { KObject, ResourceDef } from '../types.js';
+import { nowTimestamp } from '../../../apimachinery/time.js';
 
 const ALL_USAGES = [
   'any', 'cert sign', 'client auth', 'code signing', 'content commitment', 'crl sign', 'data encipherment', 'decipher only',
@@ -125,10 +126,6 @@ function validateCSR(obj: KObject): FieldError[] {
 
 function hasCondition(obj: KObject, type: string): boolean {
   return arr(obj.status?.conditions).some((c: any) => c?.type === type);
-}
-
-function nowTimestamp(): string {
-  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
 /** Fills lastUpdateTime / lastTransitionTime of new conditions (from the old ones when unchanged). */
