@@ -1523,6 +1523,21 @@ spec:
       assert.equal(q.rows[0].REQUEST, '');
       assert.equal(q.rows[0].LIMIT, '');
     });
+
+    test('quota admission charges only objects that passed validation (validating admission runs after the type validation)', async () => {
+      const qns = 'e2e-quota-order';
+      await ok(['create', 'namespace', qns]);
+      await waitForNamespaceDefaults(srv.kubeconfig, qns);
+      await ok(['-n', qns, 'create', 'quota', 'q', '--hard=pods=5']);
+      // no quota controller here: its status is set by hand
+      await ok(['-n', qns, 'patch', 'quota', 'q', '--subresource=status', '--type=merge', '-p', '{"status":{"hard":{"pods":"5"},"used":{"pods":"0"}}}']);
+      const podJSON = (name: string, container: string) => JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: container, image: 'busybox' }] } });
+      const err = await fails(['-n', qns, 'create', '-f', '-'], { input: podJSON('bad', 'Bad_Name') });
+      assert.match(err, /Pod "bad" is invalid: spec\.containers\[0\]\.name: Invalid value: "Bad_Name"/);
+      assert.equal(await ok(['-n', qns, 'get', 'quota', 'q', '-o', 'jsonpath={.status.used.pods}']), '0');
+      await ok(['-n', qns, 'create', '-f', '-'], { input: podJSON('good', 'c') });
+      assert.equal(await ok(['-n', qns, 'get', 'quota', 'q', '-o', 'jsonpath={.status.used.pods}']), '1');
+    });
   });
 
   // ------------------------------------------------------------------ namespace defaults

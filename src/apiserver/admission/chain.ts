@@ -129,13 +129,6 @@ export interface AdmissionDeps {
   resourceQuota?: ResourceQuotaOptions;
   /** --default-not-ready-toleration-seconds / --default-unreachable-toleration-seconds (300). */
   defaultTolerationSeconds?: number;
-  /**
-   * 'combined' (default): each plugin's `admit` runs its mutating step and then its
-   * validating step, for a write path that only calls `admit`. 'split': `admit` is the
-   * mutating phase and `validate` the validating phase; the write path then calls every
-   * admit, validates the object, and calls every validate before storing (upstream's order).
-   */
-  phases?: 'combined' | 'split';
 }
 
 function cleanNames(names: readonly string[]): string[] {
@@ -230,19 +223,6 @@ function construct(name: string, deps: AdmissionDeps): Plugin {
   }
 }
 
-/** One mutating-then-validating admit, for a write path that only calls admit. */
-function combine(p: Plugin): Plugin {
-  if (!p.validate) return { name: p.name, admit: p.admit };
-  const { admit, validate } = p;
-  return {
-    name: p.name,
-    async admit(op, obj, old, scope) {
-      await admit?.(op, obj, old, scope);
-      await validate(op, obj, old, scope);
-    },
-  };
-}
-
 /**
  * The admission chain for the flags; throws an Error with upstream's message(s) for unknown
  * or overlapping names.
@@ -250,6 +230,5 @@ function combine(p: Plugin): Plugin {
 export function buildAdmissionChain(enabled: readonly string[], disabled: readonly string[], deps: AdmissionDeps): Plugin[] {
   const errs = validateAdmissionFlags(enabled, disabled);
   if (errs.length) throw new Error(aggregateMessages(errs));
-  const plugins = enabledAdmissionPlugins(enabled, disabled).map((n) => construct(n, deps));
-  return deps.phases === 'split' ? plugins : plugins.map(combine);
+  return enabledAdmissionPlugins(enabled, disabled).map((n) => construct(n, deps));
 }

@@ -49,9 +49,15 @@ export interface ResourceHooks {
 }
 
 /** A generic admission step, run for every write. */
+/**
+ * An admission plugin as the write path calls it, in upstream's order: every plugin's `admit`
+ * (the mutating phase), then the object's own validation, then every plugin's `validate` (the
+ * validating phase: policies, validating webhooks, quota), then storage.
+ */
 export interface AdmissionPlugin {
   name: string;
   admit?(op: 'CREATE' | 'UPDATE' | 'DELETE', obj: KObject | undefined, old: KObject | undefined, scope: RequestScope): Promise<void> | void;
+  validate?(op: 'CREATE' | 'UPDATE' | 'DELETE', obj: KObject | undefined, old: KObject | undefined, scope: RequestScope): Promise<void> | void;
 }
 
 export interface ApiContext {

@@ -202,6 +202,7 @@ export async function serveResource(ctx: ApiContext, info: RequestInfo, def: Res
     // create on a subresource is admitted like any create (NodeRestriction limits kubelets'
     // serviceaccounts/token requests to tokens bound to their own pods)
     for (const a of ctx.admission) await a.admit?.('CREATE', body, undefined, scope);
+    for (const a of ctx.admission) await a.validate?.('CREATE', body, undefined, scope);
     const r = await handler(scope, body);
     for (const w of r.warnings ?? []) addWarning(res, w);
     return writeJSON(res, r.code, r.obj, neg.kind === 'protobuf' ? neg.contentType : 'application/json');

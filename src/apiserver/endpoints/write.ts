@@ -173,6 +173,7 @@ export async function createObject(ctx: ApiContext, scope: RequestScope, obj: KO
   for (const a of ctx.admission) await a.admit?.('CREATE', obj, undefined, scope);
   if (def.prepareForCreate) def.prepareForCreate(obj);
   runValidation(def, obj, undefined, scope);
+  for (const a of ctx.admission) await a.validate?.('CREATE', obj, undefined, scope);
   const hooks = hooksFor(ctx, def);
   if (!scope.dryRun) await hooks?.beforeCreate?.(obj, scope);
   if (scope.dryRun) {
@@ -282,6 +283,7 @@ export async function updateObject(
     }
     for (const a of ctx.admission) await a.admit?.('UPDATE', obj, current, scope);
     runValidation(def, obj, current, scope);
+    for (const a of ctx.admission) await a.validate?.('UPDATE', obj, current, scope);
 
     // no-op updates are not written (same resourceVersion comes back)
     if (stripForCompare(obj, false) === stripForCompare(current, false) && !ctx.codec.isStale(kv!)) {
@@ -401,6 +403,7 @@ export async function deleteObject(ctx: ApiContext, scope: RequestScope, opts: D
       throw new StatusError(403, 'Forbidden', `namespaces "${scope.name}" is forbidden: this namespace may not be deleted`, { name: scope.name, kind: 'namespaces' });
     }
     for (const a of ctx.admission) await a.admit?.('DELETE', undefined, obj, scope);
+    for (const a of ctx.admission) await a.validate?.('DELETE', undefined, obj, scope);
     def.prepareForDelete?.(obj);
 
     // finalizers from the propagation policy (recorded for the garbage collector)

@@ -74,19 +74,22 @@ describe('admission chain', () => {
     assert.deepEqual(enabledAdmissionPlugins([''], ['']), DEFAULT_ORDER);
   });
 
-  test('combined mode: admit runs mutation then validation; split mode exposes validate', async () => {
-    const combined = buildAdmissionChain(['AlwaysPullImages'], [], deps()).find((p) => p.name === 'AlwaysPullImages')!;
-    assert.equal(combined.validate, undefined);
+  test('plugins keep their two phases: admit mutates, validate checks (the write path runs validation between them)', async () => {
+    const p0 = buildAdmissionChain(['AlwaysPullImages'], [], deps()).find((p) => p.name === 'AlwaysPullImages')!;
+    assert.equal(typeof p0.validate, 'function');
     const p = pod('a');
-    await combined.admit!('CREATE', p, undefined, scope('', 'pods', { namespace: 'ns' }));
+    p.spec.containers[0].imagePullPolicy = 'IfNotPresent';
+    // the validating phase alone refuses a pod the mutating phase has not fixed yet
+    const err = await rejection((async () => p0.validate!('CREATE', p, undefined, scope('', 'pods', { namespace: 'ns' })))());
+    assert.equal(err.code, 403);
+    await p0.admit!('CREATE', p, undefined, scope('', 'pods', { namespace: 'ns' }));
     assert.equal(p.spec.containers[0].imagePullPolicy, 'Always');
-    const split = buildAdmissionChain(['AlwaysPullImages'], [], { ...deps(), phases: 'split' }).find((x) => x.name === 'AlwaysPullImages')!;
-    assert.equal(typeof split.validate, 'function');
+    await p0.validate!('CREATE', p, undefined, scope('', 'pods', { namespace: 'ns' }));
   });
 
   test('AlwaysDeny denies every write', async () => {
     const deny = buildAdmissionChain(['AlwaysDeny'], [], deps()).find((p) => p.name === 'AlwaysDeny')!;
-    const err = await rejection(Promise.resolve(deny.admit!('CREATE', pod('p'), undefined, scope('', 'pods', { namespace: 'ns' }))));
+    const err = await rejection((async () => deny.admit!('CREATE', pod('p'), undefined, scope('', 'pods', { namespace: 'ns' })))());
     assert.equal(err.code, 403);
     assert.equal(err.message, 'pods "p" is forbidden: admission control is denying all modifications');
   });
