@@ -46,6 +46,8 @@ import { negotiate, writeJSON, writeRaw, writeStatusError } from './http.js';
 import type { APIServerOptions } from './options.js';
 import { ServiceIPAllocator } from './allocator/ipallocator.js';
 import { NodePortAllocator } from './allocator/portallocator.js';
+import { startServiceRepair } from './services.js';
+import type { ServiceRangeRepair } from './allocator/repair.js';
 import { serviceHooks } from './services.js';
 import { bootstrapObjects, endpointAddress, ensureKubernetesService } from './bootstrap.js';
 import { startEndpointReconciler, type EndpointReconciler } from './endpointreconciler/index.js';
@@ -95,6 +97,7 @@ export class APIServer implements APIServerHandle {
   private auditor?: Auditor;
   /** Serves the CustomResourceDefinitions' resources (src/apiserver/apiextensions). */
   crdController?: CRDController;
+  serviceRepair?: ServiceRangeRepair;
   /** How connect subresources (logs, exec, attach, port-forward, proxy) reach kubelets and pods. */
   private readonly connect: ConnectConfig;
   /** API aggregation (APIServices) and request-header (front-proxy) authentication */
@@ -193,6 +196,8 @@ export class APIServer implements APIServerHandle {
     let resolveAuthz!: () => void;
     srv.authorizerReady = new Promise((r) => (resolveAuthz = r));
     await bootstrapObjects(ctx, { securePort: srv.port, serviceIP: ips.firstIP() });
+    srv.serviceRepair = startServiceRepair(ctx, ips, ports);
+    await srv.serviceRepair.start();
     srv.endpointReconciler = await srv.startEndpointReconciler(ips.firstIP());
     srv.crdController = await startCRDController(ctx);
     const az = await setupAuthorization(ctx, opts.authorizationModes.length ? opts.authorizationModes : ['AlwaysAllow']);
@@ -644,6 +649,7 @@ export class APIServer implements APIServerHandle {
     if (this.compactTimer) clearTimeout(this.compactTimer);
     this.countPoller?.stop();
     this.crdController?.stop();
+    this.serviceRepair?.stop();
     this.ctx.caches.stop();
     this.connect.transports.close();
     this.aggregator?.close();

@@ -1,11 +1,19 @@
 // Service address allocation, as kube-apiserver's service REST does it: a ClusterIP from
 // --service-cluster-ip-range and NodePorts from --service-node-port-range on create; values
 // kept across updates that omit them; type changes allocate or release; delete releases.
+// startServiceRepair runs the ranges' repair loops (allocator/repair.ts) on this server.
 
 import { StatusError, fieldErr, invalid } from '../apimachinery/errors.js';
 import type { FieldError } from '../apimachinery/errors.js';
 import type { KObject } from './registry/types.js';
-import type { ResourceHooks } from './endpoints/context.js';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { microTime } from '../apimachinery/time.js';
+import type { ApiContext, ResourceHooks } from './endpoints/context.js';
+import { resourcePrefix } from './endpoints/context.js';
+import { createObject } from './endpoints/write.js';
+import { scopeFor } from './bootstrap.js';
+import { ServiceRangeRepair } from './allocator/repair.js';
 import type { ServiceIPAllocator } from './allocator/ipallocator.js';
 import type { NodePortAllocator } from './allocator/portallocator.js';
 import { AllocationError } from './allocator/rangeallocator.js';
@@ -153,4 +161,41 @@ export function serviceHooks(ips: ServiceIPAllocator, ports: NodePortAllocator):
       await releaseAll(obj);
     },
   };
+}
+
+/**
+ * The ClusterIP and NodePort repair loops over this server's store (allocator/repair.ts):
+ * Services are read from storage, and problems are reported as events.k8s.io/v1 Warning
+ * events on the Service, as upstream's repair controllers record them.
+ */
+export function startServiceRepair(ctx: ApiContext, ips: ServiceIPAllocator, ports: NodePortAllocator): ServiceRangeRepair {
+  const instance = hostname();
+  return new ServiceRangeRepair({
+    ips,
+    ports,
+    async listServices() {
+      const def = ctx.registry.lookup('', 'v1', 'services');
+      if (!def) return [];
+      return (await ctx.store.list(resourcePrefix(ctx, def))).items.map((kv) => ctx.codec.decode(kv));
+    },
+    async warn(ev) {
+      const svc = ev.service;
+      const namespace = String(svc.metadata?.namespace ?? 'default');
+      const name = `${svc.metadata?.name ?? 'service'}.${randomBytes(8).toString('hex')}`;
+      const now = microTime();
+      await createObject(ctx, scopeFor(ctx, 'events.k8s.io', 'v1', 'events', namespace, name), {
+        apiVersion: 'events.k8s.io/v1',
+        kind: 'Event',
+        metadata: { name, namespace },
+        eventTime: now,
+        reportingController: ev.controller,
+        reportingInstance: `${ev.controller}-${instance}`,
+        action: ev.action,
+        reason: ev.reason,
+        regarding: { kind: 'Service', namespace, name: svc.metadata?.name, uid: svc.metadata?.uid, apiVersion: 'v1', resourceVersion: svc.metadata?.resourceVersion },
+        note: ev.note,
+        type: 'Warning',
+      });
+    },
+  });
 }

@@ -10,9 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { KubeObject, RestClient } from './rest.js';
 import { isAlreadyExists, isNotFound } from './rest.js';
-import { microTime } from './leaderelection.js';
 import { logger } from '../util/klog.js';
-import { toTimestamp } from '../apimachinery/time.js';
+import { microTime, toTimestamp } from '../apimachinery/time.js';
 
 const log = logger('event.go');
 

@@ -15,6 +15,7 @@ import { hostname } from 'node:os';
 import { logger } from '../util/klog.js';
 import { isNotFound, sleep } from './rest.js';
 import type { ObjectMeta, ResourceRef, RestClient } from './rest.js';
+import { microTime } from '../apimachinery/time.js';
 
 const log = logger('client/leaderelection');
 
@@ -53,13 +54,6 @@ export interface Lease {
   spec?: LeaseSpec;
 }
 
-/** metav1.MicroTime as it is serialized: 2006-01-02T15:04:05.000000Z (UTC, microseconds). */
-export function microTime(epochMs: number = performance.timeOrigin + performance.now()): string {
-  const micros = Math.floor(epochMs * 1000);
-  const secs = Math.floor(micros / 1_000_000);
-  const frac = String(micros - secs * 1_000_000).padStart(6, '0');
-  return `${new Date(secs * 1000).toISOString().slice(0, 19)}.${frac}Z`;
-}
 
 /** resourcelock.LeaseSpecToLeaderElectionRecord */
 export function leaseSpecToRecord(spec: LeaseSpec | undefined): LeaderElectionRecord {

@@ -5,7 +5,7 @@
 // shared Node informer. Per node there is only a small record; the timers are three delaying
 // work queues (one heap timer each) with a few workers, never a timer or a watch per node.
 import { Informer, listWatchFromClient } from '../client/informer.js';
-import { microTime } from '../client/leaderelection.js';
+import { microTime } from '../apimachinery/time.js';
 import type { RestClient, ResourceRef } from '../client/rest.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../client/rest.js';
 import { ItemExponentialFailureRateLimiter, RateLimitingQueue } from '../client/workqueue.js';

@@ -94,6 +94,8 @@ describe('k8ts server on etcd over TLS (kubeadm etcd PKI)', { timeout: 240_000 }
       '/registry/clusterrolebindings/cluster-admin',
       '/registry/priorityclasses/system-node-critical',
       '/registry/ranges/serviceips',
+      // written by the range repair loop at start, before any NodePort Service exists
+      '/registry/ranges/servicenodeports',
     ]) {
       assert.ok(keys.includes(k), `${k} in:\n${keys.join('\n')}`);
     }

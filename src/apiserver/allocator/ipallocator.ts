@@ -8,6 +8,7 @@
 
 import type { Store } from '../../storage/types.js';
 import { AllocationError, ERR_FULL_MESSAGE, StoreRangeAllocator, rangeKey } from './rangeallocator.js';
+import type { Bitmap } from './rangeallocator.js';
 
 export type IPFamily = 'IPv4' | 'IPv6';
 
@@ -266,5 +267,21 @@ export class ServiceIPAllocator {
   /** Re-read the stored state. */
   sync(): Promise<void> {
     return this.core.sync();
+  }
+
+  /** The bitmap index of an allocatable IP of this range (undefined otherwise), for repair. */
+  indexOfIP(ip: string): number | undefined {
+    const p = parseIP(ip);
+    return p && p.family === this.family ? this.indexOf(p.value) : undefined;
+  }
+
+  /** The IP at a bitmap index. */
+  ipAtIndex(i: number): string {
+    return this.ipAt(i);
+  }
+
+  /** Replace the stored bitmap with fn(stored) (see StoreRangeAllocator.reconcile). */
+  reconcile(fn: (stored: Bitmap) => Bitmap): Promise<void> {
+    return this.core.reconcile(fn);
   }
 }

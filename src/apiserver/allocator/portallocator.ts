@@ -5,6 +5,7 @@
 
 import type { Store } from '../../storage/types.js';
 import { AllocationError, ERR_FULL_MESSAGE, StoreRangeAllocator, rangeKey } from './rangeallocator.js';
+import type { Bitmap } from './rangeallocator.js';
 
 export const DEFAULT_NODE_PORT_RANGE = '30000-32767';
 
@@ -133,5 +134,10 @@ export class NodePortAllocator {
   /** Re-read the stored state. */
   sync(): Promise<void> {
     return this.core.sync();
+  }
+
+  /** Replace the stored bitmap (index = port - base) with fn(stored), for repair. */
+  reconcile(fn: (stored: Bitmap) => Bitmap): Promise<void> {
+    return this.core.reconcile(fn);
   }
 }

@@ -53,7 +53,8 @@ export interface RangeSpec {
 type Op =
   | { kind: 'allocate'; index: number; resolve: (v: number) => void; reject: (e: unknown) => void }
   | { kind: 'next'; resolve: (v: number) => void; reject: (e: unknown) => void }
-  | { kind: 'release'; index: number; resolve: (v: number) => void; reject: (e: unknown) => void };
+  | { kind: 'release'; index: number; resolve: (v: number) => void; reject: (e: unknown) => void }
+  | { kind: 'reconcile'; fn: (stored: Bitmap) => Bitmap; resolve: (v: number) => void; reject: (e: unknown) => void };
 
 type Outcome = { ok: true; value: number } | { ok: false; error: unknown };
 
@@ -180,6 +181,16 @@ export class StoreRangeAllocator {
     return new Promise<number>((resolve, reject) => this.enqueue({ kind: 'release', index, resolve, reject })).then(() => undefined);
   }
 
+  /**
+   * Replace the stored bitmap with fn(stored) in one compare-and-swap write (the repair loop's
+   * rebuilt state), queued with the other operations. fn may run more than once (after a
+   * conflict, on the newer stored state) and must not modify its argument. The object is
+   * written when absent even if the result is empty, so the range exists in storage.
+   */
+  reconcile(fn: (stored: Bitmap) => Bitmap): Promise<void> {
+    return new Promise<number>((resolve, reject) => this.enqueue({ kind: 'reconcile', fn, resolve, reject })).then(() => undefined);
+  }
+
   /** Whether the index is taken, as of the store now. */
   async has(index: number): Promise<boolean> {
     await this.sync();
@@ -299,6 +310,12 @@ export class StoreRangeAllocator {
         case 'release':
           if (bm.clear(op.index)) changed = true;
           return { ok: true, value: op.index };
+        case 'reconcile': {
+          const next = op.fn(bm.clone());
+          for (const i of bm.indices()) if (!next.has(i) && bm.clear(i)) changed = true;
+          for (const i of next.indices()) if (bm.set(i)) changed = true;
+          return { ok: true, value: bm.count };
+        }
       }
     });
     return { outcomes, changed, failed };
@@ -311,7 +328,10 @@ export class StoreRangeAllocator {
         if (this.rev < 0) await this.sync();
         const bm = this.bits.clone();
         const rev = this.rev;
-        const { outcomes, changed, failed } = this.apply(batch, bm);
+        const applied = this.apply(batch, bm);
+        const { outcomes, failed } = applied;
+        // a reconcile writes the range even unchanged when it is not stored yet
+        const changed = applied.changed || (rev === 0 && batch.some((op) => op.kind === 'reconcile'));
         if (!changed) {
           // Nothing to write; but a failure decided on a stale bitmap must be re-checked.
           if (failed && !verified) {

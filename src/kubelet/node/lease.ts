@@ -1,7 +1,7 @@
 // The node Lease heartbeat (upstream's nodelease controller): kube-node-lease/<node>, held by
 // the node, owned by its Node object, renewed every quarter of nodeLeaseDurationSeconds
 // (10 s by default); failures retry with a back-off from 200 ms to 7 s.
-import { microTime } from '../../client/leaderelection.js';
+import { microTime } from '../../apimachinery/time.js';
 import type { RestClient, ResourceRef } from '../../client/rest.js';
 import { isNotFound } from '../../client/rest.js';
 import type { Logger } from '../../util/klog.js';

@@ -9,9 +9,9 @@ import {
   LeaseLock,
   defaultIdentity,
   leaseSpecToRecord,
-  microTime,
   recordToLeaseSpec,
 } from '../../../src/client/leaderelection.js';
+import { microTime } from '../../../src/apimachinery/time.js';
 import type { Lease, LeaderElectionConfig } from '../../../src/client/leaderelection.js';
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
