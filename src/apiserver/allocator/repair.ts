@@ -75,10 +75,19 @@ class RangeRepair {
     return { next, notAllocated, leaks, freed };
   }
 
-  /** After the rebuilt bitmap was stored: keep its leak counters, log what was freed. */
-  committed(r: { leaks: Map<number, number>; freed: number[] }): void {
+  /**
+   * Rebuild the range from inUse and store it through `reconcile` (the allocator's
+   * compare-and-swap); then keep the leak counters and log what was freed. Returns the in-use
+   * indices the stored range lacked.
+   */
+  async repair(reconcile: (fn: (stored: Bitmap) => Bitmap) => Promise<void>, inUse: Map<number, KObject>): Promise<number[]> {
+    let result: ReturnType<RangeRepair['rebuild']> | undefined;
+    await reconcile((stored) => (result = this.rebuild(stored, inUse)).next);
+    const r = result as ReturnType<RangeRepair['rebuild']> | undefined;
+    if (!r) return [];
     this.leaks = r.leaks;
     for (const i of r.freed) log.info(`the ${this.name} ${this.describe(i)} appears to have leaked: cleaning up`);
+    return r.notAllocated;
   }
 }
 
@@ -144,11 +153,7 @@ export class ServiceRangeRepair {
         inUse.set(i, svc);
       }
     }
-    let result: ReturnType<RangeRepair['rebuild']> | undefined;
-    await ips.reconcile((stored) => (result = this.ipRepair.rebuild(stored, inUse)).next);
-    if (!result) return;
-    this.ipRepair.committed(result);
-    for (const i of result.notAllocated) ev(inUse.get(i)!, 'ClusterIPNotAllocated', `Cluster IP [${family}]:${ips.ipAtIndex(i)} is not allocated; repairing`);
+    for (const i of await this.ipRepair.repair((fn) => ips.reconcile(fn), inUse)) ev(inUse.get(i)!, 'ClusterIPNotAllocated', `Cluster IP [${family}]:${ips.ipAtIndex(i)} is not allocated; repairing`);
   }
 
   private async repairPorts(services: KObject[], events: RepairEvent[]): Promise<void> {
@@ -169,11 +174,7 @@ export class ServiceRangeRepair {
         inUse.set(i, svc);
       }
     }
-    let result: ReturnType<RangeRepair['rebuild']> | undefined;
-    await ports.reconcile((stored) => (result = this.portRepair.rebuild(stored, inUse)).next);
-    if (!result) return;
-    this.portRepair.committed(result);
-    for (const i of result.notAllocated) ev(inUse.get(i)!, 'PortNotAllocated', `Port ${ports.base + i} is not allocated; repairing`);
+    for (const i of await this.portRepair.repair((fn) => ports.reconcile(fn), inUse)) ev(inUse.get(i)!, 'PortNotAllocated', `Port ${ports.base + i} is not allocated; repairing`);
   }
 }
 
