@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { FlagError, flagUsage, parseFlags } from '../util/flags.js';
 import type { FlagDef, FlagValues } from '../util/flags.js';
-import { storageOptionsFromFlags, type StorageOptions } from '../apiserver/options.js';
+import { apiserverFlags, storageOptionsFromFlags, type StorageOptions } from '../apiserver/options.js';
 import { logger, setSink, setVerbosity } from '../util/klog.js';
 import { APIServer } from '../apiserver/server.js';
 import { firstServiceIP } from '../apiserver/allocator/ipallocator.js';
@@ -55,6 +55,19 @@ const serverFlags: FlagDef[] = [
   { name: 'kubelet-arg', type: 'stringArray', default: [], help: 'A kubelet flag for the in-process kubelet, e.g. --kubelet-arg=--max-pods=50 (repeatable)' },
   { name: 'teardown-node-on-exit', type: 'bool', default: false, help: 'On exit, remove every pod of the real node (sandboxes, shims, mounts, the bridge) instead of leaving containers running' },
   { name: 'kubelet-preferred-address-types', type: 'stringSlice', default: ['InternalIP', 'Hostname', 'InternalDNS', 'ExternalDNS', 'ExternalIP'], help: 'The node address types the API server uses, in order, to reach kubelets' },
+  // kube-apiserver's audit flags, with this server's defaults (see auditOptions)
+  ...apiserverFlags
+    .filter((d) => d.name.startsWith('audit-'))
+    .map((d): FlagDef => {
+      const own: Record<string, Partial<FlagDef>> = {
+        'audit-policy-file': { help: `${d.help} (default DATA_DIR/audit-policy.yaml, written with every request at Metadata level when absent)` },
+        'audit-log-path': { help: `${d.help} "-" means standard out; an empty value (--audit-log-path=) turns the audit log off (default DATA_DIR/logs/audit.log)` },
+        'audit-log-maxage': { default: 30 },
+        'audit-log-maxbackup': { default: 3 },
+        'audit-log-maxsize': { default: 100 },
+      };
+      return { ...d, ...own[d.name] };
+    }),
   { name: 'v', type: 'int', default: 0, help: 'log level verbosity' },
 ];
 
@@ -101,7 +114,7 @@ export async function run(args: string[]): Promise<void> {
   // API aggregation: the front-proxy CA (request-header authentication) and client certificate, as kubeadm's
   const frontProxy = await ensureFrontProxyPKI(join(dataDir, 'pki'), (line) => log.info(line));
   const encryptionConfig = ensureEncryptionConfig(dataDir);
-  const auditPolicy = ensureAuditPolicy(dataDir);
+  const audit = auditOptions(v, parsed.set, dataDir);
   const storage = storageOptions(v);
   const server = await APIServer.start({
     bindAddress,
@@ -136,7 +149,7 @@ export async function run(args: string[]): Promise<void> {
     requestheaderGroupHeaders: ['X-Remote-Group'],
     requestheaderExtraHeadersPrefix: ['X-Remote-Extra-'],
     enableAggregatorRouting: true,
-    audit: { policyFile: auditPolicy, logPath: join(dataDir, 'logs', 'audit.log'), maxAgeDays: 30, maxBackups: 3, maxSizeMB: 100, format: 'json' },
+    audit,
   });
   const kubeconfigPath = join(dataDir, 'admin.kubeconfig');
   const [caCertPem, clientCertPem, clientKeyPem] = await Promise.all([
@@ -232,6 +245,27 @@ resources:
     log.info('wrote encryption config', { path });
   }
   return path;
+}
+
+/**
+ * The audit flags, as kube-apiserver's, with k8ts server's defaults: the policy at
+ * DATA_DIR/audit-policy.yaml (written when absent) and the log at DATA_DIR/logs/audit.log.
+ */
+function auditOptions(v: FlagValues, set: Set<string>, dataDir: string) {
+  const format = v['audit-log-format'] as string;
+  if (format !== 'json' && format !== 'legacy') {
+    process.stderr.write(`Error: invalid argument "${format}" for "--audit-log-format" flag: must be one of json, legacy\n`);
+    process.exit(1);
+  }
+  const policy = v['audit-policy-file'] as string;
+  return {
+    policyFile: policy || ensureAuditPolicy(dataDir),
+    logPath: set.has('audit-log-path') ? (v['audit-log-path'] as string) : join(dataDir, 'logs', 'audit.log'),
+    maxAgeDays: v['audit-log-maxage'] as number,
+    maxBackups: v['audit-log-maxbackup'] as number,
+    maxSizeMB: v['audit-log-maxsize'] as number,
+    format: format as 'json' | 'legacy',
+  };
 }
 
 /** DIR/audit-policy.yaml: every request at Metadata level (no bodies), as a starting point. */

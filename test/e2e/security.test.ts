@@ -4,7 +4,8 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { kc, startServer } from './harness.js';
@@ -67,5 +68,34 @@ describe('encryption at rest and audit (k8ts server defaults)', () => {
     assert.ok(!lines.some((e) => e.requestURI?.startsWith('/healthz')), 'health checks are not audited');
     const all = readFileSync(join(srv.dataDir, 'logs', 'audit.log'), 'utf8');
     assert.ok(!all.includes('s3cr3t-value') && !all.includes(Buffer.from('s3cr3t-value').toString('base64')), 'secret data never reaches the audit log');
+  });
+});
+
+describe('k8ts server --audit-* flags', () => {
+  let srv: ServerProc | undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'k8ts-audit-'));
+  after(async () => {
+    await srv?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a policy file, log path and legacy format of the user replace the defaults', async () => {
+    const policy = join(dir, 'policy.yaml');
+    writeFileSync(policy, 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n  - level: Metadata\n    resources:\n      - group: ""\n        resources: ["configmaps"]\n  - level: None\n');
+    const logPath = join(dir, 'audit.log');
+    srv = await startServer({ extraArgs: [`--audit-policy-file=${policy}`, `--audit-log-path=${logPath}`, '--audit-log-format=legacy'] });
+    await kc(srv.kubeconfig, ['create', 'configmap', 'audited-cm', '--from-literal=k=v']);
+    await kc(srv.kubeconfig, ['get', 'namespaces']);
+    let text = '';
+    for (let i = 0; i < 50 && !/stage="ResponseComplete".*method="create"/.test(text); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      text = existsSync(logPath) ? readFileSync(logPath, 'utf8') : '';
+    }
+    const line = text.split('\n').find((l) => l.includes('method="create"') && l.includes('/configmaps') && l.includes('stage="ResponseComplete"'));
+    assert.ok(line, `a legacy line for the create in:\n${text}`);
+    assert.match(line, /^\S+ AUDIT: id="[0-9a-f-]{36}" stage="ResponseComplete" ip="127\.0\.0\.1" method="create" user="[^"]+"/);
+    assert.ok(!text.includes('uri="/api/v1/namespaces"'), 'the policy audits only configmaps');
+    assert.ok(!existsSync(join(srv.dataDir, 'logs', 'audit.log')), 'nothing at the default path');
+    assert.ok(!existsSync(join(srv.dataDir, 'audit-policy.yaml')), 'no default policy written');
   });
 });
