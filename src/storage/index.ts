@@ -1,7 +1,7 @@
 // Storage entry point: openStore() picks a backend (memory, the embedded sqlite default, or an
-// external etcd v3 cluster); re-exports the Store API and the backends.
+// external etcd v3 cluster); re-exports the Store API and the embedded backends. The etcd
+// backend (and its gRPC client) is loaded only when asked for: import it from './etcd.js'.
 
-import { EtcdStore } from './etcd.js';
 import { MemoryStore } from './memory.js';
 import { SqliteStore } from './sqlite.js';
 import type { Store } from './types.js';
@@ -9,7 +9,7 @@ import type { Store } from './types.js';
 export * from './types.js';
 export { MemoryStore } from './memory.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite.js';
-export { EtcdStore, type EtcdStoreOptions } from './etcd.js';
+export type { EtcdStoreOptions } from './etcd.js';
 
 export type OpenStoreOptions =
   | { backend: 'memory' }
@@ -23,8 +23,10 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       return new MemoryStore();
     case 'sqlite':
       return SqliteStore.open({ path: opts.path, fsync: opts.fsync });
-    case 'etcd3':
+    case 'etcd3': {
+      const { EtcdStore } = await import('./etcd.js');
       return EtcdStore.open({ endpoints: opts.endpoints, ca: opts.ca, cert: opts.cert, key: opts.key, concurrentWrites: opts.concurrentWrites });
+    }
     default:
       throw new Error(`unknown storage backend: ${(opts as { backend?: unknown }).backend}`);
   }
