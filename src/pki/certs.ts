@@ -18,9 +18,8 @@ import {
 } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import * as x509 from '@peculiar/x509';
-
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+import type * as X509 from '@peculiar/x509';
+import { x509lib } from './x509lib.js';
 
 /** Offset applied to NotBefore to tolerate clock skew (kubeadm's CertificateBackdate). */
 export const CERTIFICATE_BACKDATE_MS = 5 * 60 * 1000;
@@ -167,7 +166,7 @@ function randomSerialHex(): string {
 }
 
 /** Go's pkix.Name order: O before CN, one RDN per value. */
-function jsonName(commonName: string, organizations: string[] = []): x509.JsonName {
+function jsonName(commonName: string, organizations: string[] = []): X509.JsonName {
   return [...organizations.map((o) => ({ O: [o] })), { CN: [commonName] }];
 }
 
@@ -177,10 +176,10 @@ function validity(validityDays: number): { notBefore: Date; notAfter: Date } {
 }
 
 function keyUsageFlags(key: KeyObject, ca: boolean): number {
-  let flags = x509.KeyUsageFlags.digitalSignature;
+  let flags = x509lib().KeyUsageFlags.digitalSignature;
   // keyEncipherment only means something for RSA keys (kubeadm sets it for RSA only).
-  if (key.asymmetricKeyType === 'rsa') flags |= x509.KeyUsageFlags.keyEncipherment;
-  if (ca) flags |= x509.KeyUsageFlags.keyCertSign;
+  if (key.asymmetricKeyType === 'rsa') flags |= x509lib().KeyUsageFlags.keyEncipherment;
+  if (ca) flags |= x509lib().KeyUsageFlags.keyCertSign;
   return flags;
 }
 
@@ -195,20 +194,20 @@ export async function createCA(opts: CreateCAOptions): Promise<CertKeyPair> {
   const spki = createPublicKey(priv).export({ type: 'spki', format: 'der' });
   const signer = await toSigningKey(priv);
   const name = jsonName(opts.commonName, opts.organizations);
-  const cert = await x509.X509CertificateGenerator.create({
+  const cert = await x509lib().X509CertificateGenerator.create({
     serialNumber: randomSerialHex(),
     subject: name,
     issuer: name,
     ...validity(opts.validityDays ?? CA_VALIDITY_DAYS),
     publicKey: spki,
-    signingKey: signer.key as unknown as x509.X509CertificateCreateWithKeyParams['signingKey'],
+    signingKey: signer.key as unknown as X509.X509CertificateCreateWithKeyParams['signingKey'],
     signingAlgorithm: signer.algorithm,
     extensions: [
-      new x509.KeyUsagesExtension(keyUsageFlags(priv, true), true),
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      await x509.SubjectKeyIdentifierExtension.create(spki),
+      new (x509lib()).KeyUsagesExtension(keyUsageFlags(priv, true), true),
+      new (x509lib()).BasicConstraintsExtension(true, undefined, true),
+      await x509lib().SubjectKeyIdentifierExtension.create(spki),
       ...(opts.dnsNames?.length
-        ? [new x509.SubjectAlternativeNameExtension(uniq(opts.dnsNames).map((d) => ({ type: 'dns' as const, value: d })), false)]
+        ? [new (x509lib()).SubjectAlternativeNameExtension(uniq(opts.dnsNames).map((d) => ({ type: 'dns' as const, value: d })), false)]
         : []),
     ],
   });
@@ -219,41 +218,41 @@ export async function createCA(opts: CreateCAOptions): Promise<CertKeyPair> {
 export async function issueCert(ca: CertKeyPair, opts: IssueCertOptions): Promise<CertKeyPair> {
   if (!opts.usages.length) throw new Error('issueCert: at least one usage is required');
   const caKey = createPrivateKey(ca.keyPem);
-  const caCert = new x509.X509Certificate(ca.certPem);
+  const caCert = new (x509lib()).X509Certificate(ca.certPem);
   const [priv, signer] = await Promise.all([keyFor(opts.keyPem, opts.keyAlgorithm), toSigningKey(caKey)]);
   const spki = createPublicKey(priv).export({ type: 'spki', format: 'der' });
 
-  const caSki = caCert.getExtension(x509.SubjectKeyIdentifierExtension);
+  const caSki = caCert.getExtension(x509lib().SubjectKeyIdentifierExtension);
   const aki = caSki
-    ? new x509.AuthorityKeyIdentifierExtension(caSki.keyId)
-    : await x509.AuthorityKeyIdentifierExtension.create(createPublicKey(caKey).export({ type: 'spki', format: 'der' }));
+    ? new (x509lib()).AuthorityKeyIdentifierExtension(caSki.keyId)
+    : await x509lib().AuthorityKeyIdentifierExtension.create(createPublicKey(caKey).export({ type: 'spki', format: 'der' }));
 
   const ekus: string[] = [];
   if (opts.usages.includes('server')) ekus.push(OID_SERVER_AUTH);
   if (opts.usages.includes('client')) ekus.push(OID_CLIENT_AUTH);
 
-  const extensions: x509.Extension[] = [
-    new x509.KeyUsagesExtension(keyUsageFlags(priv, false), true),
-    new x509.ExtendedKeyUsageExtension(ekus, false),
-    new x509.BasicConstraintsExtension(false, undefined, true),
-    await x509.SubjectKeyIdentifierExtension.create(spki),
+  const extensions: X509.Extension[] = [
+    new (x509lib()).KeyUsagesExtension(keyUsageFlags(priv, false), true),
+    new (x509lib()).ExtendedKeyUsageExtension(ekus, false),
+    new (x509lib()).BasicConstraintsExtension(false, undefined, true),
+    await x509lib().SubjectKeyIdentifierExtension.create(spki),
     aki,
   ];
-  const san: x509.JsonGeneralName[] = [];
+  const san: X509.JsonGeneralName[] = [];
   for (const d of uniq(opts.dnsNames ?? [])) san.push({ type: 'dns', value: d });
   for (const ip of uniq((opts.ipAddresses ?? []).map(canonicalIP))) {
     if (!isIP(ip)) throw new Error(`issueCert: invalid IP address ${JSON.stringify(ip)}`);
     san.push({ type: 'ip', value: ip });
   }
-  if (san.length) extensions.push(new x509.SubjectAlternativeNameExtension(san, false));
+  if (san.length) extensions.push(new (x509lib()).SubjectAlternativeNameExtension(san, false));
 
-  const cert = await x509.X509CertificateGenerator.create({
+  const cert = await x509lib().X509CertificateGenerator.create({
     serialNumber: randomSerialHex(),
     subject: jsonName(opts.commonName, opts.organizations),
     issuer: caCert.subjectName,
     ...validity(opts.validityDays ?? LEAF_VALIDITY_DAYS),
     publicKey: spki,
-    signingKey: signer.key as unknown as x509.X509CertificateCreateWithKeyParams['signingKey'],
+    signingKey: signer.key as unknown as X509.X509CertificateCreateWithKeyParams['signingKey'],
     signingAlgorithm: signer.algorithm,
     extensions,
   });

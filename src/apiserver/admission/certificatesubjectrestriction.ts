@@ -2,7 +2,8 @@
 // CertificateSigningRequest for the kubernetes.io/kube-apiserver-client signer may not ask
 // for the system:masters group (O=system:masters).
 
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
+import { x509lib } from '../../pki/x509lib.js';
 import { admissionForbidden, isResource, str, type Plugin } from './common.js';
 
 export const KUBE_APISERVER_CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client';
@@ -13,7 +14,7 @@ export function csrOrganizations(request: unknown): string[] {
   const pem = Buffer.from(str(request), 'base64').toString('latin1');
   const m = /-----BEGIN CERTIFICATE REQUEST-----([\s\S]*?)-----END CERTIFICATE REQUEST-----/.exec(pem);
   if (!m) throw new Error('PEM block type must be CERTIFICATE REQUEST');
-  const csr = new x509.Pkcs10CertificateRequest(Buffer.from(m[1].replace(/[^A-Za-z0-9+/=]/g, ''), 'base64'));
+  const csr = new (x509lib()).Pkcs10CertificateRequest(Buffer.from(m[1].replace(/[^A-Za-z0-9+/=]/g, ''), 'base64'));
   return csr.subjectName.getField('O');
 }
 

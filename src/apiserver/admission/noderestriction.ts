@@ -19,7 +19,8 @@
 //    unless AllowInsecureKubeletCertificateSigningRequests): kubelet signers only for
 //    CN=system:node:<name>.
 
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
+import { x509lib } from '../../pki/x509lib.js';
 import { notFound } from '../../apimachinery/errors.js';
 import type { RequestScope } from '../endpoints/context.js';
 import type { KObject } from '../registry/types.js';
@@ -151,7 +152,7 @@ function csrCommonName(request: unknown): string {
   const pem = Buffer.from(str(request), 'base64').toString('latin1');
   const m = /-----BEGIN CERTIFICATE REQUEST-----([\s\S]*?)-----END CERTIFICATE REQUEST-----/.exec(pem);
   if (!m) throw new Error('PEM block type must be CERTIFICATE REQUEST');
-  const csr = new x509.Pkcs10CertificateRequest(Buffer.from(m[1].replace(/[^A-Za-z0-9+/=]/g, ''), 'base64'));
+  const csr = new (x509lib()).Pkcs10CertificateRequest(Buffer.from(m[1].replace(/[^A-Za-z0-9+/=]/g, ''), 'base64'));
   return csr.subjectName.getField('CN')[0] ?? '';
 }
 

@@ -4,7 +4,8 @@
 // backdated 5 minutes (NotAfter too, for durations of 8h and more), a random 128-bit serial.
 
 import { createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
+import { x509lib } from '../../pki/x509lib.js';
 import { toSigningKey } from '../../pki/certs.js';
 import { subjectAltNames, type ParsedRequest } from './csr.js';
 
@@ -12,18 +13,26 @@ export const BACKDATE_MS = 5 * 60 * 1000;
 /** PermissiveSigningPolicy.Short: durations below this are not shortened by the backdate. */
 export const SHORT_MS = 8 * 3600 * 1000;
 
-const KEY_USAGES: Record<string, number> = {
-  signing: x509.KeyUsageFlags.digitalSignature,
-  'digital signature': x509.KeyUsageFlags.digitalSignature,
-  'content commitment': x509.KeyUsageFlags.nonRepudiation,
-  'key encipherment': x509.KeyUsageFlags.keyEncipherment,
-  'key agreement': x509.KeyUsageFlags.keyAgreement,
-  'data encipherment': x509.KeyUsageFlags.dataEncipherment,
-  'cert sign': x509.KeyUsageFlags.keyCertSign,
-  'crl sign': x509.KeyUsageFlags.cRLSign,
-  'encipher only': x509.KeyUsageFlags.encipherOnly,
-  'decipher only': x509.KeyUsageFlags.decipherOnly,
-};
+let keyUsageBits: Record<string, number> | undefined;
+
+/** The KeyUsage bits of the CSR usage names (built on first use: @peculiar/x509 loads lazily). */
+function keyUsages(): Record<string, number> {
+  if (keyUsageBits) return keyUsageBits;
+  const f = x509lib().KeyUsageFlags;
+  keyUsageBits = {
+    signing: f.digitalSignature,
+    'digital signature': f.digitalSignature,
+    'content commitment': f.nonRepudiation,
+    'key encipherment': f.keyEncipherment,
+    'key agreement': f.keyAgreement,
+    'data encipherment': f.dataEncipherment,
+    'cert sign': f.keyCertSign,
+    'crl sign': f.cRLSign,
+    'encipher only': f.encipherOnly,
+    'decipher only': f.decipherOnly,
+  };
+  return keyUsageBits;
+}
 
 const EXT_KEY_USAGES: Record<string, string> = {
   any: '2.5.29.37.0',
@@ -47,7 +56,7 @@ export function keyUsagesFromStrings(usages: string[]): { keyUsage: number; extK
   const ext = new Set<string>();
   const unknown: string[] = [];
   for (const u of usages) {
-    if (u in KEY_USAGES) keyUsage |= KEY_USAGES[u]!;
+    if (u in keyUsages()) keyUsage |= keyUsages()[u]!;
     else if (u in EXT_KEY_USAGES) ext.add(EXT_KEY_USAGES[u]!);
     else unknown.push(u);
   }
@@ -73,11 +82,11 @@ export function signingDurationMs(expirationSeconds: number | undefined, maxMs: 
 }
 
 export class CertificateAuthority {
-  readonly cert: x509.X509Certificate;
+  readonly cert: X509.X509Certificate;
   private readonly key: KeyObject;
 
   constructor(certPem: string, keyPem: string) {
-    this.cert = new x509.X509Certificate(certPem);
+    this.cert = new (x509lib()).X509Certificate(certPem);
     this.key = createPrivateKey(keyPem);
   }
 
@@ -87,23 +96,23 @@ export class CertificateAuthority {
     const { notBefore, notAfter } = certificateValidity(now, ttlMs, this.cert.notAfter.getTime());
     const serial = randomBytes(16);
     serial[0] = serial[0]! & 0x7f || 0x01;
-    const extensions: x509.Extension[] = [];
-    if (keyUsage) extensions.push(new x509.KeyUsagesExtension(keyUsage, true));
-    if (extKeyUsages.length) extensions.push(new x509.ExtendedKeyUsageExtension(extKeyUsages, false));
-    extensions.push(new x509.BasicConstraintsExtension(false, undefined, true));
-    const ski = this.cert.getExtension(x509.SubjectKeyIdentifierExtension);
-    if (ski) extensions.push(new x509.AuthorityKeyIdentifierExtension(ski.keyId));
+    const extensions: X509.Extension[] = [];
+    if (keyUsage) extensions.push(new (x509lib()).KeyUsagesExtension(keyUsage, true));
+    if (extKeyUsages.length) extensions.push(new (x509lib()).ExtendedKeyUsageExtension(extKeyUsages, false));
+    extensions.push(new (x509lib()).BasicConstraintsExtension(false, undefined, true));
+    const ski = this.cert.getExtension(x509lib().SubjectKeyIdentifierExtension);
+    if (ski) extensions.push(new (x509lib()).AuthorityKeyIdentifierExtension(ski.keyId));
     const san = subjectAltNames(r.req);
-    if (san) extensions.push(new x509.SubjectAlternativeNameExtension(san.names.toJSON(), !r.commonName && !r.organizations.length));
+    if (san) extensions.push(new (x509lib()).SubjectAlternativeNameExtension(san.names.toJSON(), !r.commonName && !r.organizations.length));
     const signer = await toSigningKey(this.key);
-    const cert = await x509.X509CertificateGenerator.create({
+    const cert = await x509lib().X509CertificateGenerator.create({
       serialNumber: serial.toString('hex'),
       subject: r.req.subjectName,
       issuer: this.cert.subjectName,
       notBefore: new Date(notBefore),
       notAfter: new Date(notAfter),
       publicKey: r.req.publicKey,
-      signingKey: signer.key as unknown as x509.X509CertificateCreateWithKeyParams['signingKey'],
+      signingKey: signer.key as unknown as X509.X509CertificateCreateWithKeyParams['signingKey'],
       signingAlgorithm: signer.algorithm,
       extensions,
     });

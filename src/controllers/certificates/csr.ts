@@ -3,8 +3,8 @@
 // SANs of the request, its conditions, and the kubelet client/serving restrictions of the
 // kubernetes.io signers.
 
-import * as x509 from '@peculiar/x509';
-import '../../pki/certs.js'; // sets @peculiar/x509's crypto provider
+import type * as X509 from '@peculiar/x509';
+import { x509lib } from '../../pki/x509lib.js';
 import type { CertificateSigningRequest } from '../util/types.js';
 
 export type CSR = CertificateSigningRequest;
@@ -15,7 +15,7 @@ export const KUBELET_SERVING_SIGNER = 'kubernetes.io/kubelet-serving';
 export const LEGACY_UNKNOWN_SIGNER = 'kubernetes.io/legacy-unknown';
 
 export interface ParsedRequest {
-  req: x509.Pkcs10CertificateRequest;
+  req: X509.Pkcs10CertificateRequest;
   commonName: string;
   organizations: string[];
   dnsNames: string[];
@@ -29,7 +29,7 @@ export async function parseCSR(requestB64: string | undefined): Promise<ParsedRe
   const pem = Buffer.from(requestB64 ?? '', 'base64').toString('latin1');
   const m = /-----BEGIN CERTIFICATE REQUEST-----\r?\n([\s\S]*?)-----END CERTIFICATE REQUEST-----/.exec(pem);
   if (!m) throw new Error('PEM block type must be CERTIFICATE REQUEST');
-  const req = new x509.Pkcs10CertificateRequest(Buffer.from(m[1]!.replace(/[^A-Za-z0-9+/=]/g, ''), 'base64'));
+  const req = new (x509lib()).Pkcs10CertificateRequest(Buffer.from(m[1]!.replace(/[^A-Za-z0-9+/=]/g, ''), 'base64'));
   if (!(await req.verify())) throw new Error('x509: ECDSA verification failure');
   const out: ParsedRequest = { req, commonName: '', organizations: [], dnsNames: [], ipAddresses: [], emailAddresses: [], uris: [] };
   for (const rdn of req.subjectName.toJSON()) {
@@ -58,10 +58,10 @@ export async function parseRequestOf(csr: CSR): Promise<ParsedRequest> {
 }
 
 /** The request's subjectAltName extension (from its extensionRequest attribute). */
-export function subjectAltNames(req: x509.Pkcs10CertificateRequest): x509.SubjectAlternativeNameExtension | undefined {
+export function subjectAltNames(req: X509.Pkcs10CertificateRequest): X509.SubjectAlternativeNameExtension | undefined {
   const ext = req.getExtension('2.5.29.17');
   if (!ext) return undefined;
-  return ext instanceof x509.SubjectAlternativeNameExtension ? ext : new x509.SubjectAlternativeNameExtension(ext.rawData);
+  return ext instanceof x509lib().SubjectAlternativeNameExtension ? ext : new (x509lib()).SubjectAlternativeNameExtension(ext.rawData);
 }
 
 export function hasTrueCondition(csr: CSR, type: string): boolean {

@@ -3,7 +3,8 @@
 // (spec never changes after create; approval touches only the conditions) and the Table
 // columns (NAME AGE SIGNERNAME REQUESTOR REQUESTEDDURATION CONDITION).
 
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
+import { x509lib } from '../../../pki/x509lib.js';
 import { fieldErr, type FieldError } from '../../../apimachinery/errors.js';
 import { humanDuration } from '../../../apimachinery/duration.js';
 import { isDNS1123Label, isDNS1123Subdomain } from '../../../apimachinery/validation.js';
@@ -31,7 +32,7 @@ function csrRequestError(request: unknown): string {
   const m = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/.exec(pem);
   if (!m || m[1] !== 'CERTIFICATE REQUEST') return 'PEM block type must be CERTIFICATE REQUEST';
   try {
-    new x509.Pkcs10CertificateRequest(Buffer.from(m[2].replace(/[^A-Za-z0-9+/=]/g, ''), 'base64'));
+    new (x509lib()).Pkcs10CertificateRequest(Buffer.from(m[2].replace(/[^A-Za-z0-9+/=]/g, ''), 'base64'));
   } catch {
     return 'asn1: structure error: tags don\'t match';
   }
