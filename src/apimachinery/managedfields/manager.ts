@@ -73,9 +73,6 @@ function restrict(set: FieldSet, fm: FieldManagerScope): FieldSet {
   return set.onlyPrefixes(FieldSet.of([fieldElement('status')]));
 }
 
-function now(): string {
-  return nowTimestamp();
-}
 
 function isReset(list: unknown): boolean {
   if (!Array.isArray(list)) return false;
@@ -163,7 +160,7 @@ export function trackUpdate(fm: FieldManagerScope, live: Obj | undefined, obj: O
     const key = managerKey(manager, 'Update', fm.apiVersion, fm.subresource);
     const prev = entries.get(key);
     const set = prev ? prev.set.union(changed) : changed;
-    entries.set(key, new ManagerEntry({ manager, operation: 'Update', apiVersion: fm.apiVersion, subresource: fm.subresource, time: now(), set }));
+    entries.set(key, new ManagerEntry({ manager, operation: 'Update', apiVersion: fm.apiVersion, subresource: fm.subresource, time: nowTimestamp(), set }));
     capUpdateManagers(entries);
   }
   writeManaged(obj, entries);
@@ -231,7 +228,7 @@ export function applyConfig(fm: FieldManagerScope, live: Obj | undefined, config
     else setEntrySet(e, set);
   }
   const objectChanged = !changed.isEmpty() || !cmp.removed.isEmpty() || !live;
-  const time = objectChanged || !last ? now() : last.time;
+  const time = objectChanged || !last ? nowTimestamp() : last.time;
   if (configSet.isEmpty()) entries.delete(applyKey);
   else entries.set(applyKey, new ManagerEntry({ manager: opts.manager, operation: 'Apply', apiVersion: fm.apiVersion, subresource: fm.subresource, time, set: configSet, raw: configRaw }));
 

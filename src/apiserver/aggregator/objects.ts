@@ -8,13 +8,13 @@ import type { ApiContext, RequestScope } from '../endpoints/context.js';
 import { cacheFor, objectKey } from '../endpoints/context.js';
 import { createObject, deleteObject, updateObject } from '../endpoints/write.js';
 import type { KObject, ResourceDef } from '../registry/types.js';
-import type { ResourceCache } from '../storage/watchcache.js';
+import type { CacheEntry, ResourceCache } from '../storage/watchcache.js';
+import { entryObject } from '../storage/watchcache.js';
 
 const SYSTEM_USER = { username: 'system:apiserver', groups: ['system:authenticated', 'system:masters'] };
 
 export class ClusterObjects {
   private caches = new Map<string, { cache: ResourceCache; def: ResourceDef }>();
-  private parsed = new WeakMap<object, KObject>();
 
   constructor(private readonly ctx: ApiContext) {}
 
@@ -39,14 +39,8 @@ export class ClusterObjects {
     });
   }
 
-  private entryObject(e: { raw: string } | undefined): KObject | undefined {
-    if (!e) return undefined;
-    let o = this.parsed.get(e);
-    if (!o) {
-      o = JSON.parse(e.raw) as KObject;
-      this.parsed.set(e, o);
-    }
-    return o;
+  private entryObject(e: CacheEntry | undefined): KObject | undefined {
+    return e ? entryObject(e) : undefined;
   }
 
   /** A cached object (treat as read-only), undefined when absent or its cache is not loaded. */

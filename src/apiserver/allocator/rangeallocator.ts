@@ -311,7 +311,7 @@ export class StoreRangeAllocator {
           if (bm.clear(op.index)) changed = true;
           return { ok: true, value: op.index };
         case 'reconcile': {
-          const next = op.fn(bm.clone());
+          const next = op.fn(bm);
           for (const i of bm.indices()) if (!next.has(i) && bm.clear(i)) changed = true;
           for (const i of next.indices()) if (bm.set(i)) changed = true;
           return { ok: true, value: bm.count };

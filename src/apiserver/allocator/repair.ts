@@ -12,7 +12,7 @@
 
 import { logger } from '../../util/klog.js';
 import type { KObject } from '../registry/types.js';
-import type { ServiceIPAllocator } from './ipallocator.js';
+import { parseIP, type ServiceIPAllocator } from './ipallocator.js';
 import type { NodePortAllocator } from './portallocator.js';
 import { Bitmap } from './rangeallocator.js';
 
@@ -140,7 +140,8 @@ export class ServiceRangeRepair {
     const ev = (service: KObject, reason: string, note: string) => events.push({ service, reason, action: 'ClusterIPAllocation', note, controller: 'ipallocator-repair-controller' });
     for (const svc of services) {
       for (const ip of clusterIPsOf(svc)) {
-        if (!sameFamily(ip, family)) continue; // the other family's range is not this allocator's
+        const parsed = parseIP(ip);
+        if (parsed && parsed.family !== family) continue; // the other family's range is not this allocator's
         const i = ips.indexOfIP(ip);
         if (i === undefined) {
           ev(svc, 'ClusterIPOutOfRange', `Cluster IP [${family}]:${ip} is not within the configured Service CIDR ${ips.cidr}; please recreate service`);
@@ -194,6 +195,3 @@ function nodePortsOf(svc: KObject): number[] {
   return [...out];
 }
 
-function sameFamily(ip: string, family: string): boolean {
-  return ip.includes(':') ? family === 'IPv6' : family === 'IPv4';
-}

@@ -4,10 +4,6 @@
 import type { KObject } from '../registry/types.js';
 import { nowTimestamp } from '../../apimachinery/time.js';
 
-export function nowTime(): string {
-  return nowTimestamp();
-}
-
 export function getCondition(crd: KObject, type: string): KObject | undefined {
   return (crd.status?.conditions ?? []).find((c: KObject) => c?.type === type);
 }
@@ -22,7 +18,7 @@ export function setCondition(crd: KObject, type: string, status: string, reason:
   const conds: KObject[] = Array.isArray(st.conditions) ? st.conditions : (st.conditions = []);
   const cur = conds.find((c) => c?.type === type);
   if (cur && cur.status === status && cur.reason === reason && cur.message === message) return false;
-  const lastTransitionTime = cur && cur.status === status ? cur.lastTransitionTime : nowTime();
+  const lastTransitionTime = cur && cur.status === status ? cur.lastTransitionTime : nowTimestamp();
   const next = { type, status, lastTransitionTime, reason, message };
   if (cur) conds[conds.indexOf(cur)] = next;
   else conds.push(next);

@@ -7,11 +7,11 @@ import type { ApiContext } from '../endpoints/context.js';
 import { cacheFor, objectKey } from '../endpoints/context.js';
 import type { KObject } from '../registry/types.js';
 import type { CacheEntry, ResourceCache } from '../storage/watchcache.js';
+import { entryObject } from '../storage/watchcache.js';
 import type { ObjectSource } from './types.js';
 
 export class CacheObjectSource implements ObjectSource {
   private caches = new Map<string, ResourceCache>();
-  private parsed = new WeakMap<CacheEntry, KObject>();
   private pending = new Map<string, Promise<void>>();
   private deferred = new Map<string, ((prev: CacheEntry | undefined, cur: CacheEntry | undefined) => void)[]>();
   /** (group/plural) → the onChange callbacks, called in order from one cache listener. */
@@ -58,19 +58,9 @@ export class CacheObjectSource implements ObjectSource {
     return this.caches.get(`${group}/${plural}`);
   }
 
-  /**
-   * The parsed object of an entry, memoized — except for pods: there can be a hundred thousand,
-   * their readers (the Node authorizer's graph, bound-token checks) read each one once, and
-   * keeping them all parsed would double the cache's memory.
-   */
+  /** The parsed object of an entry (shared; pods are parsed per read, see entryObject). */
   private obj(e: CacheEntry, memo = true): KObject {
-    if (!memo) return JSON.parse(e.raw) as KObject;
-    let o = this.parsed.get(e);
-    if (!o) {
-      o = JSON.parse(e.raw) as KObject;
-      this.parsed.set(e, o);
-    }
-    return o;
+    return entryObject(e, memo);
   }
 
   /**

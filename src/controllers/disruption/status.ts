@@ -70,20 +70,17 @@ export function countHealthyPods(pods: Pod[], disrupted: Record<string, string>,
   return n;
 }
 
-function nowRFC3339(): string {
-  return nowTimestamp();
-}
 
 /** apimeta.SetStatusCondition: lastTransitionTime changes only with the status. */
 export function setCondition(conditions: Condition[], c: Omit<Condition, 'lastTransitionTime'>): Condition[] {
   const out = [...conditions];
   const i = out.findIndex((x) => x.type === c.type);
   if (i < 0) {
-    out.push({ ...c, lastTransitionTime: nowRFC3339() });
+    out.push({ ...c, lastTransitionTime: nowTimestamp() });
     return out;
   }
   const old = out[i]!;
-  out[i] = { ...old, ...c, lastTransitionTime: old.status === c.status ? old.lastTransitionTime : nowRFC3339() };
+  out[i] = { ...old, ...c, lastTransitionTime: old.status === c.status ? old.lastTransitionTime : nowTimestamp() };
   return out;
 }
 

@@ -42,9 +42,6 @@ export function estimateGracefulTermination(pods: Pod[]): number {
   return estimate;
 }
 
-function nowRFC3339(): string {
-  return nowTimestamp();
-}
 
 export class NamespacedResourcesDeleter {
   constructor(private readonly client: RestClient) {}
@@ -185,7 +182,7 @@ export class NamespacedResourcesDeleter {
     for (let attempt = 0; attempt < 5; attempt++) {
       const ns = await this.getNamespace(name);
       if (!ns) return;
-      const { conditions, changed } = mergeConditions((ns.status?.conditions ?? []) as NamespaceCondition[], want, nowRFC3339());
+      const { conditions, changed } = mergeConditions((ns.status?.conditions ?? []) as NamespaceCondition[], want, nowTimestamp());
       if (!changed) return;
       try {
         await this.client.update({ ...NAMESPACES, name, subresource: 'status' }, { ...ns, status: { ...ns.status, conditions } });

@@ -50,9 +50,6 @@ export function terminatedPodsToDelete(pods: Pod[], threshold: number): Pod[] {
   return terminated.sort(compareForGC).slice(0, n);
 }
 
-function nowRFC3339(): string {
-  return nowTimestamp();
-}
 
 export class PodGCController {
   /** node names waiting out their quarantine */
@@ -124,7 +121,7 @@ export class PodGCController {
     for (const p of pods) {
       if (!deleted.has(p.spec?.nodeName ?? '')) continue;
       log.v(2).info('Found orphaned Pod assigned to the Node, deleting', { pod: key(p), node: p.spec!.nodeName });
-      const condition: PodCondition = { type: 'DisruptionTarget', status: 'True', reason: 'DeletionByPodGC', message: 'PodGC: node no longer exists', lastTransitionTime: nowRFC3339() };
+      const condition: PodCondition = { type: 'DisruptionTarget', status: 'True', reason: 'DeletionByPodGC', message: 'PodGC: node no longer exists', lastTransitionTime: nowTimestamp() };
       try {
         await this.markFailedAndDeletePod(p, condition);
         log.info('Forced deletion of orphaned Pod succeeded', { pod: key(p) });
